@@ -1,0 +1,56 @@
+using System.Text.Json;
+
+namespace Strata.Oci.Runtime;
+
+/// <summary>Reads and validates a bundle's config.json.</summary>
+public static class SpecLoader
+{
+    public const string ConfigFileName = "config.json";
+
+    public static Spec LoadFromBundle(string bundle)
+    {
+        var path = Path.Combine(bundle, ConfigFileName);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new SpecException($"JSON specification file {ConfigFileName} not found in bundle {bundle}");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new SpecException($"bundle directory {bundle} does not exist");
+        }
+        var spec = Parse(bytes, path);
+        SpecValidator.Validate(spec);
+        return spec;
+    }
+
+    /// <summary>Parses config.json bytes; type errors name the JSON path of the offending field.</summary>
+    public static Spec Parse(ReadOnlySpan<byte> json, string source = ConfigFileName)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, RuntimeJsonContext.Default.Spec)
+                ?? throw new SpecException($"{source}: the document is null, expected an object");
+        }
+        catch (JsonException e)
+        {
+            var where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
+            var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
+            throw new SpecException($"{source}: malformed JSON{where}{line}: {Describe(e)}", e);
+        }
+    }
+
+    public static string Serialize(Spec spec) => JsonSerializer.Serialize(spec, RuntimeJsonContext.Default.Spec);
+
+    private static string Describe(JsonException e)
+    {
+        // System.Text.Json's message repeats the path and line; keep only its first sentence.
+        var message = e.Message;
+        var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}
