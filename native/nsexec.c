@@ -1,0 +1,166 @@
+/*
+ * strata nsexec: the namespace stage of `strata-runtime init`.
+ *
+ * A .NET process is multi-threaded before Main runs, and the kernel refuses what the runtime must do
+ * from such a process: unshare(CLONE_NEWUSER) and setns() into a user or mount namespace fail with
+ * EINVAL, unshare(CLONE_NEWNS) would move only the calling thread, and managed code in a forked child
+ * of a multi-threaded process can deadlock. This file is linked into the NativeAOT binary and runs as
+ * an ELF constructor, before the .NET runtime starts, only when _STRATA_INITPIPE names the bootstrap
+ * socket. It does exactly what needs a single-threaded process (the same split as runc's nsexec):
+ *
+ *   1. read the bootstrap message from the parent: namespaces to join (setns) and to create (unshare);
+ *   2. join the given namespaces, then unshare the new ones (the parent already placed this process
+ *      in the container's cgroups, so a new cgroup namespace is rooted there);
+ *   3. fork: the child is the container's init (pid 1 when a pid namespace is new). This process
+ *      reports the child's pid to the parent and exits; the child returns from the constructor, the
+ *      .NET runtime starts inside the namespaces, and C# does everything else (rootfs, mounts, exec).
+ *
+ * Wire format (parent -> here): u32 length, then NUL-terminated "key=value" strings:
+ *   flags=<decimal CLONE_* mask to unshare>
+ *   join=<decimal CLONE_* type>:<path>          (repeated, in order)
+ * Reply (here -> parent): one line "pid=<n>\n" or "error=<message>\n".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define MAX_JOIN 16
+#define MAX_MSG (64 * 1024)
+
+static int bootstrap_fd = -1;
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+__attribute__((noreturn, format(printf, 1, 2))) static void bail(const char *fmt, ...)
+{
+	char msg[1024];
+	int saved = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof msg)
+		n = sizeof msg - 1;
+	char line[1200];
+	int m = snprintf(line, sizeof line, "error=nsexec: %.*s: %s\n", n, msg, strerror(saved));
+	if (bootstrap_fd >= 0 && m > 0)
+		write_all(bootstrap_fd, line, (size_t)m);
+	_exit(1);
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+struct join {
+	int type;
+	int fd;
+	char *path;
+};
+
+__attribute__((constructor)) static void strata_nsexec(void)
+{
+	const char *env = getenv("_STRATA_INITPIPE");
+	if (env == NULL || *env == '\0')
+		return;
+	bootstrap_fd = atoi(env);
+	if (bootstrap_fd < 3)
+		bail("bad _STRATA_INITPIPE %s", env);
+
+	uint32_t len;
+	if (read_full(bootstrap_fd, &len, sizeof len) < 0)
+		bail("read bootstrap length");
+	if (len == 0 || len > MAX_MSG)
+		bail("bootstrap length %u out of range", len);
+	char *msg = malloc(len + 1);
+	if (msg == NULL)
+		bail("malloc");
+	if (read_full(bootstrap_fd, msg, len) < 0)
+		bail("read bootstrap message");
+	msg[len] = '\0';
+
+	int flags = 0;
+	struct join joins[MAX_JOIN];
+	int njoin = 0;
+	for (char *p = msg; p < msg + len; p += strlen(p) + 1) {
+		if (strncmp(p, "flags=", 6) == 0) {
+			flags = atoi(p + 6);
+		} else if (strncmp(p, "join=", 5) == 0) {
+			char *colon = strchr(p + 5, ':');
+			if (colon == NULL || njoin == MAX_JOIN)
+				bail("bad join entry %s", p);
+			joins[njoin].type = atoi(p + 5);
+			joins[njoin].path = colon + 1;
+			njoin++;
+		}
+	}
+
+	/* Open every path before joining any namespace: after setns into a mount namespace the
+	 * remaining paths would resolve in the container's view of the filesystem. */
+	for (int i = 0; i < njoin; i++) {
+		joins[i].fd = open(joins[i].path, O_RDONLY | O_CLOEXEC);
+		if (joins[i].fd < 0)
+			bail("open namespace %s", joins[i].path);
+	}
+	/* A user namespace is joined first so the others are entered with its privileges. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < njoin; i++) {
+			int is_user = joins[i].type == CLONE_NEWUSER;
+			if ((pass == 0) != is_user)
+				continue;
+			if (setns(joins[i].fd, joins[i].type) < 0)
+				bail("setns %s", joins[i].path);
+			close(joins[i].fd);
+		}
+	}
+
+	if (flags != 0 && unshare(flags) < 0)
+		bail("unshare 0x%x", flags);
+
+	pid_t child = fork();
+	if (child < 0)
+		bail("fork");
+	if (child > 0) {
+		char line[64];
+		int m = snprintf(line, sizeof line, "pid=%d\n", child);
+		write_all(bootstrap_fd, line, (size_t)m);
+		_exit(0);
+	}
+	free(msg);
+	/* The container's init continues into the .NET runtime; _STRATA_INITPIPE tells Main the fd. */
+}

@@ -1,0 +1,372 @@
+using System.Globalization;
+using Strata.Oci.Runtime;
+
+namespace Strata.Cgroups;
+
+/// <summary>
+/// A container's cgroup in every hierarchy of a <see cref="CgroupHost"/>, driven through cgroupfs. Each
+/// controller is served by the v1 hierarchy that binds it or, failing that, by the cgroup2 hierarchy when
+/// it lists the controller (on hybrid hosts that is how e.g. hugetlb is reached).
+/// </summary>
+internal sealed class FsCgroupManager : ICgroupManager
+{
+    private readonly CgroupFiles _files;
+    private readonly List<Node> _nodes = [];
+    private readonly Node? _unified;
+    private HashSet<string>? _unifiedControllers;
+
+    public FsCgroupManager(CgroupHost host, string cgroupsPath, CgroupFiles files)
+    {
+        _files = files;
+        bool absolute = cgroupsPath.StartsWith('/');
+        string normalized = Normalize(cgroupsPath);
+        foreach (CgroupHierarchy h in host.Hierarchies)
+        {
+            var node = new Node(h, absolute ? normalized : Join(h.OwnPath, normalized));
+            _nodes.Add(node);
+            if (h.IsUnified)
+                _unified = node;
+        }
+        Node primary = _unified is not null && host.Mode == CgroupMode.Unified ? _unified
+            : _nodes.Find(n => n.Hierarchy.Controllers.Contains("memory")) ?? _nodes[0];
+        CgroupsPath = primary.CgroupPath;
+
+        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Node n in _nodes)
+        {
+            if (n.Hierarchy.IsUnified)
+                paths["unified"] = n.Directory;
+            foreach (string c in n.Hierarchy.Controllers)
+                paths[c] = n.Directory;
+        }
+        Paths = paths;
+    }
+
+    public string CgroupsPath { get; }
+
+    public IReadOnlyDictionary<string, string> Paths { get; }
+
+    public void Create()
+    {
+        foreach (Node n in _nodes)
+        {
+            try
+            {
+                Create(n);
+            }
+            catch (CgroupException) when (n.Hierarchy.IsNamed)
+            {
+                // Named hierarchies (name=systemd) carry no limits; a container works without them.
+            }
+        }
+    }
+
+    private void Create(Node n)
+    {
+        List<string> levels = n.Levels();
+        for (int i = 1; i < levels.Count; i++)
+        {
+            if (CgroupFiles.CreateDirectory(levels[i]))
+                n.Created.Add(levels[i]);
+        }
+        if (!n.Hierarchy.IsUnified && n.Hierarchy.Controllers.Contains("cpuset"))
+        {
+            for (int i = 1; i < levels.Count; i++)
+                V1.CpusetController.InheritFromParent(_files, levels[i - 1], levels[i]);
+        }
+        if (n.Hierarchy.IsUnified)
+            EnableControllers(levels);
+    }
+
+    /// <summary>
+    /// A v2 cgroup gets a controller's files only if every ancestor enables it in cgroup.subtree_control
+    /// (cgroup-v2.rst, "Enabling and Disabling"), so each ancestor enables all it has. An ancestor holding
+    /// processes refuses (the no-internal-process rule); that is tolerated here and surfaces in Apply as a
+    /// missing controller if the container needs it.
+    /// </summary>
+    private void EnableControllers(List<string> levels)
+    {
+        IReadOnlyCollection<string> available = UnifiedControllers;
+        for (int i = 0; i < levels.Count - 1; i++)
+        {
+            string? listed = CgroupFiles.TryRead(levels[i], "cgroup.controllers");
+            if (listed is not null)
+                available = Tokens(listed);
+            HashSet<string> enabled = Tokens(CgroupFiles.TryRead(levels[i], "cgroup.subtree_control") ?? "")
+                .Select(t => t.TrimStart('+')).ToHashSet(StringComparer.Ordinal);
+            string[] missing = available.Where(c => !enabled.Contains(c)).ToArray();
+            if (missing.Length == 0)
+                continue;
+            try
+            {
+                _files.Write(levels[i], "cgroup.subtree_control", string.Join(' ', missing.Select(c => "+" + c)));
+            }
+            catch (CgroupException)
+            {
+                foreach (string c in missing)
+                {
+                    try
+                    {
+                        _files.Write(levels[i], "cgroup.subtree_control", "+" + c);
+                    }
+                    catch (CgroupException)
+                    {
+                        // See the summary: reported by Apply if the controller is actually needed.
+                    }
+                }
+            }
+        }
+    }
+
+    public void Apply(LinuxResources? resources)
+    {
+        if (resources is null)
+            return;
+
+        if (resources.Devices is { } devices)
+        {
+            if (Find("devices") is { Unified: false } d)
+                V1.DevicesController.Apply(_files, d.Dir, devices);
+            else if (_unified is not null)
+                V2.DevicesController.Check(devices);
+            else if (devices.Count > 0)
+                throw Unavailable("devices");
+        }
+
+        if (resources.Memory is { } memory && V1.MemoryController.IsNeeded(memory))
+        {
+            Target t = Require("memory");
+            if (t.Unified)
+                V2.MemoryController.Apply(_files, t.Dir, memory);
+            else
+                V1.MemoryController.Apply(_files, t.Dir, memory);
+        }
+
+        if (resources.Cpu is { } cpu)
+        {
+            if (V1.CpuController.IsNeeded(cpu))
+            {
+                Target t = Require("cpu");
+                if (t.Unified)
+                    V2.CpuController.Apply(_files, t.Dir, cpu);
+                else
+                    V1.CpuController.Apply(_files, t.Dir, cpu);
+            }
+            if (V1.CpusetController.IsNeeded(cpu))
+            {
+                Target t = Require("cpuset");
+                if (t.Unified)
+                    V2.CpusetController.Apply(_files, t.Dir, cpu);
+                else
+                    V1.CpusetController.Apply(_files, t.Dir, cpu);
+            }
+        }
+
+        if (resources.Pids?.Limit is long pidsLimit)
+            PidsController.Apply(_files, Require("pids").Dir, pidsLimit);
+
+        if (resources.BlockIO is { } blockIO && V1.BlkioController.IsNeeded(blockIO))
+        {
+            if (Find("blkio") is { Unified: false } b)
+                V1.BlkioController.Apply(_files, b.Dir, blockIO);
+            else
+                V2.IoController.Apply(_files, Require("io").Dir, blockIO);
+        }
+
+        if (resources.HugepageLimits is { Count: > 0 } hugepages)
+        {
+            Target t = Require("hugetlb");
+            HugetlbController.Apply(_files, t.Dir, t.Unified, hugepages);
+        }
+
+        if (resources.Network?.ClassID is uint classId)
+            V1.NetController.ApplyClassId(_files, Require("net_cls").Dir, classId);
+        if (resources.Network?.Priorities is { Count: > 0 } priorities)
+            V1.NetController.ApplyPriorities(_files, Require("net_prio").Dir, priorities);
+
+        if (resources.Rdma is { Count: > 0 } rdma)
+            RdmaController.Apply(_files, Require("rdma").Dir, rdma);
+
+        // Last, so the raw map can override anything above (config-linux.md, "Unified").
+        if (resources.Unified is { Count: > 0 } unified)
+        {
+            if (_unified is null)
+                throw new CgroupException("linux.resources.unified needs a cgroup v2 hierarchy, and this host has none");
+            V2.UnifiedFiles.Apply(_files, _unified.Directory, unified);
+        }
+    }
+
+    public void AddProcess(int pid)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
+        foreach (Node n in _nodes)
+        {
+            try
+            {
+                _files.Write(n.Directory, "cgroup.procs", Invariant.Str(pid));
+            }
+            catch (CgroupException) when (n.Hierarchy.IsNamed)
+            {
+                // As in Create: named hierarchies are best effort.
+            }
+        }
+    }
+
+    public IReadOnlyList<int> GetPids()
+    {
+        Node? n = _nodes.Find(x => !x.Hierarchy.IsUnified && x.Hierarchy.Controllers.Contains("pids"))
+            ?? _nodes.Find(x => !x.Hierarchy.IsUnified && x.Hierarchy.Controllers.Contains("memory"))
+            ?? _unified
+            ?? throw new CgroupException("no pids, memory or cgroup v2 hierarchy to list the container's processes from");
+        var pids = new SortedSet<int>();
+        if (Directory.Exists(n.Directory))
+            CollectPids(n.Directory, pids);
+        return pids.ToArray();
+    }
+
+    private static void CollectPids(string dir, SortedSet<int> pids)
+    {
+        foreach (string line in (CgroupFiles.TryRead(dir, "cgroup.procs") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            pids.Add(int.Parse(line, NumberStyles.Integer, CultureInfo.InvariantCulture));
+        foreach (string child in Directory.EnumerateDirectories(dir))
+            CollectPids(child, pids);
+    }
+
+    public CgroupStats GetStats()
+    {
+        Target? memory = Find("memory");
+        Target? pids = Find("pids");
+        Target? cpu = Find("cpu");
+        Target? cpuacct = Find("cpuacct");
+        CpuStats? cpuStats =
+            cpu is { Unified: false } || cpuacct is { Unified: false } ? V1.CpuController.ReadStats(cpu?.Dir, cpuacct?.Dir)
+            : _unified is not null ? V2.CpuController.ReadStats(_unified.Directory)
+            : null;
+        return new CgroupStats
+        {
+            Memory = memory is not { } m ? null : m.Unified ? V2.MemoryController.ReadStats(m.Dir) : V1.MemoryController.ReadStats(m.Dir),
+            Cpu = cpuStats,
+            Pids = pids is { } p ? PidsController.ReadStats(p.Dir) : null,
+        };
+    }
+
+    public void Freeze()
+    {
+        if (Find("freezer") is { Unified: false } f)
+            V1.FreezerController.Freeze(_files, f.Dir);
+        else
+            V2.FreezerController.Freeze(_files, UnifiedDirectory("freezing"));
+    }
+
+    public void Thaw()
+    {
+        if (Find("freezer") is { Unified: false } f)
+            _files.Write(f.Dir, "freezer.state", "THAWED");
+        else
+            _files.Write(UnifiedDirectory("thawing"), "cgroup.freeze", "0");
+    }
+
+    public bool IsFrozen() =>
+        Find("freezer") is { Unified: false } f
+            ? V1.FreezerController.IsFrozen(f.Dir)
+            : V2.FreezerController.IsFrozen(UnifiedDirectory("the freezer state"));
+
+    public void Destroy()
+    {
+        var errors = new List<CgroupException>();
+        foreach (Node n in _nodes)
+        {
+            IEnumerable<string> dirs = n.Created.Count > 0 ? Enumerable.Reverse(n.Created).ToArray() : [n.Directory];
+            try
+            {
+                foreach (string dir in dirs)
+                    _files.RemoveDirectory(dir);
+                n.Created.Clear();
+            }
+            catch (CgroupException e) when (!n.Hierarchy.IsNamed)
+            {
+                errors.Add(e);
+            }
+            catch (CgroupException)
+            {
+                // Named hierarchies are best effort.
+            }
+        }
+        if (errors.Count == 1)
+            throw errors[0];
+        if (errors.Count > 1)
+            throw new CgroupException(string.Join("; ", errors.Select(e => e.Message)), new AggregateException(errors));
+    }
+
+    private string UnifiedDirectory(string operation) =>
+        _unified?.Directory ?? throw new CgroupException($"{operation} needs the v1 freezer or cgroup v2, and this host has neither");
+
+    private readonly record struct Target(string Dir, bool Unified);
+
+    private Target? Find(string controller)
+    {
+        foreach (Node n in _nodes)
+        {
+            if (!n.Hierarchy.IsUnified && n.Hierarchy.Controllers.Contains(controller))
+                return new Target(n.Directory, false);
+        }
+        return _unified is not null && UnifiedControllers.Contains(controller) ? new Target(_unified.Directory, true) : null;
+    }
+
+    private Target Require(string controller)
+    {
+        Target t = Find(controller) ?? throw Unavailable(controller);
+        if (t.Unified && CgroupFiles.TryRead(t.Dir, "cgroup.controllers") is { } listed && !Tokens(listed).Contains(controller))
+        {
+            throw new CgroupException(
+                $"the {controller} controller is not enabled for {t.Dir}: an ancestor's cgroup.subtree_control lacks it (is a process in a parent cgroup? cgroup-v2.rst \"No Internal Process Constraint\")",
+                Path.Combine(t.Dir, "cgroup.controllers"), null);
+        }
+        return t;
+    }
+
+    private static CgroupException Unavailable(string controller) =>
+        new($"the {controller} cgroup controller is needed but is neither mounted as a cgroup v1 hierarchy nor available in cgroup v2");
+
+    /// <summary>The controllers the cgroup2 hierarchy offers (its root's cgroup.controllers).</summary>
+    private HashSet<string> UnifiedControllers => _unifiedControllers ??=
+        _unified is null ? [] : Tokens(CgroupFiles.TryRead(_unified.Hierarchy.MountPoint, "cgroup.controllers") ?? "");
+
+    private static HashSet<string> Tokens(string text) =>
+        text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+
+    private static string Normalize(string path)
+    {
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToArray();
+        if (parts.Contains(".."))
+            throw new ArgumentException($"cgroups path \"{path}\" must not contain \"..\"", nameof(path));
+        if (parts.Length == 0)
+            throw new ArgumentException("cgroups path must name a cgroup below the root", nameof(path));
+        return "/" + string.Join('/', parts);
+    }
+
+    private static string Join(string parent, string child) => parent.TrimEnd('/') + child;
+
+    /// <summary>The container's cgroup in one hierarchy, and the directories <see cref="Create()"/> made there.</summary>
+    private sealed class Node(CgroupHierarchy hierarchy, string cgroupPath)
+    {
+        public CgroupHierarchy Hierarchy { get; } = hierarchy;
+        public string CgroupPath { get; } = cgroupPath;
+        public string Directory { get; } = hierarchy.DirectoryOf(cgroupPath);
+        public List<string> Created { get; } = [];
+
+        /// <summary>The mount point, then each directory down to <see cref="Directory"/>.</summary>
+        public List<string> Levels()
+        {
+            string mount = Hierarchy.MountPoint.TrimEnd('/');
+            var levels = new List<string> { Hierarchy.MountPoint };
+            string current = mount;
+            foreach (string part in Directory[mount.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                current += "/" + part;
+                levels.Add(current);
+            }
+            return levels;
+        }
+    }
+}

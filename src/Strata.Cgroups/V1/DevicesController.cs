@@ -1,0 +1,24 @@
+using Strata.Oci.Runtime;
+
+namespace Strata.Cgroups.V1;
+
+/// <summary>The v1 device whitelist (Documentation/admin-guide/cgroup-v1/devices.rst).</summary>
+internal static class DevicesController
+{
+    /// <summary>Rules are applied in order, as the spec says; "a" in devices.deny clears the whole list.</summary>
+    public static void Apply(CgroupFiles files, string dir, IReadOnlyList<LinuxDeviceCgroup> rules)
+    {
+        foreach (LinuxDeviceCgroup rule in rules)
+            files.Write(dir, rule.Allow ? "devices.allow" : "devices.deny", Format(rule));
+    }
+
+    /// <summary>"TYPE MAJOR:MINOR ACCESS" (devices.rst 1), with "*" for any number.</summary>
+    public static string Format(LinuxDeviceCgroup rule)
+    {
+        string type = string.IsNullOrEmpty(rule.Type) ? "a" : rule.Type;
+        string major = rule.Major is long ma ? Invariant.Str(ma) : "*";
+        string minor = rule.Minor is long mi ? Invariant.Str(mi) : "*";
+        string access = string.IsNullOrEmpty(rule.Access) ? "rwm" : rule.Access;
+        return $"{type} {major}:{minor} {access}";
+    }
+}

@@ -1,0 +1,18 @@
+using Strata.Oci.Runtime;
+
+namespace Strata.Cgroups.V2;
+
+/// <summary>
+/// The v2 cpuset controller (cgroup-v2.rst, "Cpuset Interface Files"). Unlike v1, an empty cpuset.cpus
+/// means "inherit the parent's", so a new cgroup needs no seeding.
+/// </summary>
+internal static class CpusetController
+{
+    public static void Apply(CgroupFiles files, string dir, LinuxCpu c)
+    {
+        if (!string.IsNullOrEmpty(c.Cpus))
+            files.Write(dir, "cpuset.cpus", c.Cpus);
+        if (!string.IsNullOrEmpty(c.Mems))
+            files.Write(dir, "cpuset.mems", c.Mems);
+    }
+}

@@ -1,0 +1,61 @@
+using Strata.Oci.Runtime;
+
+namespace Strata.Cgroups.V2;
+
+/// <summary>The v2 memory controller (Documentation/admin-guide/cgroup-v2.rst, "Memory Interface Files").</summary>
+internal static class MemoryController
+{
+    public static bool IsNeeded(LinuxMemory? m) =>
+        m is not null && (m.Limit is not null || m.Reservation is not null || m.Swap is not null);
+
+    public static void Apply(CgroupFiles files, string dir, LinuxMemory m)
+    {
+        // Swappiness and the OOM-killer switch have no v2 file; Kernel/KernelTCP are deprecated.
+        string? swap = SwapMax(m.Swap, m.Limit);
+        if (swap is not null)
+        {
+            try
+            {
+                files.Write(dir, "memory.swap.max", swap);
+            }
+            catch (CgroupException e) when (e.Errno == 2 && swap is "max" or "0")
+            {
+                // No swap accounting: "unlimited" and "no swap" lose nothing by being skipped.
+            }
+        }
+        if (m.Limit is long limit)
+            files.Write(dir, "memory.max", limit == -1 ? "max" : Invariant.Str(limit));
+        if (m.Reservation is long low)
+            files.Write(dir, "memory.low", low == -1 ? "max" : Invariant.Str(low));
+    }
+
+    /// <summary>
+    /// The spec's swap is memory+swap (v1 memsw); v2's memory.swap.max counts swap alone, so it is the
+    /// difference, as runc converts it.
+    /// </summary>
+    internal static string? SwapMax(long? swap, long? limit)
+    {
+        if (swap is not long s)
+            return null;
+        if (s == -1)
+            return "max";
+        if (limit is not long l || l == -1)
+            throw new CgroupException($"a memory+swap limit of {s} needs a memory limit on cgroup v2");
+        if (s < l)
+            throw new CgroupException($"the memory+swap limit {s} is below the memory limit {l}");
+        return Invariant.Str(s - l);
+    }
+
+    public static MemoryStats ReadStats(string dir)
+    {
+        Dictionary<string, ulong> events = CgroupFiles.ParseKeyValues(CgroupFiles.TryRead(dir, "memory.events"));
+        return new MemoryStats
+        {
+            UsageBytes = CgroupFiles.TryReadNumber(dir, "memory.current") ?? 0,
+            LimitBytes = CgroupFiles.TryReadNumber(dir, "memory.max") ?? ulong.MaxValue,
+            MaxUsageBytes = CgroupFiles.TryReadNumber(dir, "memory.peak"),
+            FailCount = events.GetValueOrDefault("max"),
+            OomKillCount = events.GetValueOrDefault("oom_kill"),
+        };
+    }
+}

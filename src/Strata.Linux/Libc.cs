@@ -1,0 +1,128 @@
+using System.Runtime.InteropServices;
+
+namespace Strata.Linux;
+
+/// <summary>
+/// Raw libc entry points. Callers use <see cref="Sys"/>, which checks results and maps errno to
+/// <see cref="SyscallException"/>; nothing outside this project spells MS_* or CLONE_* by hand.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string Lib = "libc";
+
+    [LibraryImport(Lib, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Mount(string? source, string target, string? fstype, ulong flags, string? data);
+
+    [LibraryImport(Lib, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Umount2(string target, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
+    internal static partial long Syscall(long number, nint a1, nint a2, nint a3, nint a4, nint a5);
+
+    [LibraryImport(Lib, EntryPoint = "mknod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Mknod(string path, uint mode, ulong dev);
+
+    [LibraryImport(Lib, EntryPoint = "sethostname", SetLastError = true)]
+    internal static partial int Sethostname(byte* name, nuint len);
+
+    [LibraryImport(Lib, EntryPoint = "setdomainname", SetLastError = true)]
+    internal static partial int Setdomainname(byte* name, nuint len);
+
+    [LibraryImport(Lib, EntryPoint = "prlimit64", SetLastError = true)]
+    internal static partial int Prlimit(int pid, int resource, ulong* newLimit, ulong* oldLimit);
+
+    [LibraryImport(Lib, EntryPoint = "setgroups", SetLastError = true)]
+    internal static partial int Setgroups(nuint size, uint* list);
+
+    [LibraryImport(Lib, EntryPoint = "setresuid", SetLastError = true)]
+    internal static partial int Setresuid(uint r, uint e, uint s);
+
+    [LibraryImport(Lib, EntryPoint = "setresgid", SetLastError = true)]
+    internal static partial int Setresgid(uint r, uint e, uint s);
+
+    [LibraryImport(Lib, EntryPoint = "chdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Chdir(string path);
+
+    [LibraryImport(Lib, EntryPoint = "fchdir", SetLastError = true)]
+    internal static partial int Fchdir(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "chroot", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Chroot(string path);
+
+    [LibraryImport(Lib, EntryPoint = "execve", SetLastError = true)]
+    internal static partial int Execve(byte* path, byte** argv, byte** envp);
+
+    [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int sig);
+
+    [LibraryImport(Lib, EntryPoint = "waitpid", SetLastError = true)]
+    internal static partial int Waitpid(int pid, int* status, int options);
+
+    [LibraryImport(Lib, EntryPoint = "prctl", SetLastError = true)]
+    internal static partial int Prctl(int option, nuint a2, nuint a3, nuint a4, nuint a5);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn", SetLastError = true)]
+    internal static partial int PosixSpawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_init")]
+    internal static partial int PosixSpawnFileActionsInit(void* actions);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_adddup2")]
+    internal static partial int PosixSpawnFileActionsAddDup2(void* actions, int fd, int newFd);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_destroy")]
+    internal static partial int PosixSpawnFileActionsDestroy(void* actions);
+
+    [LibraryImport(Lib, EntryPoint = "socketpair", SetLastError = true)]
+    internal static partial int Socketpair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(Lib, EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Mkfifo(string path, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Openat(int dirfd, string path, int flags, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int Fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
+    internal static partial nint Read(int fd, byte* buf, nuint count);
+
+    [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
+    internal static partial nint Write(int fd, byte* buf, nuint count);
+
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    internal static partial int Poll(PollFd* fds, nuint nfds, int timeout);
+
+    [LibraryImport(Lib, EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Lchown(string path, uint uid, uint gid);
+
+    [LibraryImport(Lib, EntryPoint = "fsync", SetLastError = true)]
+    internal static partial int Fsync(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "umask")]
+    internal static partial uint Umask(uint mask);
+
+    [LibraryImport(Lib, EntryPoint = "geteuid")]
+    internal static partial uint Geteuid();
+
+    [LibraryImport(Lib, EntryPoint = "getpid")]
+    internal static partial int Getpid();
+
+    [LibraryImport(Lib, EntryPoint = "setsid", SetLastError = true)]
+    internal static partial int Setsid();
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+}

@@ -1,0 +1,152 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Strata.Linux;
+
+public sealed unsafe class LinuxSyscalls : ISyscalls
+{
+    public static readonly LinuxSyscalls Instance = new();
+
+    private const long SysPivotRoot = 155;
+
+    public void Mount(string? source, string target, string? fstype, MountFlags flags, string? data)
+    {
+        if (Libc.Mount(source, target, fstype, (ulong)flags, data) != 0)
+        {
+            var what = fstype is { Length: > 0 } && (flags & (MountFlags.Bind | MountFlags.Remount | MountFlags.Move | MountFlags.PropagationMask)) == 0
+                ? $"mount {fstype} {source} on"
+                : $"mount {source ?? "none"} ({Describe(flags)}) on";
+            throw new SyscallException(what, Marshal.GetLastPInvokeError(), target);
+        }
+    }
+
+    public void Unmount(string target, bool detach)
+    {
+        if (Libc.Umount2(target, detach ? 2 /* MNT_DETACH */ : 0) != 0)
+            throw new SyscallException("umount", Marshal.GetLastPInvokeError(), target);
+    }
+
+    public void PivotRoot(string newRoot, string putOld)
+    {
+        var n = Encoding.UTF8.GetBytes(newRoot + "\0");
+        var o = Encoding.UTF8.GetBytes(putOld + "\0");
+        fixed (byte* pn = n)
+        fixed (byte* po = o)
+        {
+            if (Libc.Syscall(SysPivotRoot, (nint)pn, (nint)po, 0, 0, 0) != 0)
+                throw new SyscallException("pivot_root", Marshal.GetLastPInvokeError(), newRoot);
+        }
+    }
+
+    public void Chroot(string path)
+    {
+        if (Libc.Chroot(path) != 0)
+            throw new SyscallException("chroot", Marshal.GetLastPInvokeError(), path);
+    }
+
+    public void Chdir(string path)
+    {
+        if (Libc.Chdir(path) != 0)
+            throw new SyscallException("chdir", Marshal.GetLastPInvokeError(), path);
+    }
+
+    public void Mknod(string path, UnixFileMode permissions, char type, long major, long minor)
+    {
+        uint fileType = type switch
+        {
+            'c' or 'u' => 0x2000, // S_IFCHR
+            'b' => 0x6000,        // S_IFBLK
+            'p' => 0x1000,        // S_IFIFO
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type, "device type must be c, u, b or p"),
+        };
+        if (Libc.Mknod(path, fileType | (uint)permissions, MakeDev(major, minor)) != 0)
+            throw new SyscallException("mknod", Marshal.GetLastPInvokeError(), path);
+    }
+
+    public void Lchown(string path, uint uid, uint gid)
+    {
+        if (Libc.Lchown(path, uid, gid) != 0)
+            throw new SyscallException("lchown", Marshal.GetLastPInvokeError(), path);
+    }
+
+    public void SetHostname(string name)
+    {
+        var bytes = Encoding.UTF8.GetBytes(name);
+        fixed (byte* p = bytes)
+        {
+            if (Libc.Sethostname(p, (nuint)bytes.Length) != 0)
+                throw new SyscallException("sethostname", Marshal.GetLastPInvokeError(), name);
+        }
+    }
+
+    public void SetDomainname(string name)
+    {
+        var bytes = Encoding.UTF8.GetBytes(name);
+        fixed (byte* p = bytes)
+        {
+            if (Libc.Setdomainname(p, (nuint)bytes.Length) != 0)
+                throw new SyscallException("setdomainname", Marshal.GetLastPInvokeError(), name);
+        }
+    }
+
+    public void SetRlimit(int resource, ulong soft, ulong hard)
+    {
+        var limit = stackalloc ulong[2];
+        limit[0] = soft;
+        limit[1] = hard;
+        if (Libc.Prlimit(0, resource, limit, null) != 0)
+            throw new SyscallException($"setrlimit resource {resource} to {soft}:{hard}", Marshal.GetLastPInvokeError());
+    }
+
+    public void SetGroups(IReadOnlyList<uint> gids)
+    {
+        var list = gids.ToArray();
+        fixed (uint* p = list)
+        {
+            if (Libc.Setgroups((nuint)list.Length, p) != 0)
+                throw new SyscallException("setgroups", Marshal.GetLastPInvokeError());
+        }
+    }
+
+    public void SetResGid(uint gid)
+    {
+        if (Libc.Setresgid(gid, gid, gid) != 0)
+            throw new SyscallException($"setresgid {gid}", Marshal.GetLastPInvokeError());
+    }
+
+    public void SetResUid(uint uid)
+    {
+        if (Libc.Setresuid(uid, uid, uid) != 0)
+            throw new SyscallException($"setresuid {uid}", Marshal.GetLastPInvokeError());
+    }
+
+    public void WriteProcFile(string path, string value)
+    {
+        var fd = Libc.Open(path, 0x1 | 0x80000 /* O_WRONLY|O_CLOEXEC */, 0);
+        if (fd < 0)
+            throw new SyscallException("open", Marshal.GetLastPInvokeError(), path);
+        try
+        {
+            var bytes = Encoding.UTF8.GetBytes(value);
+            fixed (byte* p = bytes)
+            {
+                if (Libc.Write(fd, p, (nuint)bytes.Length) < 0)
+                    throw new SyscallException($"write {value} to", Marshal.GetLastPInvokeError(), path);
+            }
+        }
+        finally
+        {
+            _ = Libc.Close(fd);
+        }
+    }
+
+    /// <summary>gnu_dev_makedev from glibc's sys/sysmacros.h.</summary>
+    public static ulong MakeDev(long major, long minor)
+    {
+        var ma = (ulong)major;
+        var mi = (ulong)minor;
+        return ((ma & 0xfffff000UL) << 32) | ((ma & 0xfffUL) << 8) | ((mi & 0xffffff00UL) << 12) | (mi & 0xffUL);
+    }
+
+    private static string Describe(MountFlags flags) => flags == MountFlags.None ? "none" : flags.ToString().ToLowerInvariant().Replace(", ", "|", StringComparison.Ordinal);
+}

@@ -1,0 +1,265 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Strata.Linux;
+
+/// <summary>Process-level system calls of the runtime's parent side, checked and mapped to exceptions.</summary>
+public static unsafe class Sys
+{
+    private const int OCloexec = 0x80000;
+    private const int ONonblock = 0x800;
+    private const int FGetfd = 1;
+    private const int FSetfd = 2;
+    private const int FdCloexec = 1;
+
+    public static uint EffectiveUserId => Libc.Geteuid();
+
+    /// <summary>
+    /// posix_spawn(3): fork and exec in one native call, so no managed code runs in the child.
+    /// <paramref name="dup2"/> maps parent fds onto child fd numbers; every other fd the runtime opened is
+    /// O_CLOEXEC and does not reach the child.
+    /// </summary>
+    public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<(int From, int To)> dup2)
+    {
+        using var native = new NativeStrings();
+        var pathPtr = native.Add(path);
+        var argvPtr = native.AddArray(argv);
+        var envPtr = native.AddArray(env);
+        var actions = stackalloc byte[256]; // sizeof(posix_spawn_file_actions_t) is 80 on glibc x86-64
+        if (Libc.PosixSpawnFileActionsInit(actions) != 0)
+            throw new SyscallException("posix_spawn_file_actions_init", Errno.EAGAIN);
+        try
+        {
+            foreach (var (from, to) in dup2)
+            {
+                var rc = Libc.PosixSpawnFileActionsAddDup2(actions, from, to);
+                if (rc != 0)
+                    throw new SyscallException($"posix_spawn_file_actions_adddup2 {from}->{to}", rc);
+            }
+            int pid;
+            var err = Libc.PosixSpawn(&pid, pathPtr, actions, null, argvPtr, envPtr);
+            if (err != 0)
+                throw new SyscallException("posix_spawn", err, path);
+            return pid;
+        }
+        finally
+        {
+            _ = Libc.PosixSpawnFileActionsDestroy(actions);
+        }
+    }
+
+    /// <summary>A connected AF_UNIX stream pair, both ends O_CLOEXEC.</summary>
+    public static (int Parent, int Child) SocketPair()
+    {
+        var fds = stackalloc int[2];
+        if (Libc.Socketpair(1 /* AF_UNIX */, 1 | OCloexec /* SOCK_STREAM|SOCK_CLOEXEC */, 0, fds) != 0)
+            throw new SyscallException("socketpair", Marshal.GetLastPInvokeError());
+        return (fds[0], fds[1]);
+    }
+
+    /// <summary>waitpid(2). Returns null when <paramref name="noHang"/> and the child has not changed state.</summary>
+    public static WaitStatus? WaitPid(int pid, bool noHang = false)
+    {
+        while (true)
+        {
+            int status;
+            var r = Libc.Waitpid(pid, &status, noHang ? 1 /* WNOHANG */ : 0);
+            if (r > 0)
+                return new WaitStatus(r, status);
+            if (r == 0)
+                return null;
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.EINTR)
+                continue;
+            throw new SyscallException($"waitpid {pid}", errno);
+        }
+    }
+
+    /// <summary>kill(2); false when the process does not exist.</summary>
+    public static bool Kill(int pid, int signal)
+    {
+        if (Libc.Kill(pid, signal) == 0)
+            return true;
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == Errno.ESRCH)
+            return false;
+        throw new SyscallException($"kill {pid} with signal {signal}", errno);
+    }
+
+    /// <summary>execve(2). Returns only by throwing.</summary>
+    public static void Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env)
+    {
+        using var native = new NativeStrings();
+        Libc.Execve(native.Add(path), native.AddArray(argv), native.AddArray(env));
+        throw new SyscallException("exec", Marshal.GetLastPInvokeError(), path);
+    }
+
+    /// <summary>PR_SET_CHILD_SUBREAPER: orphaned descendants (the container's init) are re-parented to us.</summary>
+    public static void SetChildSubreaper()
+    {
+        if (Libc.Prctl(36, 1, 0, 0, 0) != 0)
+            throw new SyscallException("prctl(PR_SET_CHILD_SUBREAPER)", Marshal.GetLastPInvokeError());
+    }
+
+    public static void Mkfifo(string path, UnixFileMode mode)
+    {
+        if (Libc.Mkfifo(path, (uint)mode) != 0)
+            throw new SyscallException("mkfifo", Marshal.GetLastPInvokeError(), path);
+    }
+
+    public static SafeFileHandle Open(string path, OpenFlags flags, UnixFileMode mode = UnixFileMode.None)
+    {
+        var fd = Libc.Open(path, (int)flags | OCloexec, (uint)mode);
+        if (fd < 0)
+            throw new SyscallException("open", Marshal.GetLastPInvokeError(), path);
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    public static SafeFileHandle OpenNonBlocking(string path, OpenFlags flags) => Open(path, flags | (OpenFlags)ONonblock);
+
+    public static void Close(int fd) => _ = Libc.Close(fd);
+
+    public static void SetCloseOnExec(int fd, bool value)
+    {
+        var flags = Libc.Fcntl(fd, FGetfd, 0);
+        if (flags < 0)
+            return;
+        _ = Libc.Fcntl(fd, FSetfd, value ? flags | FdCloexec : flags & ~FdCloexec);
+    }
+
+    /// <summary>
+    /// Marks every open fd from <paramref name="firstFd"/> up as close-on-exec, so nothing the runtime
+    /// holds (a host directory, /proc of the host) is inherited by the container process (CVE-2024-21626).
+    /// </summary>
+    public static void CloseOnExecFrom(int firstFd)
+    {
+        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), out var fd) && fd >= firstFd)
+                SetCloseOnExec(fd, true);
+        }
+    }
+
+    /// <summary>poll(2) on one fd for readability; true when readable or hung up, false on timeout.</summary>
+    public static bool PollReadable(SafeHandle handle, int timeoutMs)
+    {
+        var pfd = new Libc.PollFd { Fd = (int)handle.DangerousGetHandle(), Events = 1 /* POLLIN */ };
+        while (true)
+        {
+            var r = Libc.Poll(&pfd, 1, timeoutMs);
+            if (r >= 0)
+                return r > 0;
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.EINTR)
+                throw new SyscallException("poll", errno);
+        }
+    }
+
+    public static int Read(SafeHandle handle, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var n = Libc.Read((int)handle.DangerousGetHandle(), p, (nuint)buffer.Length);
+                if (n >= 0)
+                    return (int)n;
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Errno.EINTR)
+                    continue;
+                if (errno == Errno.EAGAIN)
+                    return -1;
+                throw new SyscallException("read", errno);
+            }
+        }
+    }
+
+    public static void WriteAll(SafeHandle handle, ReadOnlySpan<byte> data)
+    {
+        fixed (byte* start = data)
+        {
+            var p = start;
+            var left = data.Length;
+            while (left > 0)
+            {
+                var n = Libc.Write((int)handle.DangerousGetHandle(), p, (nuint)left);
+                if (n < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == Errno.EINTR)
+                        continue;
+                    throw new SyscallException("write", errno);
+                }
+                p += n;
+                left -= (int)n;
+            }
+        }
+    }
+
+    public static void Fsync(SafeHandle handle)
+    {
+        if (Libc.Fsync((int)handle.DangerousGetHandle()) != 0)
+            throw new SyscallException("fsync", Marshal.GetLastPInvokeError());
+    }
+
+    public static int Setsid() => Libc.Setsid();
+
+    public static uint Umask(uint mask) => Libc.Umask(mask);
+
+    /// <summary>Null-terminated UTF-8 strings and string arrays in native memory, freed together.</summary>
+    private sealed class NativeStrings : IDisposable
+    {
+        private readonly List<nint> _allocations = [];
+
+        public byte* Add(string s)
+        {
+            var bytes = Encoding.UTF8.GetByteCount(s);
+            var p = (byte*)NativeMemory.Alloc((nuint)bytes + 1);
+            _allocations.Add((nint)p);
+            Encoding.UTF8.GetBytes(s, new Span<byte>(p, bytes));
+            p[bytes] = 0;
+            return p;
+        }
+
+        public byte** AddArray(IReadOnlyList<string> items)
+        {
+            var array = (byte**)NativeMemory.Alloc((nuint)(items.Count + 1), (nuint)sizeof(nint));
+            _allocations.Add((nint)array);
+            for (var i = 0; i < items.Count; i++)
+                array[i] = Add(items[i]);
+            array[items.Count] = null;
+            return array;
+        }
+
+        public void Dispose()
+        {
+            foreach (var p in _allocations)
+                NativeMemory.Free((void*)p);
+            _allocations.Clear();
+        }
+    }
+}
+
+[Flags]
+public enum OpenFlags
+{
+    ReadOnly = 0,
+    WriteOnly = 1,
+    ReadWrite = 2,
+    Directory = 0x10000,
+    NoFollow = 0x20000,
+    Path = 0x200000,
+}
+
+/// <summary>A waitpid(2) status word.</summary>
+public readonly record struct WaitStatus(int Pid, int Raw)
+{
+    public bool Exited => (Raw & 0x7f) == 0;
+    public int ExitCode => (Raw >> 8) & 0xff;
+    public bool Signaled => (Raw & 0x7f) != 0 && (Raw & 0x7f) != 0x7f;
+    public int TermSignal => Raw & 0x7f;
+
+    /// <summary>The shell convention runc follows: the exit code, or 128 + the signal that killed it.</summary>
+    public int ShellExitCode => Exited ? ExitCode : 128 + TermSignal;
+}

@@ -1,0 +1,278 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Strata.Linux;
+using Strata.Oci.Runtime;
+using Strata.Runtime;
+using Strata.Runtime.Cli;
+using Strata.Runtime.Init;
+using Strata.Runtime.Lifecycle;
+using Strata.Runtime.State;
+
+// `strata-runtime init` is the container's init, reached through the native stage: nothing else may run first.
+if (args.Length > 0 && args[0] == "init")
+    return InitProcess.Main();
+return RuntimeCli.Run(args);
+
+namespace Strata.Runtime.Cli
+{
+    internal static class RuntimeCli
+    {
+        private const string Version = "0.1.0";
+        private static readonly string[] ListHeader = ["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"];
+
+        private static readonly Dictionary<string, bool> GlobalFlags = new()
+        {
+            ["root"] = true, ["log"] = true, ["log-format"] = true, ["debug"] = false,
+            ["systemd-cgroup"] = false, ["rootless"] = true, ["criu"] = true,
+            ["version|v"] = false, ["help|h"] = false,
+        };
+
+        private static readonly Dictionary<string, bool> CreateFlags = new()
+        {
+            ["bundle|b"] = true, ["console-socket"] = true, ["pid-file"] = true, ["no-pivot"] = false,
+            ["no-new-keyring"] = false, ["preserve-fds"] = true, ["pidfd-socket"] = true,
+        };
+
+        public static int Run(string[] args)
+        {
+            RuntimeLog log = new(null, false, false);
+            try
+            {
+                var (global, command, rest) = SplitGlobal(args);
+                log = new RuntimeLog(global.Get("log"), global.Get("log-format", "text") == "json", global.Has("debug"));
+                if (global.Has("version"))
+                {
+                    Console.WriteLine($"strata-runtime version {Version}\nspec: {SpecVersion.Current}");
+                    return 0;
+                }
+                if (command is null || global.Has("help"))
+                {
+                    Console.WriteLine(Usage);
+                    return command is null && !global.Has("help") ? 1 : 0;
+                }
+                var runtime = new ContainerRuntime(global.Get("root", StateStore.DefaultRoot));
+                log.Debug($"{command} {string.Join(' ', rest)}");
+                return Dispatch(runtime, command, rest);
+            }
+            catch (UsageException e)
+            {
+                Console.Error.WriteLine($"Incorrect Usage: {e.Message}");
+                log.Error(e.Message);
+                return 1;
+            }
+            catch (Exception e) when (e is RuntimeException or SpecException or SyscallException or Cgroups.CgroupException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine(e.Message);
+                log.Error(e.Message);
+                return 1;
+            }
+        }
+
+        private static (CommandLine Global, string? Command, string[] Arguments) SplitGlobal(string[] args)
+        {
+            // Global flags come before the command, as in runc.
+            var i = 0;
+            var globalArgs = new List<string>();
+            while (i < args.Length && args[i].StartsWith('-'))
+            {
+                globalArgs.Add(args[i]);
+                var name = args[i].TrimStart('-');
+                if (!name.Contains('=', StringComparison.Ordinal) && GlobalFlags.Any(f => f.Value && f.Key.Split('|').Contains(name)))
+                {
+                    if (i + 1 < args.Length)
+                        globalArgs.Add(args[++i]);
+                }
+                i++;
+            }
+            var global = CommandLine.Parse(globalArgs, GlobalFlags);
+            return (global, i < args.Length ? args[i] : null, args[(Math.Min(i + 1, args.Length))..]);
+        }
+
+        private static int Dispatch(ContainerRuntime runtime, string command, string[] args)
+        {
+            switch (command)
+            {
+                case "create":
+                {
+                    var cl = CommandLine.Parse(args, CreateFlags);
+                    runtime.Create(RequireId(cl, command), CreateOptionsFrom(cl));
+                    return 0;
+                }
+                case "start":
+                    runtime.Start(RequireId(CommandLine.Parse(args, new Dictionary<string, bool>()), command));
+                    return 0;
+                case "run":
+                    return RunCommand(runtime, args);
+                case "state":
+                {
+                    var view = runtime.View(RequireId(CommandLine.Parse(args, new Dictionary<string, bool>()), command));
+                    Console.WriteLine(JsonSerializer.Serialize(view, ViewJsonContext.Default.ContainerView));
+                    return 0;
+                }
+                case "kill":
+                {
+                    var cl = CommandLine.Parse(args, new Dictionary<string, bool> { ["all|a"] = false });
+                    var id = RequireId(cl, command);
+                    var name = cl.Positionals.Count > 1 ? cl.Positionals[1] : "SIGTERM";
+                    var signal = Signals.Parse(name) ?? throw new RuntimeException($"unknown signal \"{name}\"");
+                    runtime.Kill(id, signal, cl.Has("all"));
+                    return 0;
+                }
+                case "delete":
+                {
+                    var cl = CommandLine.Parse(args, new Dictionary<string, bool> { ["force|f"] = false });
+                    runtime.Delete(RequireId(cl, command), cl.Has("force"));
+                    return 0;
+                }
+                case "list":
+                    return ListCommand(runtime, CommandLine.Parse(args, new Dictionary<string, bool> { ["format|f"] = true, ["quiet|q"] = false }));
+                case "ps":
+                    return PsCommand(runtime, CommandLine.Parse(args, new Dictionary<string, bool> { ["format|f"] = true }, stopAtFirstPositional: true));
+                case "spec":
+                    return SpecCommand(CommandLine.Parse(args, new Dictionary<string, bool> { ["bundle|b"] = true, ["rootless"] = false }));
+                case "exec" or "pause" or "resume" or "events" or "update" or "features" or "checkpoint" or "restore":
+                    throw new RuntimeException($"strata-runtime: \"{command}\" is not supported by this version");
+                default:
+                    throw new UsageException($"unknown command \"{command}\" for strata-runtime\n{Usage}");
+            }
+        }
+
+        private static CreateOptions CreateOptionsFrom(CommandLine cl) => new()
+        {
+            Bundle = cl.Get("bundle", Directory.GetCurrentDirectory()),
+            PidFile = cl.Get("pid-file"),
+            NoPivot = cl.Has("no-pivot"),
+            PreserveFds = cl.GetInt("preserve-fds", 0),
+            ConsoleSocket = cl.Get("console-socket"),
+        };
+
+        private static int RunCommand(ContainerRuntime runtime, string[] args)
+        {
+            var flags = new Dictionary<string, bool>(CreateFlags) { ["detach|d"] = false, ["keep"] = false };
+            var cl = CommandLine.Parse(args, flags);
+            var id = RequireId(cl, "run");
+            var options = CreateOptionsFrom(cl);
+            if (cl.Has("detach"))
+            {
+                runtime.Create(id, options);
+                try
+                {
+                    runtime.Start(id);
+                }
+                catch
+                {
+                    runtime.Delete(id, force: true);
+                    throw;
+                }
+                return 0;
+            }
+            // runc forwards the signals a foreground run receives to the container's init.
+            var initPid = 0;
+            var registrations = new List<PosixSignalRegistration>();
+            foreach (var signal in new[] { Signals.SIGHUP, Signals.SIGINT, Signals.SIGQUIT, Signals.SIGTERM, Signals.SIGUSR1, 12 /* SIGUSR2 */, Signals.SIGWINCH })
+            {
+                registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, context =>
+                {
+                    context.Cancel = true;
+                    if (Volatile.Read(ref initPid) is > 0 and var pid)
+                        Sys.Kill(pid, signal);
+                }));
+            }
+            try
+            {
+                return runtime.Run(id, options, cl.Has("keep"), pid => Volatile.Write(ref initPid, pid));
+            }
+            finally
+            {
+                foreach (var r in registrations)
+                    r.Dispose();
+            }
+        }
+
+        private static int ListCommand(ContainerRuntime runtime, CommandLine cl)
+        {
+            var views = runtime.List();
+            if (cl.Has("quiet"))
+            {
+                foreach (var v in views)
+                    Console.WriteLine(v.Id);
+                return 0;
+            }
+            switch (cl.Get("format", "table"))
+            {
+                case "json":
+                    Console.WriteLine(JsonSerializer.Serialize(views.ToList(), ViewJsonContext.Default.ListContainerView));
+                    return 0;
+                case "table":
+                    var rows = new List<string[]> { ListHeader };
+                    rows.AddRange(views.Select(v => new[]
+                    {
+                        v.Id, v.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), v.Status, v.Bundle,
+                        v.Created.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture), v.Owner,
+                    }));
+                    Console.Write(Table.Format(rows));
+                    return 0;
+                default:
+                    throw new RuntimeException($"invalid format option \"{cl.Get("format")}\"");
+            }
+        }
+
+        private static int PsCommand(ContainerRuntime runtime, CommandLine cl)
+        {
+            var id = RequireId(cl, "ps");
+            var pids = runtime.Pids(id);
+            if (cl.Get("format", "table") == "json")
+            {
+                Console.WriteLine(JsonSerializer.Serialize(pids.ToList(), ViewJsonContext.Default.ListInt32).Replace("\n", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal));
+                return 0;
+            }
+            var psArgs = cl.Positionals.Count > 1 ? cl.Positionals.Skip(1).ToList() : ["-ef"];
+            Console.Write(Ps.Filter(psArgs, pids));
+            return 0;
+        }
+
+        private static int SpecCommand(CommandLine cl)
+        {
+            var bundle = cl.Get("bundle", Directory.GetCurrentDirectory());
+            var path = Path.Combine(bundle, SpecLoader.ConfigFileName);
+            if (File.Exists(path))
+                throw new RuntimeException("File config.json exists. Remove it first.");
+            File.WriteAllText(path, SpecLoader.Serialize(DefaultSpec.Create(cl.Has("rootless"))) + "\n");
+            return 0;
+        }
+
+        private static string RequireId(CommandLine cl, string command)
+        {
+            if (cl.Positionals.Count == 0)
+                throw new UsageException($"\"{command}\" requires a container id");
+            var id = cl.Positionals[0];
+            ContainerId.Validate(id);
+            return id;
+        }
+
+        private const string Usage = """
+            strata-runtime: an OCI runtime with runc's command line
+
+            USAGE:
+               strata-runtime [global options] command [command options] [arguments...]
+
+            COMMANDS:
+               create   create a container
+               start    executes the user defined process in a created container
+               run      create and run a container
+               state    output the state of a container
+               kill     kill sends the specified signal (default: SIGTERM) to the container's init process
+               delete   delete any resources held by the container often used with detached container
+               list     lists containers started by strata-runtime with the given root
+               ps       ps displays the processes running inside a container
+               spec     create a new specification file
+
+            GLOBAL OPTIONS:
+               --root value        root directory for storage of container state (default: "/run/strata-runtime")
+               --log value         set the log file to write runtime logs to (default: stderr)
+               --log-format value  set the log format ('text' (default), or 'json')
+               --debug             enable debug logging
+               --version, -v       print the version
+            """;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Globalization;
+using Strata.Linux;
+using Strata.Oci.Runtime;
+
+namespace Strata.Runtime.Init;
+
+/// <summary>
+/// The container's init, in C# once the native stage has created the namespaces: it builds the
+/// container from the parent's <see cref="InitRequest"/>, reports ready, blocks on the exec fifo until
+/// `start`, then execs the user's process. It never returns.
+/// </summary>
+public sealed class InitProcess(ISyscalls sys)
+{
+    public const string PipeEnvironment = "_STRATA_INITPIPE";
+    private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /// <summary>Entry point of `strata-runtime init`; the process exits or execs, it never returns normally.</summary>
+    public static int Main()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable(PipeEnvironment), NumberStyles.None, CultureInfo.InvariantCulture, out var fd))
+        {
+            Console.Error.WriteLine("strata-runtime init is internal: it runs only as the container's init, started by create");
+            return 1;
+        }
+        using var channel = new Channel(fd);
+        var request = channel.Receive(InitJsonContext.Default.InitRequest, "init request");
+        Microsoft.Win32.SafeHandles.SafeFileHandle fifo;
+        (string Path, List<string> Args, List<string> Env) program;
+        try
+        {
+            // Opened before pivot_root, while the state directory is still visible.
+            fifo = Sys.Open(request.FifoPath, OpenFlags.Path);
+            program = new InitProcess(LinuxSyscalls.Instance).Setup(request);
+        }
+        catch (Exception e)
+        {
+            channel.Send(new SyncMessage { Type = SyncMessage.Error, Message = e.Message }, InitJsonContext.Default.SyncMessage);
+            return 1;
+        }
+        channel.Send(new SyncMessage { Type = SyncMessage.Ready }, InitJsonContext.Default.SyncMessage);
+        channel.Dispose();
+
+        // Blocks until `start` opens the fifo for reading: the runtime-spec's "created" state.
+        using (var writer = Sys.Open($"/proc/self/fd/{fifo.DangerousGetHandle().ToString(CultureInfo.InvariantCulture)}", OpenFlags.WriteOnly))
+            Sys.WriteAll(writer, [0]);
+        fifo.Dispose();
+        Sys.Exec(program.Path, program.Args, program.Env);
+        return 127;
+    }
+
+    /// <summary>Everything between the namespaces and exec; returns the program to run.</summary>
+    public (string Path, List<string> Args, List<string> Env) Setup(InitRequest request)
+    {
+        var spec = request.Spec;
+        var process = spec.Process ?? throw new RuntimeException("config.json has no process to run");
+        var rootfs = new RootfsSetup(sys, request);
+        var ownMountNamespace = request.NewNamespaces.Contains(NamespaceType.Mount);
+        if (ownMountNamespace)
+        {
+            rootfs.Prepare();
+            rootfs.PivotRoot();
+        }
+        else
+        {
+            sys.Chroot(request.Rootfs);
+            sys.Chdir("/");
+        }
+
+        if (spec.Hostname is { Length: > 0 } hostname)
+            sys.SetHostname(hostname);
+        if (spec.Domainname is { Length: > 0 } domainname)
+            sys.SetDomainname(domainname);
+        foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
+            sys.WriteProcFile("/proc/sys/" + key.Replace('.', '/'), value);
+
+        if (ownMountNamespace)
+            rootfs.Finish();
+
+        foreach (var rlimit in process.Rlimits ?? [])
+            sys.SetRlimit(RlimitNames.ResourceNumber(rlimit.Type), rlimit.Soft, rlimit.Hard);
+        if (process.OomScoreAdj is { } oom)
+            SetOomScoreAdj(oom);
+
+        var env = BuildEnvironment(process);
+        var path = FindExecutable(process.Args![0], env, process.Cwd);
+
+        var user = process.User;
+        if (user.AdditionalGids is { } gids || user.Uid != 0 || user.Gid != 0)
+            sys.SetGroups(user.AdditionalGids ?? []);
+        sys.SetResGid(user.Gid);
+        sys.SetResUid(user.Uid);
+        Sys.Umask(user.Umask ?? 0x12 /* 022 */);
+        sys.Chdir(process.Cwd);
+
+        // Nothing the runtime opened may reach the container process (CVE-2024-21626): everything above
+        // the preserved fds is closed on exec, the fifo included.
+        Sys.CloseOnExecFrom(3 + request.PreserveFds);
+        return (path, process.Args, env);
+    }
+
+    /// <summary>
+    /// Lowering oom_score_adj needs CAP_SYS_RESOURCE. Without it, keep the current value instead of
+    /// failing, as containerd's restrict_oom_score_adj does.
+    /// </summary>
+    private void SetOomScoreAdj(int value)
+    {
+        try
+        {
+            sys.WriteProcFile("/proc/self/oom_score_adj", value.ToString(CultureInfo.InvariantCulture));
+        }
+        catch (SyscallException e) when (e.Errno is Errno.EPERM or Errno.EACCES)
+        {
+            var current = int.Parse(File.ReadAllText("/proc/self/oom_score_adj").Trim(), CultureInfo.InvariantCulture);
+            if (value >= current)
+                throw;
+        }
+    }
+
+    private static List<string> BuildEnvironment(Oci.Runtime.Process process)
+    {
+        var env = new List<string>(process.Env ?? []);
+        if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
+            env.Add("HOME=/");
+        return env;
+    }
+
+    /// <summary>
+    /// Looks args[0] up in the container's PATH now, so a missing program fails `create` with runc's
+    /// message instead of failing silently after `start`.
+    /// </summary>
+    internal static string FindExecutable(string name, IReadOnlyList<string> env, string cwd)
+    {
+        if (name.Contains('/', StringComparison.Ordinal))
+        {
+            var full = name.StartsWith('/') ? name : Path.Combine(cwd, name);
+            if (!IsExecutable(full))
+                throw new RuntimeException($"exec: \"{name}\": stat {name}: no such file or directory or not executable");
+            return name;
+        }
+        var pathVar = env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
+        foreach (var dir in pathVar.Split(':'))
+        {
+            var candidate = Path.Combine(dir.Length == 0 ? "." : dir, name);
+            if (IsExecutable(candidate.StartsWith('/') ? candidate : Path.Combine(cwd, candidate)))
+                return candidate;
+        }
+        throw new RuntimeException($"exec: \"{name}\": executable file not found in $PATH");
+    }
+
+    private static bool IsExecutable(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+                return false;
+            const UnixFileMode anyExec = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+            return (File.GetUnixFileMode(path) & anyExec) != 0;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}

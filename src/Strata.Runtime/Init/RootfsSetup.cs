@@ -1,0 +1,232 @@
+using Strata.Linux;
+using Strata.Oci.Runtime;
+
+namespace Strata.Runtime.Init;
+
+/// <summary>
+/// Builds the container's filesystem view inside its new mount namespace: the configured mounts, the
+/// device nodes, pivot_root, then read-only and masked paths (config.md "Mounts", config-linux.md
+/// "Devices", "Masked Paths", "Readonly Paths"). Kernel calls go through <see cref="ISyscalls"/>;
+/// directories and files are created for real, inside the rootfs only.
+/// </summary>
+public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
+{
+    private readonly string _rootfs = request.Rootfs;
+    private Spec Spec => request.Spec;
+
+    /// <summary>The devices every container gets (config-linux.md, "Default Devices").</summary>
+    public static readonly IReadOnlyList<LinuxDevice> DefaultDevices =
+    [
+        new() { Path = "/dev/null", Type = "c", Major = 1, Minor = 3, FileMode = 0x1B6 /* 0666 */ },
+        new() { Path = "/dev/zero", Type = "c", Major = 1, Minor = 5, FileMode = 0x1B6 /* 0666 */ },
+        new() { Path = "/dev/full", Type = "c", Major = 1, Minor = 7, FileMode = 0x1B6 /* 0666 */ },
+        new() { Path = "/dev/random", Type = "c", Major = 1, Minor = 8, FileMode = 0x1B6 /* 0666 */ },
+        new() { Path = "/dev/urandom", Type = "c", Major = 1, Minor = 9, FileMode = 0x1B6 /* 0666 */ },
+        new() { Path = "/dev/tty", Type = "c", Major = 5, Minor = 0, FileMode = 0x1B6 /* 0666 */ },
+    ];
+
+    /// <summary>Everything before pivot_root: propagation, the rootfs bind, mounts and devices.</summary>
+    public void Prepare()
+    {
+        var propagation = MountOptions.RootPropagation(Spec.Linux?.RootfsPropagation);
+        // Detach our mount tree from the host's first, so nothing below propagates back (runc: prepareRoot).
+        sys.Mount(null, "/", null, propagation.HasFlag(MountFlags.Shared) ? MountFlags.Slave | MountFlags.Recursive : propagation, null);
+        // pivot_root(2) needs the new root to be a mount point.
+        sys.Mount(_rootfs, _rootfs, "bind", MountFlags.Bind | MountFlags.Recursive, null);
+
+        foreach (var mount in Spec.Mounts ?? [])
+            MountOne(mount);
+
+        if (!HasDevBindMount())
+        {
+            CreateDevices();
+            CreateDevSymlinks();
+            var dev = (Spec.Mounts ?? []).LastOrDefault(m => m.Destination.TrimEnd('/') == "/dev");
+            if (dev is not null && MountOptions.Parse(dev.Options).Flags.HasFlag(MountFlags.ReadOnly))
+            {
+                var path = SecurePath.Join(_rootfs, "/dev");
+                sys.Mount(path, path, null, MountFlags.Remount | MountFlags.ReadOnly | MountOptions.Parse(dev.Options).Flags, null);
+            }
+        }
+    }
+
+    public void PivotRoot()
+    {
+        sys.Chdir(_rootfs);
+        if (request.NoPivot)
+        {
+            // --no-pivot: for rootfs on ramfs, where pivot_root is refused. chroot can be escaped; runc warns the same.
+            sys.Mount(_rootfs, "/", null, MountFlags.Move, null);
+            sys.Chroot(".");
+        }
+        else
+        {
+            // pivot_root(".", ".") stacks the old root over the new one; detaching it leaves only the rootfs
+            // (pivot_root(2), NOTES). Slave first so the unmount does not propagate to the host.
+            sys.PivotRoot(".", ".");
+            sys.Mount(null, ".", null, MountFlags.Slave | MountFlags.Recursive, null);
+            sys.Unmount(".", detach: true);
+        }
+        sys.Chdir("/");
+        var propagation = MountOptions.RootPropagation(Spec.Linux?.RootfsPropagation);
+        if (propagation.HasFlag(MountFlags.Shared))
+            sys.Mount(null, "/", null, propagation, null);
+    }
+
+    /// <summary>After pivot_root: read-only paths, masked paths, then a read-only root.</summary>
+    public void Finish()
+    {
+        foreach (var path in Spec.Linux?.ReadonlyPaths ?? [])
+        {
+            if (!PathExists(path))
+                continue;
+            sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Recursive, null);
+            sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.Recursive, null);
+        }
+        foreach (var path in Spec.Linux?.MaskedPaths ?? [])
+        {
+            if (Directory.Exists(path) && new DirectoryInfo(path).LinkTarget is null)
+                sys.Mount("tmpfs", path, "tmpfs", MountFlags.ReadOnly, null);
+            else if (PathExists(path))
+                sys.Mount("/dev/null", path, null, MountFlags.Bind, null);
+        }
+        if (Spec.Root?.Readonly == true)
+            sys.Mount("/", "/", null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly, null);
+    }
+
+    private static bool PathExists(string path) => File.Exists(path) || Directory.Exists(path);
+
+    private bool HasDevBindMount() =>
+        (Spec.Mounts ?? []).Any(m => m.Destination.TrimEnd('/') == "/dev" && (m.Type == "bind" || MountOptions.Parse(m.Options).IsBind));
+
+    private void MountOne(Mount mount)
+    {
+        var options = MountOptions.Parse(mount.Options);
+        var type = mount.Type ?? "";
+        var dest = SecurePath.Join(_rootfs, mount.Destination);
+        if (type == "cgroup")
+        {
+            MountCgroups(options, dest);
+        }
+        else if (options.IsBind || type == "bind")
+        {
+            var source = mount.Source ?? throw new RuntimeException($"mount {mount.Destination}: a bind mount needs a source");
+            var isDir = Directory.Exists(source);
+            if (!isDir && !File.Exists(source) && new FileInfo(source).LinkTarget is null)
+                throw new RuntimeException($"mount source {source} for {mount.Destination} does not exist");
+            CreateMountPoint(dest, isDir);
+            sys.Mount(source, dest, "bind", MountFlags.Bind | (options.Flags & MountFlags.Recursive), null);
+            var extra = options.Flags & ~(MountFlags.Bind | MountFlags.Recursive | MountFlags.Remount);
+            if (extra != MountFlags.None)
+                sys.Mount(source, dest, "bind", extra | MountFlags.Bind | MountFlags.Remount, null);
+        }
+        else
+        {
+            CreateMountPoint(dest, isDir: true);
+            sys.Mount(string.IsNullOrEmpty(mount.Source) ? type : mount.Source, dest, type, options.Flags, options.Data.Length == 0 ? null : options.Data);
+        }
+        foreach (var propagation in options.Propagation)
+            sys.Mount(null, dest, null, propagation, null);
+    }
+
+    private void MountCgroups(MountOptions options, string dest)
+    {
+        var ownNamespace = request.NewNamespaces.Contains(NamespaceType.Cgroup);
+        var flags = options.Flags | MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec;
+        CreateMountPoint(dest, isDir: true);
+        var unifiedOnly = request.Cgroups.Count > 0 && request.Cgroups.All(c => c.Unified);
+        if (unifiedOnly)
+        {
+            MountHierarchy(request.Cgroups[0], dest, flags, ownNamespace);
+            return;
+        }
+        // cgroup v1 (and hybrid): a tmpfs holding one directory per hierarchy, as on the host.
+        sys.Mount("tmpfs", dest, "tmpfs", flags & ~MountFlags.ReadOnly, "mode=755");
+        foreach (var hierarchy in request.Cgroups)
+        {
+            var sub = Path.Combine(dest, hierarchy.Name);
+            Directory.CreateDirectory(sub);
+            MountHierarchy(hierarchy, sub, flags, ownNamespace);
+        }
+        if (flags.HasFlag(MountFlags.ReadOnly))
+            sys.Mount("tmpfs", dest, "tmpfs", flags | MountFlags.Remount, "mode=755");
+    }
+
+    private void MountHierarchy(CgroupMountSource hierarchy, string target, MountFlags flags, bool ownNamespace)
+    {
+        if (ownNamespace)
+        {
+            // In a cgroup namespace the kernel shows the container's cgroup as the root of a fresh mount.
+            sys.Mount(hierarchy.Unified ? "cgroup2" : "cgroup", target, hierarchy.Unified ? "cgroup2" : "cgroup", flags, hierarchy.Unified ? null : hierarchy.Options);
+        }
+        else
+        {
+            sys.Mount(hierarchy.HostPath, target, "bind", MountFlags.Bind | MountFlags.Recursive, null);
+            sys.Mount(hierarchy.HostPath, target, "bind", flags | MountFlags.Bind | MountFlags.Remount, null);
+        }
+    }
+
+    private static void CreateMountPoint(string dest, bool isDir)
+    {
+        if (isDir)
+        {
+            if (!File.Exists(dest))
+                Directory.CreateDirectory(dest);
+            return;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+        if (!File.Exists(dest) && !Directory.Exists(dest))
+            File.WriteAllBytes(dest, []);
+    }
+
+    private void CreateDevices()
+    {
+        var devices = new Dictionary<string, LinuxDevice>(StringComparer.Ordinal);
+        foreach (var d in DefaultDevices.Concat(Spec.Linux?.Devices ?? []))
+            devices[d.Path] = d;
+        var oldMask = Sys.Umask(0);
+        try
+        {
+            foreach (var device in devices.Values)
+            {
+                var path = SecurePath.Join(_rootfs, device.Path);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
+                    File.Delete(path);
+                sys.Mknod(path, (UnixFileMode)((device.FileMode ?? 0x1B6 /* 0666 */) & 0xfff), device.Type[0], device.Major, device.Minor);
+                sys.Lchown(path, device.Uid ?? 0, device.Gid ?? 0);
+            }
+        }
+        finally
+        {
+            Sys.Umask(oldMask);
+        }
+    }
+
+    private void CreateDevSymlinks()
+    {
+        var links = new List<(string Link, string Target)>
+        {
+            ("/dev/fd", "/proc/self/fd"),
+            ("/dev/stdin", "/proc/self/fd/0"),
+            ("/dev/stdout", "/proc/self/fd/1"),
+            ("/dev/stderr", "/proc/self/fd/2"),
+        };
+        if (File.Exists("/proc/kcore"))
+            links.Add(("/dev/core", "/proc/kcore"));
+        foreach (var (link, target) in links)
+        {
+            var path = SecurePath.Join(_rootfs, link);
+            if (!File.Exists(path) && !Directory.Exists(path) && new FileInfo(path).LinkTarget is null && Directory.Exists(Path.GetDirectoryName(path)))
+                File.CreateSymbolicLink(path, target);
+        }
+        // With a private devpts instance, /dev/ptmx must be its ptmx (devpts.rst "multi-instance").
+        if ((Spec.Mounts ?? []).Any(m => m.Destination.TrimEnd('/') == "/dev/pts" && m.Type == "devpts"))
+        {
+            var ptmx = SecurePath.Join(_rootfs, "/dev/ptmx");
+            if (File.Exists(ptmx) || new FileInfo(ptmx).LinkTarget is not null)
+                File.Delete(ptmx);
+            File.CreateSymbolicLink(ptmx, "pts/ptmx");
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using Strata.Linux;
+using Strata.Oci.Runtime;
+using LinuxConfig = Strata.Oci.Runtime.Linux;
+
+namespace Strata.Runtime.Lifecycle;
+
+/// <summary>
+/// A validated config.json turned into what create needs: absolute paths, the namespaces to create and
+/// to join, the cgroup path and the effective device rules. Every check that can fail does so here,
+/// before anything exists on the host.
+/// </summary>
+public sealed class ContainerPlan
+{
+    private static readonly Dictionary<string, NamespaceFlags> Flags = new(StringComparer.Ordinal)
+    {
+        [NamespaceType.Pid] = NamespaceFlags.Pid,
+        [NamespaceType.Network] = NamespaceFlags.Network,
+        [NamespaceType.Mount] = NamespaceFlags.Mount,
+        [NamespaceType.Ipc] = NamespaceFlags.Ipc,
+        [NamespaceType.Uts] = NamespaceFlags.Uts,
+        [NamespaceType.User] = NamespaceFlags.User,
+        [NamespaceType.Cgroup] = NamespaceFlags.Cgroup,
+        [NamespaceType.Time] = NamespaceFlags.Time,
+    };
+
+    public required Spec Spec { get; init; }
+    public required string Bundle { get; init; }
+    public required string Rootfs { get; init; }
+    public required string CgroupsPath { get; init; }
+    public required NamespaceFlags NewNamespaces { get; init; }
+    public required IReadOnlyList<(NamespaceFlags Type, string Path)> JoinNamespaces { get; init; }
+    public required LinuxResources Resources { get; init; }
+
+    public bool OwnPidNamespace => NewNamespaces.HasFlag(NamespaceFlags.Pid);
+
+    public IEnumerable<string> NewNamespaceNames =>
+        Flags.Where(f => NewNamespaces.HasFlag(f.Value)).Select(f => f.Key);
+
+    /// <summary>The native stage's bootstrap entries (see native/nsexec.c).</summary>
+    public IEnumerable<string> BootstrapEntries()
+    {
+        yield return $"flags={(int)NewNamespaces}";
+        foreach (var (type, path) in JoinNamespaces)
+            yield return $"join={(int)type}:{path}";
+    }
+
+    public static ContainerPlan From(Spec spec, string bundle, string id)
+    {
+        var root = spec.Root!.Path;
+        var rootfs = Path.GetFullPath(Path.IsPathRooted(root) ? root : Path.Combine(bundle, root));
+        if (!Directory.Exists(rootfs))
+            throw new RuntimeException($"rootfs ({rootfs}) does not exist");
+        if (spec.Process is null)
+            throw new RuntimeException("config.json: process is required to create a container");
+
+        var linux = spec.Linux ?? new LinuxConfig();
+        var newNs = NamespaceFlags.None;
+        var join = new List<(NamespaceFlags, string)>();
+        foreach (var ns in linux.Namespaces ?? [])
+        {
+            var flag = Flags[ns.Type];
+            if (string.IsNullOrEmpty(ns.Path))
+            {
+                newNs |= flag;
+            }
+            else
+            {
+                if (!File.Exists(ns.Path))
+                    throw new RuntimeException($"linux.namespaces: {ns.Type} namespace path {ns.Path} does not exist");
+                join.Add((flag, ns.Path));
+            }
+        }
+        if (newNs.HasFlag(NamespaceFlags.User) || join.Any(j => j.Item1 == NamespaceFlags.User))
+            throw new RuntimeException("linux.namespaces: user namespaces are not supported by this version of strata-runtime");
+        var hasMountNs = newNs.HasFlag(NamespaceFlags.Mount) || join.Any(j => j.Item1 == NamespaceFlags.Mount);
+        if (!hasMountNs)
+            throw new RuntimeException("linux.namespaces: a mount namespace is required (the rootfs and mounts are set up in it)");
+        if (!string.IsNullOrEmpty(spec.Hostname) && !newNs.HasFlag(NamespaceFlags.Uts))
+            throw new RuntimeException("unable to set hostname without a private UTS namespace");
+        if (!string.IsNullOrEmpty(spec.Domainname) && !newNs.HasFlag(NamespaceFlags.Uts))
+            throw new RuntimeException("unable to set domainname without a private UTS namespace");
+        CheckSysctls(linux.Sysctl, newNs, join);
+
+        // Relative bind sources are relative to the bundle (config.md, "Mounts": source).
+        foreach (var mount in spec.Mounts ?? [])
+        {
+            var isBind = mount.Type == "bind" || (mount.Options?.Any(o => o is "bind" or "rbind") ?? false);
+            if (!isBind || string.IsNullOrEmpty(mount.Source))
+                continue;
+            if (!Path.IsPathRooted(mount.Source))
+                mount.Source = Path.GetFullPath(Path.Combine(bundle, mount.Source));
+            if (!File.Exists(mount.Source) && !Directory.Exists(mount.Source))
+                throw new RuntimeException($"mount source {mount.Source} for {mount.Destination} does not exist");
+        }
+
+        var cgroupsPath = string.IsNullOrEmpty(linux.CgroupsPath) ? id : linux.CgroupsPath;
+        if (cgroupsPath.Split('/').Contains(".."))
+            throw new RuntimeException($"linux.cgroupsPath: {cgroupsPath} must not contain '..'");
+
+        return new ContainerPlan
+        {
+            Spec = spec,
+            Bundle = bundle,
+            Rootfs = rootfs,
+            CgroupsPath = cgroupsPath,
+            NewNamespaces = newNs,
+            JoinNamespaces = join,
+            Resources = EffectiveResources(linux),
+        };
+    }
+
+    /// <summary>
+    /// A relative linux.cgroupsPath is relative to the runtime's own cgroup (runc's cgroupfs rule). It is
+    /// resolved once, against the memory (or unified) hierarchy, and stored absolute, so later commands
+    /// find the same directories whatever cgroup they run in.
+    /// </summary>
+    public static string AbsoluteCgroupsPath(string cgroupsPath, Cgroups.CgroupHost host)
+    {
+        if (cgroupsPath.StartsWith('/'))
+            return cgroupsPath;
+        var own = host.Hierarchies.FirstOrDefault(h => h.Controllers.Contains("memory"))?.OwnPath
+            ?? host.Hierarchies.FirstOrDefault(h => h.IsUnified)?.OwnPath
+            ?? "/";
+        return own.TrimEnd('/') + "/" + cgroupsPath;
+    }
+
+    /// <summary>
+    /// The spec's device rules, then an allow rule for every device the container gets, as runc does:
+    /// a config that denies all devices must still reach /dev/null and its own configured devices.
+    /// </summary>
+    private static LinuxResources EffectiveResources(LinuxConfig linux)
+    {
+        var resources = linux.Resources ?? new LinuxResources();
+        if (resources.Devices is not { Count: > 0 } rules)
+            return resources;
+        var effective = new List<LinuxDeviceCgroup>(rules);
+        foreach (var d in Init.RootfsSetup.DefaultDevices.Concat(linux.Devices ?? []))
+        {
+            if (d.Type is "c" or "b" or "u")
+                effective.Add(new LinuxDeviceCgroup { Allow = true, Type = d.Type == "u" ? "c" : d.Type, Major = d.Major, Minor = d.Minor, Access = "rwm" });
+        }
+        // /dev/pts/* and /dev/ptmx for a private devpts instance.
+        effective.Add(new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 136, Minor = null, Access = "rwm" });
+        effective.Add(new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 5, Minor = 2, Access = "rwm" });
+        resources.Devices = effective;
+        return resources;
+    }
+
+    /// <summary>Sysctls are namespaced: writing one the container does not own would change the host.</summary>
+    private static void CheckSysctls(Dictionary<string, string>? sysctls, NamespaceFlags newNs, List<(NamespaceFlags, string)> join)
+    {
+        if (sysctls is null)
+            return;
+        bool Has(NamespaceFlags f) => newNs.HasFlag(f) || join.Any(j => j.Item1 == f);
+        foreach (var key in sysctls.Keys)
+        {
+            if (key.StartsWith("net.", StringComparison.Ordinal))
+            {
+                if (!Has(NamespaceFlags.Network))
+                    throw new RuntimeException($"sysctl \"{key}\" not allowed in host network namespace");
+            }
+            else if (key.StartsWith("fs.mqueue.", StringComparison.Ordinal) || key is "kernel.msgmax" or "kernel.msgmnb" or "kernel.msgmni" or "kernel.sem" or "kernel.shmall" or "kernel.shmmax" or "kernel.shmmni" or "kernel.shm_rmid_forced")
+            {
+                if (!Has(NamespaceFlags.Ipc))
+                    throw new RuntimeException($"sysctl \"{key}\" is not allowed in the hosts ipc namespace");
+            }
+            else if (key is "kernel.hostname" or "kernel.domainname")
+            {
+                if (!Has(NamespaceFlags.Uts))
+                    throw new RuntimeException($"sysctl \"{key}\" is not allowed in the hosts uts namespace");
+            }
+            else
+            {
+                throw new RuntimeException($"sysctl \"{key}\" is not in a separate kernel namespace");
+            }
+        }
+    }
+}

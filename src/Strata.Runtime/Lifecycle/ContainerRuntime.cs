@@ -1,0 +1,364 @@
+using System.Globalization;
+using System.Text;
+using Strata.Cgroups;
+using Strata.Linux;
+using Strata.Oci.Runtime;
+using Strata.Runtime.Init;
+using Strata.Runtime.State;
+
+namespace Strata.Runtime.Lifecycle;
+
+public sealed class CreateOptions
+{
+    public string Bundle { get; init; } = ".";
+    public string? PidFile { get; init; }
+    public bool NoPivot { get; init; }
+    public int PreserveFds { get; init; }
+    public string? ConsoleSocket { get; init; }
+}
+
+/// <summary>
+/// The runtime's verbs over the state under --root. A library, so a daemon can host it; the runc-style
+/// command line is a thin layer over it.
+/// </summary>
+public sealed class ContainerRuntime(string root, string initBinary = "/proc/self/exe")
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    public StateStore Store { get; } = new(root);
+
+    public ContainerRecord Create(string id, CreateOptions options)
+    {
+        ContainerId.Validate(id);
+        var bundle = Path.GetFullPath(options.Bundle);
+        if (Store.Exists(id))
+            throw new RuntimeException($"container with id exists: {id}");
+        var spec = SpecLoader.LoadFromBundle(bundle);
+        var plan = ContainerPlan.From(spec, bundle, id);
+        if (spec.Process!.Terminal && options.ConsoleSocket is null)
+            throw new RuntimeException("cannot allocate tty if runc will detach without setting console socket");
+        if (spec.Process.Terminal)
+            throw new RuntimeException("process.terminal is not supported by this version of strata-runtime");
+
+        Store.Reserve(id);
+        ICgroupManager? cgroup = null;
+        int stage0 = 0, initPid = 0;
+        try
+        {
+            Sys.Mkfifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
+            var host = CgroupHost.Detect();
+            cgroup = CgroupManager.Open(host, ContainerPlan.AbsoluteCgroupsPath(plan.CgroupsPath, host));
+            cgroup.Create();
+            cgroup.Apply(plan.Resources);
+
+            var (parentFd, childFd) = Sys.SocketPair();
+            using var channel = new Channel(parentFd);
+            var initFd = 3 + options.PreserveFds;
+            try
+            {
+                stage0 = Sys.Spawn(initBinary, ["strata-runtime", "init"], [$"{InitProcess.PipeEnvironment}={initFd.ToString(CultureInfo.InvariantCulture)}"], [(childFd, initFd)]);
+            }
+            finally
+            {
+                Sys.Close(childFd);
+            }
+            // In the cgroup before it unshares: a new cgroup namespace is then rooted at the container's cgroup.
+            cgroup.AddProcess(stage0);
+            channel.SendBootstrap(plan.BootstrapEntries());
+            var reply = channel.ReceiveLine("the container's pid");
+            Sys.WaitPid(stage0);
+            stage0 = 0;
+            if (reply.StartsWith("error=", StringComparison.Ordinal))
+                throw new RuntimeException(reply[6..]);
+            initPid = int.Parse(reply.AsSpan(4), CultureInfo.InvariantCulture);
+
+            channel.Send(new InitRequest
+            {
+                ContainerId = id,
+                Rootfs = plan.Rootfs,
+                Spec = spec,
+                FifoPath = Store.FifoOf(id),
+                PreserveFds = options.PreserveFds,
+                NoPivot = options.NoPivot,
+                NewNamespaces = plan.NewNamespaceNames.ToList(),
+                Cgroups = CgroupMounts(cgroup),
+            }, InitJsonContext.Default.InitRequest);
+            var answer = channel.Receive(InitJsonContext.Default.SyncMessage, "the container's ready message");
+            if (answer.Type != SyncMessage.Ready)
+                throw new RuntimeException(answer.Message ?? $"init protocol: unexpected {answer.Type} message");
+
+            var stat = ProcStat.TryRead(initPid) ?? throw new RuntimeException("the container's init exited during create");
+            var record = new ContainerRecord
+            {
+                Id = id,
+                Bundle = bundle,
+                Rootfs = plan.Rootfs,
+                InitPid = initPid,
+                InitStartTime = stat.StartTime,
+                Created = DateTimeOffset.UtcNow,
+                Owner = Sys.EffectiveUserId == 0 ? "root" : Sys.EffectiveUserId.ToString(CultureInfo.InvariantCulture),
+                CgroupsPath = cgroup.CgroupsPath,
+                CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
+                OwnPidNamespace = plan.OwnPidNamespace,
+                Config = spec,
+            };
+            Store.Save(record);
+            if (options.PidFile is { } pidFile)
+                AtomicFile.Write(Path.GetFullPath(pidFile), Encoding.ASCII.GetBytes(initPid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4 /* 0644 */);
+            return record;
+        }
+        catch
+        {
+            CleanupFailedCreate(stage0, initPid, cgroup, id);
+            throw;
+        }
+    }
+
+    private void CleanupFailedCreate(int stage0, int initPid, ICgroupManager? cgroup, string id)
+    {
+        if (stage0 > 0)
+        {
+            Sys.Kill(stage0, Signals.SIGKILL);
+            Sys.WaitPid(stage0);
+        }
+        if (initPid > 0)
+        {
+            Sys.Kill(initPid, Signals.SIGKILL);
+            WaitGone(initPid, null);
+        }
+        if (cgroup is not null)
+        {
+            foreach (var pid in SafePids(cgroup))
+                Sys.Kill(pid, Signals.SIGKILL);
+            cgroup.Destroy();
+        }
+        Store.Remove(id);
+    }
+
+    private static List<CgroupMountSource> CgroupMounts(ICgroupManager cgroup)
+    {
+        var host = CgroupHost.Detect();
+        var result = new List<CgroupMountSource>();
+        foreach (var h in host.Hierarchies)
+        {
+            var key = h.IsUnified ? "unified" : h.Controllers[0];
+            if (!cgroup.Paths.TryGetValue(key, out var hostPath))
+                continue;
+            result.Add(new CgroupMountSource
+            {
+                Name = h.IsUnified && host.Mode == CgroupMode.Hybrid ? "unified" : Path.GetFileName(h.MountPoint.TrimEnd('/')),
+                Options = h.Options,
+                Unified = h.IsUnified,
+                HostPath = hostPath,
+            });
+        }
+        return result;
+    }
+
+    public void Start(string id)
+    {
+        var record = Store.Load(id);
+        var status = StatusOf(record);
+        switch (status)
+        {
+            case ContainerStatus.Created:
+                break;
+            case ContainerStatus.Stopped:
+                throw new RuntimeException("cannot start a container that has stopped");
+            case ContainerStatus.Running:
+                throw new RuntimeException("cannot start an already running container");
+            default:
+                throw new RuntimeException($"cannot start a container in the {status} state");
+        }
+        var fifo = Store.FifoOf(id);
+        using (var reader = Sys.OpenNonBlocking(fifo, OpenFlags.ReadOnly))
+        {
+            Span<byte> one = stackalloc byte[1];
+            while (true)
+            {
+                if (Sys.PollReadable(reader, 100))
+                {
+                    var n = Sys.Read(reader, one);
+                    if (n == 1)
+                        break;
+                    if (n == 0)
+                        throw new RuntimeException("cannot start container: its init exited before start");
+                }
+                else if (!IsAlive(record))
+                {
+                    throw new RuntimeException("cannot start container: its init exited before start");
+                }
+            }
+        }
+        File.Delete(fifo);
+    }
+
+    public void Kill(string id, int signal, bool all)
+    {
+        var record = Store.Load(id);
+        var status = StatusOf(record);
+        if (status == ContainerStatus.Stopped)
+        {
+            if (!all)
+                throw new RuntimeException("container not running");
+        }
+        if (all)
+        {
+            foreach (var pid in SafePids(OpenCgroup(record)))
+                Sys.Kill(pid, signal);
+            return;
+        }
+        Sys.Kill(record.InitPid, signal);
+    }
+
+    public void Delete(string id, bool force)
+    {
+        ContainerId.Validate(id);
+        var record = Store.TryLoad(id);
+        if (record is null)
+        {
+            if (!force)
+                throw new RuntimeException("container does not exist");
+            Store.Remove(id);
+            return;
+        }
+        var status = StatusOf(record);
+        if (status is ContainerStatus.Running or ContainerStatus.Paused && !force)
+            throw new RuntimeException($"cannot delete container {id} that is not stopped: {status}");
+        var cgroup = OpenCgroup(record);
+        if (status != ContainerStatus.Stopped)
+        {
+            if (status == ContainerStatus.Paused)
+                cgroup.Thaw();
+            Sys.Kill(record.InitPid, Signals.SIGKILL);
+            WaitGone(record.InitPid, record.InitStartTime);
+        }
+        Destroy(record, cgroup);
+    }
+
+    /// <summary>Removes what a stopped container leaves: stray processes, its cgroup, its state.</summary>
+    private void Destroy(ContainerRecord record, ICgroupManager cgroup)
+    {
+        // Without its own pid namespace a container's children outlive its init.
+        if (!record.OwnPidNamespace)
+        {
+            foreach (var pid in SafePids(cgroup))
+                Sys.Kill(pid, Signals.SIGKILL);
+        }
+        cgroup.Destroy();
+        Store.Remove(record.Id);
+    }
+
+    public ContainerView View(string id) => View(Store.Load(id));
+
+    public IReadOnlyList<ContainerView> List() =>
+        Store.ListIds().Select(Store.TryLoad).OfType<ContainerRecord>().Select(View).ToList();
+
+    public IReadOnlyList<int> Pids(string id)
+    {
+        var record = Store.Load(id);
+        return SafePids(OpenCgroup(record));
+    }
+
+    /// <summary>
+    /// `run` in the foreground: create, start, wait for the init (re-parented to us as a child
+    /// subreaper), delete unless <paramref name="keep"/>. Returns the shell-style exit status.
+    /// </summary>
+    public int Run(string id, CreateOptions options, bool keep, Action<int>? started = null)
+    {
+        Sys.SetChildSubreaper();
+        var record = Create(id, options);
+        try
+        {
+            Start(id);
+            started?.Invoke(record.InitPid);
+            var status = WaitForExit(record.InitPid);
+            return status.ShellExitCode;
+        }
+        finally
+        {
+            if (!keep)
+                Delete(id, force: true);
+        }
+    }
+
+    private static WaitStatus WaitForExit(int pid)
+    {
+        while (true)
+        {
+            var status = Sys.WaitPid(pid) ?? throw new RuntimeException($"waitpid {pid}: no status");
+            if (status.Pid == pid && (status.Exited || status.Signaled))
+                return status;
+        }
+    }
+
+    public string StatusOf(ContainerRecord record)
+    {
+        if (!IsAlive(record))
+            return ContainerStatus.Stopped;
+        if (File.Exists(Store.FifoOf(record.Id)))
+            return ContainerStatus.Created;
+        try
+        {
+            if (OpenCgroup(record).IsFrozen())
+                return ContainerStatus.Paused;
+        }
+        catch (Exception e) when (e is CgroupException or IOException)
+        {
+            // no freezer: cannot be paused
+        }
+        return ContainerStatus.Running;
+    }
+
+    private ContainerView View(ContainerRecord record)
+    {
+        var status = StatusOf(record);
+        return new ContainerView
+        {
+            Id = record.Id,
+            Pid = status == ContainerStatus.Stopped ? 0 : record.InitPid,
+            Status = status,
+            Bundle = record.Bundle,
+            Rootfs = record.Rootfs,
+            Created = record.Created.UtcDateTime,
+            Annotations = record.Config.Annotations,
+            Owner = record.Owner,
+        };
+    }
+
+    /// <summary>Alive means: the pid exists, is not a zombie, and started when our init did.</summary>
+    private static bool IsAlive(ContainerRecord record) =>
+        record.InitPid > 0 && ProcStat.TryRead(record.InitPid) is { } stat && !stat.IsZombieOrDead && stat.StartTime == record.InitStartTime;
+
+    private static ICgroupManager OpenCgroup(ContainerRecord record) =>
+        CgroupManager.Open(CgroupHost.Detect(), record.CgroupsPath);
+
+    private static List<int> SafePids(ICgroupManager cgroup)
+    {
+        try
+        {
+            return cgroup.GetPids().ToList();
+        }
+        catch (Exception e) when (e is CgroupException or IOException)
+        {
+            return [];
+        }
+    }
+
+    private static void WaitGone(int pid, ulong? startTime)
+    {
+        var deadline = DateTime.UtcNow + StopTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var stat = ProcStat.TryRead(pid);
+            if (stat is null || stat.Value.IsZombieOrDead || (startTime is { } st && stat.Value.StartTime != st))
+            {
+                // Reap it if it is ours (run, or an init re-parented to a subreaper).
+                try { Sys.WaitPid(pid, noHang: true); } catch (SyscallException) { }
+                return;
+            }
+            Thread.Sleep(5);
+        }
+        throw new RuntimeException($"process {pid} did not exit within {StopTimeout.TotalSeconds}s of SIGKILL");
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Strata.Linux;
+
+namespace Strata.Runtime.State;
+
+/// <summary>
+/// Container state under --root: one directory per container holding state.json and, between create
+/// and start, the exec fifo. Every write is a temp file, fsync, rename, so a crash leaves either the old
+/// or the new state, never a torn one.
+/// </summary>
+public sealed class StateStore
+{
+    public const string DefaultRoot = "/run/strata-runtime";
+    private const string StateFile = "state.json";
+    public const string ExecFifo = "exec.fifo";
+
+    public StateStore(string root) => Root = Path.GetFullPath(root);
+
+    public string Root { get; }
+
+    public string DirectoryOf(string id) => Path.Combine(Root, id);
+
+    public string FifoOf(string id) => Path.Combine(Root, id, ExecFifo);
+
+    /// <summary>Creates the container's directory; the mkdir is the atomic claim on the id.</summary>
+    public string Reserve(string id)
+    {
+        ContainerId.Validate(id);
+        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var dir = DirectoryOf(id);
+        try
+        {
+            Directory.CreateDirectory(Root);
+            if (Directory.Exists(dir))
+                throw new RuntimeException($"container with id exists: {id}");
+            var info = Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            return info.FullName;
+        }
+        catch (IOException e)
+        {
+            throw new RuntimeException($"cannot create state directory {dir}: {e.Message}", e);
+        }
+    }
+
+    public bool Exists(string id) => File.Exists(Path.Combine(DirectoryOf(id), StateFile));
+
+    public ContainerRecord? TryLoad(string id)
+    {
+        ContainerId.Validate(id);
+        var path = Path.Combine(DirectoryOf(id), StateFile);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, StateJsonContext.Default.ContainerRecord);
+        }
+        catch (JsonException e)
+        {
+            throw new RuntimeException($"corrupt state file {path}: {e.Message}", e);
+        }
+    }
+
+    public ContainerRecord Load(string id) => TryLoad(id) ?? throw new RuntimeException("container does not exist");
+
+    public IEnumerable<string> ListIds()
+    {
+        if (!Directory.Exists(Root))
+            return [];
+        return Directory.EnumerateDirectories(Root)
+            .Where(d => File.Exists(Path.Combine(d, StateFile)))
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Order(StringComparer.Ordinal);
+    }
+
+    public void Save(ContainerRecord record)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.ContainerRecord);
+        AtomicFile.Write(Path.Combine(DirectoryOf(record.Id), StateFile), bytes);
+    }
+
+    public void Remove(string id)
+    {
+        var dir = DirectoryOf(id);
+        if (Directory.Exists(dir))
+            Directory.Delete(dir, recursive: true);
+    }
+}

@@ -1,0 +1,91 @@
+using Strata.Oci.Runtime;
+
+namespace Strata.Cgroups.Tests;
+
+public class HybridManagerTests
+{
+    [Fact]
+    public void Create_Hybrid_AlsoCreatesUnifiedAndEnablesItsControllers()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var m = fs.Open("/c1");
+
+        m.Create();
+
+        Assert.Equal(fs.P("/sys/fs/cgroup/unified/c1"), m.Paths["unified"]);
+        Assert.True(Directory.Exists(fs.P("/sys/fs/cgroup/unified/c1")));
+        Assert.Equal("+hugetlb", fs.Get("/sys/fs/cgroup/unified/cgroup.subtree_control"));
+        Assert.Equal("0-3", fs.Get("/sys/fs/cgroup/cpuset/c1/cpuset.cpus"));
+    }
+
+    [Fact]
+    public void Apply_HugetlbNotInV1_RoutedToUnified()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var m = fs.Open("/c1");
+        m.Create();
+
+        m.Apply(new LinuxResources
+        {
+            HugepageLimits = [new LinuxHugepageLimit { PageSize = "2MB", Limit = 2 << 20 }],
+            Memory = new LinuxMemory { Limit = 64 << 20 },
+            Pids = new LinuxPids { Limit = -1 },
+        });
+
+        Assert.Equal("2097152", fs.Get("/sys/fs/cgroup/unified/c1/hugetlb.2MB.max"));
+        Assert.Equal("67108864", fs.Get("/sys/fs/cgroup/memory/c1/memory.limit_in_bytes"));
+        Assert.Equal("max", fs.Get("/sys/fs/cgroup/pids/c1/pids.max"));
+        Assert.False(File.Exists(fs.P("/sys/fs/cgroup/unified/c1/memory.max")));
+    }
+
+    [Fact]
+    public void Apply_DevicesInV1_WrittenNotRejected()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var m = fs.Open("/c1");
+        m.Create();
+
+        m.Apply(new LinuxResources { Devices = [new LinuxDeviceCgroup { Allow = false, Access = "rwm" }] });
+
+        Assert.Equal("a *:* rwm", fs.Get("/sys/fs/cgroup/devices/c1/devices.deny"));
+    }
+
+    [Fact]
+    public void AddProcess_Hybrid_JoinsUnifiedAndNamedToo()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var m = fs.Open("/c1");
+        m.Create();
+
+        m.AddProcess(77);
+
+        Assert.Equal("77", fs.Get("/sys/fs/cgroup/unified/c1/cgroup.procs"));
+        Assert.Equal("77", fs.Get("/sys/fs/cgroup/systemd/c1/cgroup.procs"));
+        Assert.Equal("77", fs.Get("/sys/fs/cgroup/pids/c1/cgroup.procs"));
+    }
+
+    [Fact]
+    public void GetPids_Hybrid_ReadsPidsHierarchy()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var m = fs.Open("/c1");
+        m.Create();
+        fs.Put("/sys/fs/cgroup/pids/c1/cgroup.procs", "5\n");
+        fs.Put("/sys/fs/cgroup/memory/c1/cgroup.procs", "6\n");
+
+        Assert.Equal([5], m.GetPids());
+    }
+
+    [Fact]
+    public void Destroy_Hybrid_RemovesEveryHierarchy()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var m = fs.Open("/c1");
+        m.Create();
+        m.AddProcess(1);
+
+        m.Destroy();
+
+        Assert.All(m.Paths.Values, dir => Assert.False(Directory.Exists(dir), dir));
+    }
+}
