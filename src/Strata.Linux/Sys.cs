@@ -108,6 +108,17 @@ public static unsafe class Sys
             throw new SyscallException("mkfifo", Marshal.GetLastPInvokeError(), path);
     }
 
+    /// <summary>mkdir(2); false when the path already exists. Unlike Directory.CreateDirectory, only one caller can win.</summary>
+    public static bool Mkdir(string path, UnixFileMode mode)
+    {
+        if (Libc.Mkdir(path, (uint)mode) == 0)
+            return true;
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == Errno.EEXIST)
+            return false;
+        throw new SyscallException("mkdir", errno, path);
+    }
+
     public static SafeFileHandle Open(string path, OpenFlags flags, UnixFileMode mode = UnixFileMode.None)
     {
         var fd = Libc.Open(path, (int)flags | OCloexec, (uint)mode);

@@ -40,11 +40,19 @@ public sealed class InitProcess(ISyscalls sys)
         channel.Send(new SyncMessage { Type = SyncMessage.Ready }, InitJsonContext.Default.SyncMessage);
         channel.Dispose();
 
-        // Blocks until `start` opens the fifo for reading: the runtime-spec's "created" state.
-        using (var writer = Sys.Open($"/proc/self/fd/{fifo.DangerousGetHandle().ToString(CultureInfo.InvariantCulture)}", OpenFlags.WriteOnly))
-            Sys.WriteAll(writer, [0]);
-        fifo.Dispose();
-        Sys.Exec(program.Path, program.Args, program.Env);
+        try
+        {
+            // Blocks until `start` opens the fifo for reading: the runtime-spec's "created" state.
+            using (var writer = Sys.Open($"/proc/self/fd/{fifo.DangerousGetHandle().ToString(CultureInfo.InvariantCulture)}", OpenFlags.WriteOnly))
+                Sys.WriteAll(writer, [0]);
+            fifo.Dispose();
+            Sys.Exec(program.Path, program.Args, program.Env);
+        }
+        catch (SyscallException e)
+        {
+            // The parent has gone; the container's stderr is the only place left to say why.
+            Console.Error.WriteLine($"strata-runtime init: {e.Message}");
+        }
         return 127;
     }
 

@@ -37,6 +37,14 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
         foreach (var mount in Spec.Mounts ?? [])
             MountOne(mount);
 
+        // A missing working directory is created, as runc does, so images need not ship it.
+        if (Spec.Process?.Cwd is { Length: > 1 } cwd)
+        {
+            var path = SecurePath.Join(_rootfs, cwd);
+            if (!Directory.Exists(path))
+                Directory.CreateDirectory(path, (UnixFileMode)0x1ED /* 0755 */);
+        }
+
         if (!HasDevBindMount())
         {
             CreateDevices();

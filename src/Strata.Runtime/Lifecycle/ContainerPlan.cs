@@ -125,8 +125,9 @@ public sealed class ContainerPlan
     }
 
     /// <summary>
-    /// The spec's device rules, then an allow rule for every device the container gets, as runc does:
-    /// a config that denies all devices must still reach /dev/null and its own configured devices.
+    /// The spec's device rules, then runc's allow list (libcontainer/specconv AllowedDevices): a config
+    /// that denies all devices must still reach /dev/null and friends. Devices in linux.devices are not
+    /// allowed implicitly; engines add their rules (docker run --device does).
     /// </summary>
     private static LinuxResources EffectiveResources(LinuxConfig linux)
     {
@@ -134,14 +135,16 @@ public sealed class ContainerPlan
         if (resources.Devices is not { Count: > 0 } rules)
             return resources;
         var effective = new List<LinuxDeviceCgroup>(rules);
-        foreach (var d in Init.RootfsSetup.DefaultDevices.Concat(linux.Devices ?? []))
-        {
-            if (d.Type is "c" or "b" or "u")
-                effective.Add(new LinuxDeviceCgroup { Allow = true, Type = d.Type == "u" ? "c" : d.Type, Major = d.Major, Minor = d.Minor, Access = "rwm" });
-        }
-        // /dev/pts/* and /dev/ptmx for a private devpts instance.
-        effective.Add(new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 136, Minor = null, Access = "rwm" });
+        // mknod of any node is allowed; opening it is what the rules control.
+        effective.Add(new LinuxDeviceCgroup { Allow = true, Type = "c", Access = "m" });
+        effective.Add(new LinuxDeviceCgroup { Allow = true, Type = "b", Access = "m" });
+        foreach (var d in Init.RootfsSetup.DefaultDevices)
+            effective.Add(new LinuxDeviceCgroup { Allow = true, Type = d.Type, Major = d.Major, Minor = d.Minor, Access = "rwm" });
+        // /dev/console, /dev/pts/* and /dev/ptmx for a private devpts instance, and /dev/net/tun.
+        effective.Add(new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 5, Minor = 1, Access = "rwm" });
+        effective.Add(new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 136, Access = "rwm" });
         effective.Add(new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 5, Minor = 2, Access = "rwm" });
+        effective.Add(new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 10, Minor = 200, Access = "rwm" });
         resources.Devices = effective;
         return resources;
     }

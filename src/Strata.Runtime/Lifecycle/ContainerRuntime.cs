@@ -45,7 +45,9 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         int stage0 = 0, initPid = 0;
         try
         {
+            // 0622 whatever the umask: the init writes to it after switching to the container's user.
             Sys.Mkfifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
+            File.SetUnixFileMode(Store.FifoOf(id), (UnixFileMode)0x192);
             var host = CgroupHost.Detect();
             cgroup = CgroupManager.Open(host, ContainerPlan.AbsoluteCgroupsPath(plan.CgroupsPath, host));
             cgroup.Create();

@@ -31,12 +31,13 @@ public sealed class StateStore
         try
         {
             Directory.CreateDirectory(Root);
-            if (Directory.Exists(dir))
+            // mkdir(2), not Directory.CreateDirectory: the latter succeeds on an existing directory, so two
+            // concurrent creates of one id would both pass an Exists check and share the directory.
+            if (!Sys.Mkdir(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute))
                 throw new RuntimeException($"container with id exists: {id}");
-            var info = Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-            return info.FullName;
+            return dir;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or SyscallException)
         {
             throw new RuntimeException($"cannot create state directory {dir}: {e.Message}", e);
         }

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Strata.Oci.Runtime;
+
+namespace Strata.Integration.Runtime;
+
+/// <summary>The read-only verbs print what runc prints.</summary>
+public class CliTests
+{
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void List_JsonAndTable_ShowContainers(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var (id, pid) = sb.StartSleeper();
+        var json = sb.Exec("list", "--format", "json");
+        Assert.Equal(0, json.ExitCode);
+        using var doc = JsonDocument.Parse(json.Stdout);
+        var entry = doc.RootElement.EnumerateArray().Single();
+        Assert.Equal(id, entry.GetProperty("id").GetString());
+        Assert.Equal(pid, entry.GetProperty("pid").GetInt32());
+        Assert.Equal("running", entry.GetProperty("status").GetString());
+        Assert.Equal("root", entry.GetProperty("owner").GetString());
+        Assert.True(entry.TryGetProperty("created", out _));
+        Assert.True(entry.TryGetProperty("rootfs", out _));
+
+        var table = sb.Exec("list").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"], table[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith(id, table[1], StringComparison.Ordinal);
+        Assert.Equal(id + "\n", sb.Exec("list", "-q").Stdout);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void State_RunningContainer_IsOciStateJson(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var (id, pid) = sb.StartSleeper();
+        using var doc = JsonDocument.Parse(sb.Exec("state", id).Stdout);
+        var root = doc.RootElement;
+        Assert.StartsWith("1.", root.GetProperty("ociVersion").GetString(), StringComparison.Ordinal);
+        Assert.Equal(id, root.GetProperty("id").GetString());
+        Assert.Equal("running", root.GetProperty("status").GetString());
+        Assert.Equal(pid, root.GetProperty("pid").GetInt32());
+        Assert.Equal(Path.Combine(sb.Dir, "bundle-" + id), root.GetProperty("bundle").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Ps_JsonAndTable_ListContainerProcesses(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var (id, pid) = sb.StartSleeper();
+        var json = sb.Exec("ps", "--format", "json", id);
+        Assert.Equal(0, json.ExitCode);
+        Assert.Equal([pid], JsonSerializer.Deserialize<int[]>(json.Stdout)!);
+        var table = sb.Exec("ps", id).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("PID", table[0], StringComparison.Ordinal);
+        Assert.Contains(table.Skip(1), l => l.Contains("sleep 1000", StringComparison.Ordinal));
+        Assert.Equal(2, table.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Spec_Default_IsAValidRuncLikeConfig(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var dir = Directory.CreateDirectory(Path.Combine(sb.Dir, "spec")).FullName;
+        Assert.Equal(0, Sandbox.Run(sb.Binary, ["spec", "--bundle", dir]).ExitCode);
+        var spec = SpecLoader.Parse(File.ReadAllBytes(Path.Combine(dir, "config.json")));
+        SpecValidator.Validate(spec);
+        Assert.Equal(["sh"], spec.Process!.Args!);
+        Assert.Equal("rootfs", spec.Root!.Path);
+        // runc 1.1 leaves out the cgroup namespace that newer runc and Strata add.
+        Assert.Equal(["pid", "network", "ipc", "uts", "mount"], spec.Linux!.Namespaces!.Select(n => n.Type).Take(5));
+        Assert.Contains(spec.Mounts!, m => m.Destination == "/proc" && m.Type == "proc");
+        Assert.Contains("/proc/kcore", spec.Linux.MaskedPaths!);
+        // A second spec refuses to overwrite.
+        Assert.NotEqual(0, Sandbox.Run(sb.Binary, ["spec", "--bundle", dir]).ExitCode);
+    }
+}

@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using Strata.Oci.Runtime;
+
+namespace Strata.Integration.Runtime;
+
+/// <summary>
+/// The runtimes the integration tests drive through their command line: strata-runtime always, runc
+/// when installed, so every case compares Strata's behaviour with runc's on the same bundle.
+/// </summary>
+public static class Runtimes
+{
+    public const string Strata = "strata";
+    public const string Runc = "runc";
+
+    public static IReadOnlyList<string> Names => File.Exists(RuncPath) ? [Strata, Runc] : [Strata];
+
+    public static TheoryData<string> All => new(Names);
+
+    public const string RuncPath = "/usr/sbin/runc";
+
+    public static string PathOf(string name) => name switch
+    {
+        Strata => StrataPath,
+        Runc => RuncPath,
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    /// <summary>The NativeAOT strata-runtime: $STRATA_RUNTIME, else artifacts/bin of this checkout (built by test.sh).</summary>
+    public static string StrataPath
+    {
+        get
+        {
+            var fromEnv = Environment.GetEnvironmentVariable("STRATA_RUNTIME");
+            if (!string.IsNullOrEmpty(fromEnv))
+                return fromEnv;
+            var dir = AppContext.BaseDirectory;
+            while (dir is not null && !File.Exists(Path.Combine(dir, "Strata.slnx")))
+                dir = Path.GetDirectoryName(dir);
+            var path = dir is null ? null : Path.Combine(dir, "artifacts", "bin", "strata-runtime");
+            if (path is null || !File.Exists(path))
+                throw new InvalidOperationException("strata-runtime not found: run ./test.sh (it publishes artifacts/bin/strata-runtime) or set STRATA_RUNTIME");
+            return path;
+        }
+    }
+}
+
+public sealed record CommandResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+/// <summary>
+/// One test's world: a state root, busybox bundles and the containers made in them. Dispose removes
+/// every container (delete --force), its cgroups and the directories, even when the test failed.
+/// </summary>
+public sealed class Sandbox : IDisposable
+{
+    private static readonly string[] Applets = ListApplets();
+    private readonly List<string> _ids = [];
+
+    public Sandbox(string runtime)
+    {
+        if (Environment.UserName != "root")
+            throw new InvalidOperationException("the runtime integration tests need root (real namespaces and cgroups)");
+        Runtime = runtime;
+        Binary = Runtimes.PathOf(runtime);
+        Dir = Directory.CreateTempSubdirectory("strata-it-").FullName;
+        Root = Path.Combine(Dir, "state");
+        CgroupPrefix = "/strata-it-" + Path.GetFileName(Dir)[10..];
+    }
+
+    public string Runtime { get; }
+    public string Binary { get; }
+    public string Dir { get; }
+    public string Root { get; }
+    /// <summary>Each container's cgroup is CgroupPrefix/ID, so leftovers are easy to find.</summary>
+    public string CgroupPrefix { get; }
+
+    public bool IsStrata => Runtime == Runtimes.Strata;
+
+    public string NewId(string prefix = "c")
+    {
+        var id = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+        _ids.Add(id);
+        return id;
+    }
+
+    /// <summary>A busybox bundle with a config like `runc spec` made non-interactive and writable.</summary>
+    public string Bundle(string id, Action<Spec>? configure = null, params string[] args)
+    {
+        var bundle = Path.Combine(Dir, "bundle-" + id);
+        var rootfs = Path.Combine(bundle, "rootfs");
+        Directory.CreateDirectory(Path.Combine(rootfs, "bin"));
+        File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
+        foreach (var applet in Applets)
+        {
+            var link = Path.Combine(rootfs, "bin", applet);
+            if (!File.Exists(link))
+                File.CreateSymbolicLink(link, "busybox");
+        }
+        foreach (var d in new[] { "proc", "sys", "dev", "tmp", "etc", "root" })
+            Directory.CreateDirectory(Path.Combine(rootfs, d));
+        File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
+        File.WriteAllText(Path.Combine(rootfs, "etc", "group"), "root:x:0:\nnobody:x:65534:\n");
+
+        var spec = Strata.Runtime.DefaultSpec.Create(rootless: false);
+        spec.Process!.Terminal = false;
+        spec.Process.Args = args.Length > 0 ? [.. args] : ["true"];
+        spec.Root!.Readonly = false;
+        spec.Linux!.CgroupsPath = $"{CgroupPrefix}/{id}";
+        configure?.Invoke(spec);
+        File.WriteAllText(Path.Combine(bundle, "config.json"), SpecLoader.Serialize(spec));
+        return bundle;
+    }
+
+    /// <summary>Runs the runtime with the given arguments after --root; stdout and stderr captured.</summary>
+    public CommandResult Exec(params string[] args) => Run(Binary, ["--root", Root, .. args]);
+
+    /// <summary>Runs a command with stdio on files, for create/run -d: the container keeps them open.</summary>
+    public CommandResult ExecDetached(params string[] args)
+    {
+        var outFile = Path.Combine(Dir, $"out-{Guid.NewGuid():N}");
+        var errFile = outFile + ".err";
+        var result = Run("/bin/sh", ["-c", "exec \"$@\" >\"$OUT\" 2>\"$ERR\" </dev/null", "sh", Binary, "--root", Root, .. args],
+            env: new() { ["OUT"] = outFile, ["ERR"] = errFile });
+        return result with { Stdout = File.ReadAllText(outFile), Stderr = File.ReadAllText(errFile) };
+    }
+
+    /// <summary>Creates the bundle and runs the container in the foreground.</summary>
+    public CommandResult RunContainer(Action<Spec>? configure, params string[] args)
+    {
+        var id = NewId();
+        var bundle = Bundle(id, configure, args);
+        return Exec("run", "--bundle", bundle, id);
+    }
+
+    /// <summary>create + start of a container running `sleep`, left running for the test to inspect.</summary>
+    public (string Id, int Pid) StartSleeper(Action<Spec>? configure = null, string? id = null)
+    {
+        id ??= NewId("sleeper");
+        var bundle = Bundle(id, configure, "sleep", "1000");
+        var created = ExecDetached("create", "--bundle", bundle, id);
+        Assert.True(created.ExitCode == 0, $"create failed: {created}");
+        var started = Exec("start", id);
+        Assert.True(started.ExitCode == 0, $"start failed: {started}");
+        return (id, PidOf(id));
+    }
+
+    public int PidOf(string id)
+    {
+        var state = Exec("state", id);
+        Assert.True(state.ExitCode == 0, state.ToString());
+        using var doc = System.Text.Json.JsonDocument.Parse(state.Stdout);
+        return doc.RootElement.GetProperty("pid").GetInt32();
+    }
+
+    public string StatusOf(string id)
+    {
+        var state = Exec("state", id);
+        Assert.True(state.ExitCode == 0, state.ToString());
+        using var doc = System.Text.Json.JsonDocument.Parse(state.Stdout);
+        return doc.RootElement.GetProperty("status").GetString()!;
+    }
+
+    /// <summary>The container's cgroup directory for a v1 controller on the host.</summary>
+    public string CgroupDir(string controller, string id) => $"/sys/fs/cgroup/{controller}{CgroupPrefix}/{id}";
+
+    /// <summary>The hierarchies in which the container's cgroup directory still exists.</summary>
+    public static List<string> LeftoverCgroups(string prefix, string id) =>
+        Directory.EnumerateDirectories("/sys/fs/cgroup")
+            .Where(h => Directory.Exists($"{h}{prefix}/{id}"))
+            .ToList();
+
+    public List<string> LeftoverCgroups(string id) => LeftoverCgroups(CgroupPrefix, id);
+
+    public static CommandResult Run(string file, IReadOnlyList<string> args, Dictionary<string, string>? env = null, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? [])
+            start.Environment[k] = v;
+        using var p = System.Diagnostics.Process.Start(start)!;
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish");
+        }
+        p.WaitForExit();
+        return new CommandResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static string[] ListApplets() =>
+        Run("/bin/busybox", ["--list"]).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    public void Dispose()
+    {
+        foreach (var id in _ids)
+        {
+            try
+            {
+                Exec("delete", "--force", id);
+            }
+            catch (Exception)
+            {
+                // keep cleaning
+            }
+        }
+        foreach (var dir in Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => h + CgroupPrefix).Where(Directory.Exists))
+        {
+            foreach (var sub in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).OrderByDescending(s => s.Length).Append(dir))
+            {
+                try { Directory.Delete(sub); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+        try
+        {
+            Directory.Delete(Dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,164 @@
+namespace Strata.Integration.Runtime;
+
+/// <summary>The runtime-spec lifecycle (runtime.md, "Lifecycle") through the runc command line.</summary>
+public class LifecycleTests
+{
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Lifecycle_CreateStartKillDelete_StatesFollowTheSpec(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var mountsBefore = File.ReadAllLines("/proc/self/mountinfo").Length;
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "sh", "-c", "echo started > /tmp/marker; exec sleep 1000");
+        var pidFile = Path.Combine(sb.Dir, "init.pid");
+
+        var create = sb.ExecDetached("create", "--bundle", bundle, "--pid-file", pidFile, id);
+        Assert.True(create.ExitCode == 0, create.ToString());
+        Assert.Equal("created", sb.StatusOf(id));
+        var pid = sb.PidOf(id);
+        Assert.Equal(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(pidFile).Trim());
+        // created: the user's process has not run yet.
+        Assert.False(File.Exists(Path.Combine(bundle, "rootfs", "tmp", "marker")));
+
+        Assert.Equal(0, sb.Exec("start", id).ExitCode);
+        Assert.Equal("running", sb.StatusOf(id));
+        Assert.True(WaitFor(() => File.Exists(Path.Combine(bundle, "rootfs", "tmp", "marker"))));
+        Assert.Equal(pid, sb.PidOf(id));
+
+        Assert.Equal(0, sb.Exec("kill", id, "KILL").ExitCode);
+        Assert.True(WaitFor(() => sb.StatusOf(id) == "stopped"), "container did not stop after SIGKILL");
+
+        Assert.Equal(0, sb.Exec("delete", id).ExitCode);
+        Assert.NotEqual(0, sb.Exec("state", id).ExitCode);
+        Assert.Empty(sb.LeftoverCgroups(id));
+        Assert.False(Directory.Exists(Path.Combine(sb.Root, id)));
+        Assert.Equal(mountsBefore, File.ReadAllLines("/proc/self/mountinfo").Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Run_ProcessExitCode_IsTheRuntimesExitCode(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(null, "sh", "-c", "echo out; echo err >&2; exit 42");
+        Assert.Equal(42, result.ExitCode);
+        Assert.Equal("out\n", result.Stdout);
+        Assert.Contains("err", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Run_ProcessKilledBySignal_Exits128PlusSignal(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        // Not pid 1: the kernel ignores SIGKILL sent to a pid namespace's init from inside it.
+        var result = sb.RunContainer(s => s.Linux!.Namespaces!.RemoveAll(n => n.Type == "pid"), "sh", "-c", "kill -9 $$");
+        Assert.Equal(137, result.ExitCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Run_Finished_LeavesNoStateCgroupOrMount(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var mountsBefore = File.ReadAllLines("/proc/self/mountinfo").Length;
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "true");
+        Assert.Equal(0, sb.Exec("run", "--bundle", bundle, id).ExitCode);
+        Assert.Empty(sb.LeftoverCgroups(id));
+        Assert.False(Directory.Exists(Path.Combine(sb.Root, id)));
+        Assert.Equal(mountsBefore, File.ReadAllLines("/proc/self/mountinfo").Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void RunDetach_ContainerKeepsRunning_UntilKilled(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "sleep", "1000");
+        var run = sb.ExecDetached("run", "--detach", "--bundle", bundle, id);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("running", sb.StatusOf(id));
+        Assert.Equal(0, sb.Exec("delete", "--force", id).ExitCode);
+        Assert.NotEqual(0, sb.Exec("state", id).ExitCode);
+        Assert.Empty(sb.LeftoverCgroups(id));
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Kill_SignalByNameAndNumber_ReachesInit(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        // The shell traps USR1 and records it, so the signal is seen by the process, not just delivered.
+        var bundle = sb.Bundle(id, null, "sh", "-c", "trap 'echo usr1 >> /tmp/got' USR1; trap 'echo term >> /tmp/got; exit 0' TERM; while true; do sleep 0.1; done");
+        Assert.Equal(0, sb.ExecDetached("run", "-d", "--bundle", bundle, id).ExitCode);
+        var got = Path.Combine(bundle, "rootfs", "tmp", "got");
+        Assert.Equal(0, sb.Exec("kill", id, "SIGUSR1").ExitCode);
+        Assert.True(WaitFor(() => File.Exists(got) && File.ReadAllText(got).Contains("usr1", StringComparison.Ordinal)));
+        Assert.Equal(0, sb.Exec("kill", id, "15").ExitCode);
+        Assert.True(WaitFor(() => sb.StatusOf(id) == "stopped"));
+        Assert.Contains("term", File.ReadAllText(got), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void KillAll_ContainerWithoutPidNamespace_SignalsEveryProcess(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var (id, _) = sb.StartSleeper(s =>
+        {
+            s.Linux!.Namespaces!.RemoveAll(n => n.Type == "pid");
+            s.Process!.Args = ["sh", "-c", "sleep 1000 & sleep 1000 & exec sleep 1000"];
+        });
+        Assert.True(WaitFor(() => File.ReadAllLines($"{sb.CgroupDir("pids", id)}/cgroup.procs").Length == 3));
+        var procs = File.ReadAllLines($"{sb.CgroupDir("pids", id)}/cgroup.procs").Select(int.Parse).ToList();
+        Assert.Equal(0, sb.Exec("kill", "--all", id, "KILL").ExitCode);
+        Assert.True(WaitFor(() => procs.All(p => !IsLive(p))), "kill --all left processes running");
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Delete_CreatedContainer_KillsItsInit(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "sleep", "1000");
+        Assert.Equal(0, sb.ExecDetached("create", "--bundle", bundle, id).ExitCode);
+        var pid = sb.PidOf(id);
+        Assert.Equal(0, sb.Exec("delete", id).ExitCode);
+        Assert.True(WaitFor(() => !IsLive(pid)));
+        Assert.Empty(sb.LeftoverCgroups(id));
+    }
+
+    public static bool IsLive(int pid)
+    {
+        var stat = $"/proc/{pid}/stat";
+        if (!File.Exists(stat))
+            return false;
+        try
+        {
+            var text = File.ReadAllText(stat);
+            var state = text[(text.LastIndexOf(')') + 2)..][0];
+            return state is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public static bool WaitFor(Func<bool> condition, int timeoutMs = 10_000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (Environment.TickCount64 < deadline)
+        {
+            if (condition())
+                return true;
+            Thread.Sleep(20);
+        }
+        return condition();
+    }
+}

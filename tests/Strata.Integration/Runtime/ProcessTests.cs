@@ -1,0 +1,124 @@
+namespace Strata.Integration.Runtime;
+
+/// <summary>config.md "Process" and "Hostname", config-linux.md "Sysctl".</summary>
+public class ProcessTests
+{
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void User_UidGidAdditionalGids_Applied(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(s =>
+        {
+            s.Process!.User = new() { Uid = 1000, Gid = 1001, AdditionalGids = [10, 20] };
+        }, "sh", "-c", "id -u; id -g; id -G");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("1000", lines[0]);
+        Assert.Equal("1001", lines[1]);
+        Assert.Equal(["10", "1001", "20"], lines[2].Split(' ').Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Rlimits_Configured_SoftAndHardApplied(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(s =>
+        {
+            s.Process!.Rlimits = [new() { Type = "RLIMIT_NOFILE", Soft = 321, Hard = 654 }, new() { Type = "RLIMIT_NPROC", Soft = 500, Hard = 500 }];
+        }, "sh", "-c", "ulimit -n; ulimit -Hn; ulimit -u");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["321", "654", "500"], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void CwdAndEnv_Configured_SeenByProcess(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(s =>
+        {
+            s.Process!.Cwd = "/tmp/work";
+            s.Process.Env!.Add("GREETING=hello world");
+        }, "sh", "-c", "pwd; echo \"$GREETING\"");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("/tmp/work\nhello world\n", result.Stdout);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Hostname_Configured_SetInUtsNamespace(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(s => s.Hostname = "box-42", "hostname");
+        Assert.Equal("box-42\n", result.Stdout);
+        Assert.NotEqual("box-42", Environment.MachineName);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void OomScoreAdj_Positive_Applied(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(s => s.Process!.OomScoreAdj = 500, "cat", "/proc/self/oom_score_adj");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("500\n", result.Stdout);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Sysctl_NamespacedKeys_SetInsideOnly(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var hostForward = File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim();
+        var wanted = hostForward == "1" ? "0" : "1";
+        var result = sb.RunContainer(s =>
+        {
+            s.Linux!.Sysctl = new() { ["net.ipv4.ip_forward"] = wanted, ["kernel.shmmni"] = "1234" };
+            s.Linux.ReadonlyPaths!.Remove("/proc/sys");
+        }, "sh", "-c", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"{wanted}\n1234\n", result.Stdout);
+        Assert.Equal(hostForward, File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim());
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Annotations_Configured_ReportedByState(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var (id, _) = sb.StartSleeper(s => s.Annotations = new() { ["org.example.key"] = "value" });
+        var state = sb.Exec("state", id);
+        using var doc = System.Text.Json.JsonDocument.Parse(state.Stdout);
+        Assert.Equal("value", doc.RootElement.GetProperty("annotations").GetProperty("org.example.key").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void PreserveFds_ExtraFd_ReachesContainer(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "sh", "-c", "cat <&3");
+        var secret = Path.Combine(sb.Dir, "fd3.txt");
+        File.WriteAllText(secret, "through fd 3\n");
+        var result = Sandbox.Run("/bin/sh", ["-c", "exec \"$@\" 3<\"$F\"", "sh", sb.Binary, "--root", sb.Root, "run", "--preserve-fds", "1", "--bundle", bundle, id], new() { ["F"] = secret });
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("through fd 3\n", result.Stdout);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void OpenFds_NotPreserved_DoNotLeakIntoContainer(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "ls", "/proc/self/fd");
+        var result = Sandbox.Run("/bin/sh", ["-c", "exec \"$@\" 5</etc/hostname", "sh", sb.Binary, "--root", sb.Root, "run", "--bundle", bundle, id]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        // 0, 1, 2 and the fd ls itself opens to read the directory: nothing inherited from the runtime.
+        Assert.DoesNotContain("5", result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.True(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 4, result.Stdout);
+    }
+}

@@ -1,0 +1,90 @@
+using Strata.Oci.Runtime;
+
+namespace Strata.Integration.Runtime;
+
+/// <summary>config-linux.md "Control groups": limits land in the container's cgroup files and are enforced.</summary>
+public class ResourceTests
+{
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Limits_Configured_WrittenToCgroupFiles(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var (id, pid) = sb.StartSleeper(s => s.Linux!.Resources = new LinuxResources
+        {
+            Devices = [new LinuxDeviceCgroup { Allow = false, Access = "rwm" }],
+            Memory = new LinuxMemory { Limit = 64 << 20, Reservation = 32 << 20, Swappiness = 10 },
+            Cpu = new LinuxCpu { Shares = 512, Quota = 50_000, Period = 100_000, Cpus = "0", Mems = "0" },
+            Pids = new LinuxPids { Limit = 42 },
+        });
+        string Read(string controller, string file) => File.ReadAllText(Path.Combine(sb.CgroupDir(controller, id), file)).Trim();
+        Assert.Equal((64 << 20).ToString(), Read("memory", "memory.limit_in_bytes"));
+        Assert.Equal((32 << 20).ToString(), Read("memory", "memory.soft_limit_in_bytes"));
+        Assert.Equal("10", Read("memory", "memory.swappiness"));
+        Assert.Equal("512", Read("cpu", "cpu.shares"));
+        Assert.Equal("50000", Read("cpu", "cpu.cfs_quota_us"));
+        Assert.Equal("100000", Read("cpu", "cpu.cfs_period_us"));
+        Assert.Equal("0", Read("cpuset", "cpuset.cpus"));
+        Assert.Equal("42", Read("pids", "pids.max"));
+        var devices = Read("devices", "devices.list").Split('\n');
+        Assert.Contains("c 1:3 rwm", devices);
+        Assert.DoesNotContain("a *:* rwm", devices);
+        // The init is in the container's cgroup in every hierarchy.
+        foreach (var controller in new[] { "memory", "cpu", "cpuset", "pids", "devices", "freezer", "blkio" })
+            Assert.Contains(pid.ToString(), File.ReadAllLines(Path.Combine(sb.CgroupDir(controller, id), "cgroup.procs")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void MemoryLimit_Exceeded_ProcessIsOomKilled(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        // tail keeps the whole line it reads; /dev/zero has no newline, so it grows until killed.
+        var result = sb.RunContainer(s => s.Linux!.Resources!.Memory = new LinuxMemory { Limit = 32 << 20, Swap = 32 << 20 }, "tail", "/dev/zero");
+        Assert.Equal(137, result.ExitCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void PidsLimit_ForkBomb_StopsAtPidsMax(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(s => s.Linux!.Resources!.Pids = new LinuxPids { Limit = 10 },
+            // ash exits when fork fails, so the bomb runs in a child shell and the reads are builtins.
+            "sh", "-c", "sh -c 'while :; do sleep 30 & done'; read c < /sys/fs/cgroup/pids/pids.current; read m < /sys/fs/cgroup/pids/pids.max; echo $c; echo $m");
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length >= 2, result.ToString());
+        Assert.Equal("10", lines[^1]);
+        Assert.True(int.Parse(lines[^2]) <= 10, $"pids.current {lines[^2]} exceeds pids.max");
+        Assert.Contains("fork", result.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void CpuQuota_BusyLoop_IsThrottled(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var (id, _) = sb.StartSleeper(s =>
+        {
+            s.Process!.Args = ["sh", "-c", "while :; do :; done"];
+            s.Linux!.Resources!.Cpu = new LinuxCpu { Quota = 10_000, Period = 100_000 };
+        });
+        var stat = Path.Combine(sb.CgroupDir("cpu", id), "cpu.stat");
+        Assert.True(LifecycleTests.WaitFor(() => File.ReadAllLines(stat).Any(l => l.StartsWith("nr_throttled ", StringComparison.Ordinal) && l != "nr_throttled 0")),
+            "a busy loop under a 10% quota was never throttled");
+    }
+
+    [Fact]
+    public void HugepageLimit_HybridHost_EnforcedThroughTheUnifiedHierarchy()
+    {
+        // runc's cgroupfs driver ignores controllers it finds only in the cgroup2 mount of a hybrid host;
+        // Strata routes them there (docs/runtime-differences.md), so this case is Strata's alone.
+        if (!File.Exists("/sys/fs/cgroup/unified/cgroup.controllers") || !File.ReadAllText("/sys/fs/cgroup/unified/cgroup.controllers").Contains("hugetlb", StringComparison.Ordinal))
+            return;
+        using var sb = new Sandbox(Runtimes.Strata);
+        var (id, pid) = sb.StartSleeper(s => s.Linux!.Resources!.HugepageLimits = [new LinuxHugepageLimit { PageSize = "2MB", Limit = 4 << 20 }]);
+        var dir = $"/sys/fs/cgroup/unified{sb.CgroupPrefix}/{id}";
+        Assert.Equal((4 << 20).ToString(), File.ReadAllText(Path.Combine(dir, "hugetlb.2MB.max")).Trim());
+        Assert.Contains(pid.ToString(), File.ReadAllLines(Path.Combine(dir, "cgroup.procs")));
+    }
+}
