@@ -75,9 +75,11 @@ public sealed class ContainerPlan
         var hasMountNs = newNs.HasFlag(NamespaceFlags.Mount) || join.Any(j => j.Item1 == NamespaceFlags.Mount);
         if (!hasMountNs)
             throw new RuntimeException("linux.namespaces: a mount namespace is required (the rootfs and mounts are set up in it)");
-        if (!string.IsNullOrEmpty(spec.Hostname) && !newNs.HasFlag(NamespaceFlags.Uts))
+        // As runc: a joined UTS namespace counts (the hostname is then set in the joined one).
+        var hasUts = newNs.HasFlag(NamespaceFlags.Uts) || join.Any(j => j.Item1 == NamespaceFlags.Uts);
+        if (!string.IsNullOrEmpty(spec.Hostname) && !hasUts)
             throw new RuntimeException("unable to set hostname without a private UTS namespace");
-        if (!string.IsNullOrEmpty(spec.Domainname) && !newNs.HasFlag(NamespaceFlags.Uts))
+        if (!string.IsNullOrEmpty(spec.Domainname) && !hasUts)
             throw new RuntimeException("unable to set domainname without a private UTS namespace");
         CheckSysctls(linux.Sysctl, newNs, join);
 

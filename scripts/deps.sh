@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a fresh machine lacks for building and testing Strata. Idempotent.
+set -euo pipefail
+packages=(
+  clang zlib1g-dev   # NativeAOT publish of strata-runtime and the native namespace stage
+  busybox-static     # the rootfs of test and demo containers
+  runc               # the reference runtime the integration tests compare against
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

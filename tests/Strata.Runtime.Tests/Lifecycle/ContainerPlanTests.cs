@@ -1,0 +1,424 @@
+using Strata.Cgroups;
+using Strata.Linux;
+using Strata.Oci.Runtime;
+using Strata.Runtime.Init;
+using Strata.Runtime.Lifecycle;
+
+namespace Strata.Runtime.Tests.Lifecycle;
+
+public sealed class ContainerPlanTests : IDisposable
+{
+    private const NamespaceFlags DefaultNamespaces =
+        NamespaceFlags.Pid | NamespaceFlags.Network | NamespaceFlags.Ipc | NamespaceFlags.Uts | NamespaceFlags.Mount | NamespaceFlags.Cgroup;
+
+    private readonly TempDir _bundle = new();
+
+    public ContainerPlanTests() => _bundle.Dir("rootfs");
+
+    public void Dispose() => _bundle.Dispose();
+
+    private static Spec Spec() => DefaultSpec.Create(false);
+
+    private ContainerPlan Plan(Spec spec, string id = "c1") => ContainerPlan.From(spec, _bundle.Path, id);
+
+    private RuntimeException Fails(Spec spec) => Assert.Throws<RuntimeException>(() => Plan(spec));
+
+    private static void RemoveNamespace(Spec spec, string type) => spec.Linux!.Namespaces!.RemoveAll(n => n.Type == type);
+
+    [Fact]
+    public void From_DefaultSpec_NewNamespacesAndAbsoluteRootfs()
+    {
+        var plan = Plan(Spec());
+
+        Assert.Equal(DefaultNamespaces, plan.NewNamespaces);
+        Assert.Empty(plan.JoinNamespaces);
+        Assert.True(plan.OwnPidNamespace);
+        Assert.Equal(_bundle.P("rootfs"), plan.Rootfs);
+        Assert.Equal(_bundle.Path, plan.Bundle);
+        Assert.Equal("c1", plan.CgroupsPath);
+        Assert.Equal(["pid", "network", "mount", "ipc", "uts", "cgroup"], plan.NewNamespaceNames);
+    }
+
+    [Fact]
+    public void From_AbsoluteRootPath_UsedAsIs()
+    {
+        using var elsewhere = new TempDir();
+        var spec = Spec();
+        spec.Root!.Path = elsewhere.Path;
+
+        Assert.Equal(elsewhere.Path, Plan(spec).Rootfs);
+    }
+
+    [Fact]
+    public void BootstrapEntries_NewOnly_FlagsAsDecimalInt()
+    {
+        var plan = Plan(Spec());
+
+        Assert.Equal([$"flags={(int)DefaultNamespaces}"], plan.BootstrapEntries());
+        Assert.Equal("flags=1845624832", plan.BootstrapEntries().First());
+    }
+
+    [Fact]
+    public void From_NamespaceWithPath_JoinedNotCreated()
+    {
+        var netns = _bundle.File("netns");
+        var ipcns = _bundle.File("ipcns");
+        var spec = Spec();
+        spec.Linux!.Namespaces!.Find(n => n.Type == "network")!.Path = netns;
+        spec.Linux.Namespaces!.Find(n => n.Type == "ipc")!.Path = ipcns;
+
+        var plan = Plan(spec);
+
+        Assert.Equal(DefaultNamespaces & ~NamespaceFlags.Network & ~NamespaceFlags.Ipc, plan.NewNamespaces);
+        Assert.Equal([(NamespaceFlags.Network, netns), (NamespaceFlags.Ipc, ipcns)], plan.JoinNamespaces);
+        Assert.Equal(
+        [
+            $"flags={(int)(DefaultNamespaces & ~NamespaceFlags.Network & ~NamespaceFlags.Ipc)}",
+            $"join={0x40000000}:{netns}",
+            $"join={0x08000000}:{ipcns}",
+        ], plan.BootstrapEntries());
+    }
+
+    [Fact]
+    public void From_JoinedMountNamespace_SatisfiesMountRequirement()
+    {
+        var mntns = _bundle.File("mntns");
+        var spec = Spec();
+        spec.Linux!.Namespaces!.Find(n => n.Type == "mount")!.Path = mntns;
+
+        var plan = Plan(spec);
+
+        Assert.False(plan.NewNamespaces.HasFlag(NamespaceFlags.Mount));
+        Assert.Contains((NamespaceFlags.Mount, mntns), plan.JoinNamespaces);
+    }
+
+    [Fact]
+    public void From_RootfsMissing_Throws()
+    {
+        var spec = Spec();
+        spec.Root!.Path = "nope";
+
+        var e = Fails(spec);
+
+        Assert.Equal($"rootfs ({_bundle.P("nope")}) does not exist", e.Message);
+    }
+
+    [Fact]
+    public void From_NoProcess_Throws()
+    {
+        var spec = Spec();
+        spec.Process = null;
+
+        Assert.Contains("process is required", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_HostnameWithoutUtsNamespace_Throws()
+    {
+        var spec = Spec();
+        RemoveNamespace(spec, "uts");
+
+        Assert.Equal("unable to set hostname without a private UTS namespace", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_DomainnameWithoutUtsNamespace_Throws()
+    {
+        var spec = Spec();
+        spec.Hostname = null;
+        spec.Domainname = "example.org";
+        RemoveNamespace(spec, "uts");
+
+        Assert.Equal("unable to set domainname without a private UTS namespace", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_NoHostnameNoUtsNamespace_Succeeds()
+    {
+        var spec = Spec();
+        spec.Hostname = null;
+        RemoveNamespace(spec, "uts");
+
+        Assert.False(Plan(spec).NewNamespaces.HasFlag(NamespaceFlags.Uts));
+    }
+
+    [Fact]
+    public void From_NetSysctlWithoutNetworkNamespace_Throws()
+    {
+        var spec = Spec();
+        RemoveNamespace(spec, "network");
+        spec.Linux!.Sysctl = new() { ["net.ipv4.ip_forward"] = "1" };
+
+        Assert.Equal("sysctl \"net.ipv4.ip_forward\" not allowed in host network namespace", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_NetSysctlWithNetworkNamespace_Succeeds()
+    {
+        var spec = Spec();
+        spec.Linux!.Sysctl = new() { ["net.ipv4.ip_forward"] = "1", ["kernel.shmmax"] = "1", ["fs.mqueue.queues_max"] = "2" };
+
+        Assert.Equal(DefaultNamespaces, Plan(spec).NewNamespaces);
+    }
+
+    [Theory]
+    [InlineData("kernel.shmmax")]
+    [InlineData("kernel.msgmax")]
+    [InlineData("kernel.sem")]
+    [InlineData("fs.mqueue.msg_max")]
+    public void From_IpcSysctlWithoutIpcNamespace_Throws(string key)
+    {
+        var spec = Spec();
+        RemoveNamespace(spec, "ipc");
+        spec.Linux!.Sysctl = new() { [key] = "1" };
+
+        Assert.Equal($"sysctl \"{key}\" is not allowed in the hosts ipc namespace", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_IpcSysctlWithJoinedIpcNamespace_Succeeds()
+    {
+        var spec = Spec();
+        spec.Linux!.Namespaces!.Find(n => n.Type == "ipc")!.Path = _bundle.File("ipcns");
+        spec.Linux.Sysctl = new() { ["kernel.shmmax"] = "1" };
+
+        Assert.Single(Plan(spec).JoinNamespaces);
+    }
+
+    [Fact]
+    public void From_UtsSysctlWithoutUtsNamespace_Throws()
+    {
+        var spec = Spec();
+        spec.Hostname = null;
+        RemoveNamespace(spec, "uts");
+        spec.Linux!.Sysctl = new() { ["kernel.domainname"] = "x" };
+
+        Assert.Contains("not allowed in the hosts uts namespace", Fails(spec).Message);
+    }
+
+    [Theory]
+    [InlineData("vm.swappiness")]
+    [InlineData("kernel.pid_max")]
+    public void From_SysctlOutsideAnyNamespace_Throws(string key)
+    {
+        var spec = Spec();
+        spec.Linux!.Sysctl = new() { [key] = "1" };
+
+        Assert.Equal($"sysctl \"{key}\" is not in a separate kernel namespace", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_NoMountNamespace_Throws()
+    {
+        var spec = Spec();
+        RemoveNamespace(spec, "mount");
+
+        Assert.Contains("a mount namespace is required", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_NewUserNamespace_NotSupported()
+    {
+        var spec = Spec();
+        spec.Linux!.Namespaces!.Add(new LinuxNamespace { Type = "user" });
+
+        Assert.Contains("user namespaces are not supported", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_JoinedUserNamespace_NotSupported()
+    {
+        var spec = Spec();
+        spec.Linux!.Namespaces!.Add(new LinuxNamespace { Type = "user", Path = _bundle.File("userns") });
+
+        Assert.Contains("user namespaces are not supported", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_JoinedNamespacePathMissing_ThrowsNamingIt()
+    {
+        var spec = Spec();
+        var missing = _bundle.P("no-such-netns");
+        spec.Linux!.Namespaces!.Find(n => n.Type == "network")!.Path = missing;
+
+        Assert.Equal($"linux.namespaces: network namespace path {missing} does not exist", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_BindMountSourceMissing_Throws()
+    {
+        var spec = Spec();
+        var missing = _bundle.P("gone");
+        spec.Mounts!.Add(new Mount { Destination = "/data", Type = "bind", Source = missing, Options = ["rbind"] });
+
+        Assert.Equal($"mount source {missing} for /data does not exist", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_RelativeBindSourceMissing_ThrowsWithBundlePath()
+    {
+        var spec = Spec();
+        spec.Mounts!.Add(new Mount { Destination = "/data", Type = "none", Source = "data", Options = ["bind"] });
+
+        Assert.Equal($"mount source {_bundle.P("data")} for /data does not exist", Fails(spec).Message);
+    }
+
+    [Fact]
+    public void From_RelativeBindSource_ResolvedAgainstBundle()
+    {
+        _bundle.Dir("data");
+        _bundle.File("conf/app.conf");
+        var spec = Spec();
+        var dir = new Mount { Destination = "/data", Type = "bind", Source = "data" };
+        var file = new Mount { Destination = "/etc/app.conf", Source = "./conf/../conf/app.conf", Options = ["rbind", "ro"] };
+        spec.Mounts!.Add(dir);
+        spec.Mounts.Add(file);
+
+        Plan(spec);
+
+        Assert.Equal(_bundle.P("data"), dir.Source);
+        Assert.Equal(_bundle.P("conf/app.conf"), file.Source);
+    }
+
+    [Fact]
+    public void From_NonBindMountWithRelativeSource_LeftAlone()
+    {
+        var plan = Plan(Spec());
+
+        Assert.Equal("proc", plan.Spec.Mounts!.Single(m => m.Destination == "/proc").Source);
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("/a/../../b")]
+    [InlineData("a/..")]
+    public void From_CgroupsPathWithDotDot_Throws(string path)
+    {
+        var spec = Spec();
+        spec.Linux!.CgroupsPath = path;
+
+        Assert.Contains("must not contain '..'", Fails(spec).Message);
+    }
+
+    [Theory]
+    [InlineData("/machine/c1", "/machine/c1")]
+    [InlineData("a..b/c", "a..b/c")]
+    [InlineData(null, "my-id")]
+    [InlineData("", "my-id")]
+    public void From_CgroupsPath_DefaultsToId(string? configured, string expected)
+    {
+        var spec = Spec();
+        spec.Linux!.CgroupsPath = configured;
+
+        Assert.Equal(expected, Plan(spec, "my-id").CgroupsPath);
+    }
+
+    [Fact]
+    public void From_DeviceRules_SpecRulesFirstThenAllowForDefaultDevices()
+    {
+        var spec = Spec();
+        spec.Linux!.Resources!.Devices!.Add(new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 4, Minor = 64, Access = "rw" });
+
+        var rules = Plan(spec).Resources.Devices!;
+
+        // The spec's own rules stay first, in order: a later allow must not be shadowed by them.
+        Assert.Equal((false, null, null, null, "rwm"), (rules[0].Allow, rules[0].Type, rules[0].Major, rules[0].Minor, rules[0].Access));
+        Assert.Equal((true, "c", 4L, 64L, "rw"), (rules[1].Allow, rules[1].Type, rules[1].Major, rules[1].Minor, rules[1].Access));
+        var added = rules.Skip(2).ToList();
+        Assert.All(added, r => Assert.True(r.Allow));
+        foreach (var d in RootfsSetup.DefaultDevices)
+            Assert.Contains(added, r => r.Type == "c" && r.Major == d.Major && r.Minor == d.Minor && r.Access == "rwm");
+        // /dev/pts/* and /dev/ptmx of the container's devpts instance.
+        Assert.Contains(added, r => r.Type == "c" && r.Major == 136 && r.Minor is null && r.Access == "rwm");
+        Assert.Contains(added, r => r.Type == "c" && r.Major == 5 && r.Minor == 2 && r.Access == "rwm");
+    }
+
+    [Fact]
+    public void From_DeviceRulesWithLinuxDevices_ConfiguredDevicesNotAllowedImplicitly()
+    {
+        var spec = Spec();
+        spec.Linux!.Devices = [new LinuxDevice { Path = "/dev/sda", Type = "b", Major = 8, Minor = 0 }];
+
+        var rules = Plan(spec).Resources.Devices!;
+
+        Assert.DoesNotContain(rules, r => r.Allow && r.Major == 8 && r.Minor == 0);
+    }
+
+    [Fact]
+    public void From_NoDeviceRules_ResourcesUntouched()
+    {
+        var spec = Spec();
+        spec.Linux!.Resources = new LinuxResources();
+
+        Assert.Null(Plan(spec).Resources.Devices);
+    }
+
+    private const string HybridMountinfo = """
+        22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+        30 24 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+        31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct
+        34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+        39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
+        40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+
+        """;
+
+    private const string HybridProcSelfCgroup = """
+        4:memory:/user.slice/user-1000.slice/session-3.scope
+        3:cpu,cpuacct:/user.slice
+        1:name=systemd:/user.slice/user-1000.slice/session-3.scope
+        0::/user.slice/unified.scope
+
+        """;
+
+    private const string UnifiedMountinfo = """
+        22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+        30 24 0:27 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate
+
+        """;
+
+    [Fact]
+    public void AbsoluteCgroupsPath_RelativeOnHybrid_UnderOwnMemoryCgroup()
+    {
+        var host = CgroupHost.FromFiles(HybridMountinfo, HybridProcSelfCgroup);
+
+        Assert.Equal("/user.slice/user-1000.slice/session-3.scope/c1", ContainerPlan.AbsoluteCgroupsPath("c1", host));
+    }
+
+    [Fact]
+    public void AbsoluteCgroupsPath_RelativeOnUnified_UnderOwnUnifiedCgroup()
+    {
+        var host = CgroupHost.FromFiles(UnifiedMountinfo, "0::/system.slice/strata.service\n");
+
+        Assert.Equal("/system.slice/strata.service/a/b", ContainerPlan.AbsoluteCgroupsPath("a/b", host));
+    }
+
+    [Fact]
+    public void AbsoluteCgroupsPath_OwnCgroupIsRoot_NoDoubleSlash()
+    {
+        var host = CgroupHost.FromFiles(UnifiedMountinfo, "0::/\n");
+
+        Assert.Equal("/c1", ContainerPlan.AbsoluteCgroupsPath("c1", host));
+    }
+
+    [Fact]
+    public void AbsoluteCgroupsPath_Absolute_Unchanged()
+    {
+        var host = CgroupHost.FromFiles(HybridMountinfo, HybridProcSelfCgroup);
+
+        Assert.Equal("/machine/c1", ContainerPlan.AbsoluteCgroupsPath("/machine/c1", host));
+    }
+
+    [Fact]
+    public void AbsoluteCgroupsPath_HybridWithoutMemoryHierarchy_UnderOwnUnifiedCgroup()
+    {
+        const string mountinfo = """
+            31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+            40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+
+            """;
+        var host = CgroupHost.FromFiles(mountinfo, "3:cpu:/cpu.slice\n0::/unified.slice\n");
+
+        Assert.Equal("/unified.slice/c1", ContainerPlan.AbsoluteCgroupsPath("c1", host));
+    }
+}

@@ -1,0 +1,73 @@
+using Strata.Linux;
+
+namespace Strata.Runtime.Tests.Linux;
+
+public sealed class AtomicFileTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Write_NewFile_ContentWrittenNoTempLeft()
+    {
+        var path = _dir.P("state.json");
+
+        AtomicFile.Write(path, "{\"a\":1}"u8);
+
+        Assert.Equal("{\"a\":1}", File.ReadAllText(path));
+        Assert.Equal(["state.json"], Directory.EnumerateFileSystemEntries(_dir.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Write_Existing_ReplacedWhole()
+    {
+        var path = _dir.File("state.json", "a much longer old content that must not survive");
+
+        AtomicFile.Write(path, "new"u8);
+
+        Assert.Equal("new", File.ReadAllText(path));
+        Assert.Single(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+
+    [Fact]
+    public void Write_DefaultMode_OwnerReadWriteOnly()
+    {
+        var path = _dir.P("secret");
+
+        AtomicFile.Write(path, "x"u8);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public void Write_ExplicitMode_Applied()
+    {
+        var path = _dir.P("public");
+        const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+
+        AtomicFile.Write(path, "x"u8, mode);
+
+        // The umask may remove bits, never add them.
+        Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(path) & ~mode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path) & (UnixFileMode.UserRead | UnixFileMode.UserWrite));
+    }
+
+    [Fact]
+    public void Write_RelativePath_ResolvedAgainstCurrentDirectory()
+    {
+        var path = _dir.P("rel");
+
+        AtomicFile.Write(Path.GetRelativePath(Environment.CurrentDirectory, path), "r"u8);
+
+        Assert.Equal("r", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Write_MissingDirectory_ThrowsAndCreatesNothing()
+    {
+        Assert.ThrowsAny<IOException>(() => AtomicFile.Write(_dir.P("no/such/dir/file"), "x"u8));
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+}

@@ -1,0 +1,72 @@
+using Strata.Linux;
+
+namespace Strata.Runtime.Tests;
+
+/// <summary>One recorded kernel call; records compare by value, so a test can state the exact sequence.</summary>
+internal abstract record Call;
+
+internal sealed record MountCall(string? Source, string Target, string? FsType, MountFlags Flags, string? Data) : Call;
+
+internal sealed record UnmountCall(string Target, bool Detach) : Call;
+
+internal sealed record PivotRootCall(string NewRoot, string PutOld) : Call;
+
+internal sealed record ChrootCall(string Path) : Call;
+
+internal sealed record ChdirCall(string Path) : Call;
+
+internal sealed record MknodCall(string Path, UnixFileMode Permissions, char Type, long Major, long Minor) : Call;
+
+internal sealed record LchownCall(string Path, uint Uid, uint Gid) : Call;
+
+internal sealed record HostnameCall(string Name) : Call;
+
+internal sealed record DomainnameCall(string Name) : Call;
+
+internal sealed record RlimitCall(int Resource, ulong Soft, ulong Hard) : Call;
+
+internal sealed record SetGroupsCall(string Gids) : Call;
+
+internal sealed record SetResGidCall(uint Gid) : Call;
+
+internal sealed record SetResUidCall(uint Uid) : Call;
+
+internal sealed record ProcFileCall(string Path, string Value) : Call;
+
+/// <summary>An <see cref="ISyscalls"/> that records every call and changes nothing.</summary>
+internal sealed class RecordingSyscalls : ISyscalls
+{
+    public List<Call> Calls { get; } = [];
+
+    public IEnumerable<MountCall> Mounts => Calls.OfType<MountCall>();
+
+    public void Mount(string? source, string target, string? fstype, MountFlags flags, string? data) =>
+        Calls.Add(new MountCall(source, target, fstype, flags, data));
+
+    public void Unmount(string target, bool detach) => Calls.Add(new UnmountCall(target, detach));
+
+    public void PivotRoot(string newRoot, string putOld) => Calls.Add(new PivotRootCall(newRoot, putOld));
+
+    public void Chroot(string path) => Calls.Add(new ChrootCall(path));
+
+    public void Chdir(string path) => Calls.Add(new ChdirCall(path));
+
+    public void Mknod(string path, UnixFileMode permissions, char type, long major, long minor) =>
+        Calls.Add(new MknodCall(path, permissions, type, major, minor));
+
+    public void Lchown(string path, uint uid, uint gid) => Calls.Add(new LchownCall(path, uid, gid));
+
+    public void SetHostname(string name) => Calls.Add(new HostnameCall(name));
+
+    public void SetDomainname(string name) => Calls.Add(new DomainnameCall(name));
+
+    public void SetRlimit(int resource, ulong soft, ulong hard) => Calls.Add(new RlimitCall(resource, soft, hard));
+
+    public void SetGroups(IReadOnlyList<uint> gids) => Calls.Add(new SetGroupsCall(string.Join(',', gids)));
+
+    public void SetResGid(uint gid) => Calls.Add(new SetResGidCall(gid));
+
+    public void SetResUid(uint uid) => Calls.Add(new SetResUidCall(uid));
+
+    public void WriteProcFile(string path, string value) => Calls.Add(new ProcFileCall(path, value));
+}
