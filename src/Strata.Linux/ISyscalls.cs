@@ -12,6 +12,8 @@ public interface ISyscalls
     void PivotRoot(string newRoot, string putOld);
     void Chroot(string path);
     void Chdir(string path);
+    /// <summary>fchdir(2): a directory opened earlier, e.g. the old root after pivot_root.</summary>
+    void Fchdir(Microsoft.Win32.SafeHandles.SafeFileHandle directory);
     void Mknod(string path, UnixFileMode permissions, char type, long major, long minor);
     void Lchown(string path, uint uid, uint gid);
     void SetHostname(string name);

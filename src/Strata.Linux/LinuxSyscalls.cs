@@ -50,6 +50,12 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
             throw new SyscallException("chdir", Marshal.GetLastPInvokeError(), path);
     }
 
+    public void Fchdir(Microsoft.Win32.SafeHandles.SafeFileHandle directory)
+    {
+        if (Libc.Fchdir((int)directory.DangerousGetHandle()) != 0)
+            throw new SyscallException("fchdir", Marshal.GetLastPInvokeError());
+    }
+
     public void Mknod(string path, UnixFileMode permissions, char type, long major, long minor)
     {
         uint fileType = type switch

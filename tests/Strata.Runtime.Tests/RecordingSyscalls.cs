@@ -15,6 +15,9 @@ internal sealed record ChrootCall(string Path) : Call;
 
 internal sealed record ChdirCall(string Path) : Call;
 
+/// <summary>fchdir, recorded by the path the directory fd refers to.</summary>
+internal sealed record FchdirCall(string Path) : Call;
+
 internal sealed record MknodCall(string Path, UnixFileMode Permissions, char Type, long Major, long Minor) : Call;
 
 internal sealed record LchownCall(string Path, uint Uid, uint Gid) : Call;
@@ -50,6 +53,9 @@ internal sealed class RecordingSyscalls : ISyscalls
     public void Chroot(string path) => Calls.Add(new ChrootCall(path));
 
     public void Chdir(string path) => Calls.Add(new ChdirCall(path));
+
+    public void Fchdir(Microsoft.Win32.SafeHandles.SafeFileHandle directory) =>
+        Calls.Add(new FchdirCall(new FileInfo($"/proc/self/fd/{directory.DangerousGetHandle()}").LinkTarget!));
 
     public void Mknod(string path, UnixFileMode permissions, char type, long major, long minor) =>
         Calls.Add(new MknodCall(path, permissions, type, major, minor));

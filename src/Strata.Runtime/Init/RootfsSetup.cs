@@ -60,18 +60,25 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
 
     public void PivotRoot()
     {
-        sys.Chdir(_rootfs);
         if (request.NoPivot)
         {
             // --no-pivot: for rootfs on ramfs, where pivot_root is refused. chroot can be escaped; runc warns the same.
+            sys.Chdir(_rootfs);
             sys.Mount(_rootfs, "/", null, MountFlags.Move, null);
             sys.Chroot(".");
         }
         else
         {
             // pivot_root(".", ".") stacks the old root over the new one; detaching it leaves only the rootfs
-            // (pivot_root(2), NOTES). Slave first so the unmount does not propagate to the host.
+            // (pivot_root(2), NOTES). Both steps must name the old root by a directory fd: mount(2) on "."
+            // would resolve to the new root under the stack and turn the container's shared mounts into
+            // private ones, while umount2(2) follows the stack. Slave first so the unmount does not
+            // propagate to the host.
+            using var oldRoot = Sys.Open("/", OpenFlags.Directory);
+            using var newRoot = Sys.Open(_rootfs, OpenFlags.Directory);
+            sys.Fchdir(newRoot);
             sys.PivotRoot(".", ".");
+            sys.Fchdir(oldRoot);
             sys.Mount(null, ".", null, MountFlags.Slave | MountFlags.Recursive, null);
             sys.Unmount(".", detach: true);
         }

@@ -158,4 +158,47 @@ public class FilesystemTests
         Assert.False(Directory.Exists(Path.Combine(escape, "sub")), "the mount target escaped the rootfs");
         Assert.True(Directory.Exists(Path.Combine(bundle, "rootfs", escape.TrimStart('/'), "sub")) || result.ExitCode != 0, result.ToString());
     }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void MountPropagation_SharedAndPrivate_ShownInMountinfo(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var shared = Directory.CreateDirectory(Path.Combine(sb.Dir, "shared-src")).FullName;
+        var priv = Directory.CreateDirectory(Path.Combine(sb.Dir, "private-src")).FullName;
+        var result = sb.RunContainer(s =>
+        {
+            s.Mounts!.Add(new Mount { Destination = "/mnt/shared", Type = "bind", Source = shared, Options = ["rbind", "rshared"] });
+            s.Mounts.Add(new Mount { Destination = "/mnt/private", Type = "bind", Source = priv, Options = ["rbind", "rprivate"] });
+        }, "sh", "-c", "grep -E ' /mnt/(shared|private) ' /proc/self/mountinfo");
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("shared:", lines.Single(l => l.Contains(" /mnt/shared ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        var privateLine = lines.Single(l => l.Contains(" /mnt/private ", StringComparison.Ordinal));
+        Assert.DoesNotContain("shared:", privateLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("master:", privateLine, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void RootfsPropagation_Private_RootHasNoPeers(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(s => s.Linux!.RootfsPropagation = "private", "sh", "-c", "awk '$5 == \"/\"' /proc/self/mountinfo");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("shared:", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("master:", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void NoPivot_Run_ContainerSeesOnlyItsRootfs(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "sh", "-c", "ls /; test -e /work && echo host-visible; true");
+        var result = sb.Exec("run", "--no-pivot", "--bundle", bundle, id);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("bin", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("host-visible", result.Stdout, StringComparison.Ordinal);
+    }
 }

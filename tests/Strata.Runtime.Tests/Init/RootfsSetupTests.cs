@@ -365,8 +365,9 @@ public sealed class RootfsSetupTests : IDisposable
 
         Call[] expected =
         [
-            new ChdirCall(R),
+            new FchdirCall(R),
             new PivotRootCall(".", "."),
+            new FchdirCall("/"),
             new MountCall(null, ".", null, MountFlags.Slave | MountFlags.Recursive, null),
             new UnmountCall(".", true),
             new ChdirCall("/"),
