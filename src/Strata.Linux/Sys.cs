@@ -145,6 +145,9 @@ public static unsafe class Sys
     /// </summary>
     public static void CloseOnExecFrom(int firstFd)
     {
+        // close_range(2) with CLOSE_RANGE_CLOEXEC (Linux 5.11): one call; older kernels walk /proc/self/fd.
+        if (Libc.Syscall(436, firstFd, unchecked((nint)uint.MaxValue), 1 << 2, 0, 0) == 0)
+            return;
         foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
         {
             if (int.TryParse(Path.GetFileName(entry), out var fd) && fd >= firstFd)

@@ -7,13 +7,15 @@ public static class SpecLoader
 {
     public const string ConfigFileName = "config.json";
 
-    public static Spec LoadFromBundle(string bundle)
+    public static Spec LoadFromBundle(string bundle) =>
+        ParseAndValidate(ReadConfig(bundle), Path.Combine(bundle, ConfigFileName));
+
+    /// <summary>The bytes of the bundle's config.json, with errors that name the bundle.</summary>
+    public static byte[] ReadConfig(string bundle)
     {
-        var path = Path.Combine(bundle, ConfigFileName);
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            return File.ReadAllBytes(Path.Combine(bundle, ConfigFileName));
         }
         catch (FileNotFoundException)
         {
@@ -23,7 +25,11 @@ public static class SpecLoader
         {
             throw new SpecException($"bundle directory {bundle} does not exist");
         }
-        var spec = Parse(bytes, path);
+    }
+
+    public static Spec ParseAndValidate(ReadOnlySpan<byte> json, string source = ConfigFileName)
+    {
+        var spec = Parse(json, source);
         SpecValidator.Validate(spec);
         return spec;
     }

@@ -13,7 +13,10 @@ namespace Strata.Runtime.Init;
 public sealed class InitRequest
 {
     public string ContainerId { get; set; } = "";
+    public string Bundle { get; set; } = "";
     public string Rootfs { get; set; } = "";
+    /// <summary>config.json, parsed by the init from the bytes sent after this request.</summary>
+    [JsonIgnore]
     public Spec Spec { get; set; } = new();
     public string FifoPath { get; set; } = "";
     public int PreserveFds { get; set; }
@@ -81,6 +84,27 @@ internal sealed class Channel : IDisposable
         var body = new byte[length];
         ReadExactly(body, expected);
         return JsonSerializer.Deserialize(body, type) ?? throw new RuntimeException($"init protocol: empty {expected} message");
+    }
+
+    /// <summary>A raw frame: length, then the bytes as they are.</summary>
+    public void SendBytes(ReadOnlySpan<byte> body)
+    {
+        Span<byte> header = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)body.Length);
+        Sys.WriteAll(_fd, header);
+        Sys.WriteAll(_fd, body);
+    }
+
+    public byte[] ReceiveBytes(string expected)
+    {
+        Span<byte> header = stackalloc byte[4];
+        ReadExactly(header, expected);
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        if (length > 16 * 1024 * 1024)
+            throw new RuntimeException($"init protocol: {expected} of {length} bytes is too large");
+        var body = new byte[length];
+        ReadExactly(body, expected);
+        return body;
     }
 
     public void SendBootstrap(IEnumerable<string> entries)

@@ -24,10 +24,13 @@ public sealed class InitProcess(ISyscalls sys)
         }
         using var channel = new Channel(fd);
         var request = channel.Receive(InitJsonContext.Default.InitRequest, "init request");
+        var config = channel.ReceiveBytes("config.json");
         Microsoft.Win32.SafeHandles.SafeFileHandle fifo;
         (string Path, List<string> Args, List<string> Env) program;
         try
         {
+            request.Spec = SpecLoader.Parse(config, Path.Combine(request.Bundle, SpecLoader.ConfigFileName));
+            Lifecycle.ContainerPlan.ResolveBindSources(request.Spec, request.Bundle);
             // Opened before pivot_root, while the state directory is still visible.
             fifo = Sys.Open(request.FifoPath, OpenFlags.Path);
             program = new InitProcess(LinuxSyscalls.Instance).Setup(request);

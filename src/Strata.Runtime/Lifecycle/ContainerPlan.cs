@@ -83,14 +83,8 @@ public sealed class ContainerPlan
             throw new RuntimeException("unable to set domainname without a private UTS namespace");
         CheckSysctls(linux.Sysctl, newNs, join);
 
-        // Relative bind sources are relative to the bundle (config.md, "Mounts": source).
-        foreach (var mount in spec.Mounts ?? [])
+        foreach (var mount in ResolveBindSources(spec, bundle))
         {
-            var isBind = mount.Type == "bind" || (mount.Options?.Any(o => o is "bind" or "rbind") ?? false);
-            if (!isBind || string.IsNullOrEmpty(mount.Source))
-                continue;
-            if (!Path.IsPathRooted(mount.Source))
-                mount.Source = Path.GetFullPath(Path.Combine(bundle, mount.Source));
             if (!File.Exists(mount.Source) && !Directory.Exists(mount.Source))
                 throw new RuntimeException($"mount source {mount.Source} for {mount.Destination} does not exist");
         }
@@ -109,6 +103,25 @@ public sealed class ContainerPlan
             JoinNamespaces = join,
             Resources = EffectiveResources(linux),
         };
+    }
+
+    /// <summary>
+    /// Makes relative bind-mount sources absolute: they are relative to the bundle (config.md, "Mounts":
+    /// source). Returns the bind mounts.
+    /// </summary>
+    public static List<Mount> ResolveBindSources(Spec spec, string bundle)
+    {
+        var binds = new List<Mount>();
+        foreach (var mount in spec.Mounts ?? [])
+        {
+            var isBind = mount.Type == "bind" || (mount.Options?.Any(o => o is "bind" or "rbind") ?? false);
+            if (!isBind || string.IsNullOrEmpty(mount.Source))
+                continue;
+            if (!Path.IsPathRooted(mount.Source))
+                mount.Source = Path.GetFullPath(Path.Combine(bundle, mount.Source));
+            binds.Add(mount);
+        }
+        return binds;
     }
 
     /// <summary>

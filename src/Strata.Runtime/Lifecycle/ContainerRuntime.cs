@@ -33,7 +33,8 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         var bundle = Path.GetFullPath(options.Bundle);
         if (Store.Exists(id))
             throw new RuntimeException($"container with id exists: {id}");
-        var spec = SpecLoader.LoadFromBundle(bundle);
+        var configBytes = SpecLoader.ReadConfig(bundle);
+        var spec = SpecLoader.ParseAndValidate(configBytes, Path.Combine(bundle, SpecLoader.ConfigFileName));
         var plan = ContainerPlan.From(spec, bundle, id);
         if (spec.Process!.Terminal && options.ConsoleSocket is null)
             throw new RuntimeException("cannot allocate tty if runc will detach without setting console socket");
@@ -74,17 +75,20 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 throw new RuntimeException(reply[6..]);
             initPid = int.Parse(reply.AsSpan(4), CultureInfo.InvariantCulture);
 
+            // The init parses config.json itself: it needs the whole document, and re-serializing the
+            // parsed one would cost the parent as much as the parse.
             channel.Send(new InitRequest
             {
                 ContainerId = id,
+                Bundle = bundle,
                 Rootfs = plan.Rootfs,
-                Spec = spec,
                 FifoPath = Store.FifoOf(id),
                 PreserveFds = options.PreserveFds,
                 NoPivot = options.NoPivot,
                 NewNamespaces = plan.NewNamespaceNames.ToList(),
                 Cgroups = CgroupMounts(cgroup),
             }, InitJsonContext.Default.InitRequest);
+            channel.SendBytes(configBytes);
             var answer = channel.Receive(InitJsonContext.Default.SyncMessage, "the container's ready message");
             if (answer.Type != SyncMessage.Ready)
                 throw new RuntimeException(answer.Message ?? $"init protocol: unexpected {answer.Type} message");
@@ -102,7 +106,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 CgroupsPath = cgroup.CgroupsPath,
                 CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
                 OwnPidNamespace = plan.OwnPidNamespace,
-                Config = spec,
+                Annotations = spec.Annotations,
             };
             Store.Save(record);
             if (options.PidFile is { } pidFile)
@@ -323,7 +327,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             Bundle = record.Bundle,
             Rootfs = record.Rootfs,
             Created = record.Created.UtcDateTime,
-            Annotations = record.Config.Annotations,
+            Annotations = record.Annotations,
             Owner = record.Owner,
         };
     }

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Strata.Oci.Runtime;
 
 namespace Strata.Runtime.State;
 
@@ -19,7 +18,9 @@ public sealed class ContainerRecord
     public Dictionary<string, string> CgroupPaths { get; set; } = [];
     /// <summary>True when the container has its own pid namespace: killing its init kills everything.</summary>
     public bool OwnPidNamespace { get; set; }
-    public Spec Config { get; set; } = new();
+    /// <summary>config.json's annotations, reported by state. The whole config is not kept: serializing it
+    /// on every create costs more than the rest of the state together.</summary>
+    public Dictionary<string, string>? Annotations { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
