@@ -106,7 +106,7 @@ namespace Strata.Runtime.Cli
                 case "state":
                 {
                     var view = runtime.View(RequireId(CommandLine.Parse(args, new Dictionary<string, bool>()), command));
-                    Console.WriteLine(JsonSerializer.Serialize(view, ViewJsonContext.Default.ContainerView));
+                    Console.WriteLine(ViewJson.Write(view));
                     return 0;
                 }
                 case "kill":
@@ -201,7 +201,7 @@ namespace Strata.Runtime.Cli
             switch (cl.Get("format", "table"))
             {
                 case "json":
-                    Console.WriteLine(JsonSerializer.Serialize(views.ToList(), ViewJsonContext.Default.ListContainerView));
+                    Console.WriteLine(ViewJson.Write(views));
                     return 0;
                 case "table":
                     var rows = new List<string[]> { ListHeader };
@@ -223,7 +223,7 @@ namespace Strata.Runtime.Cli
             var pids = runtime.Pids(id);
             if (cl.Get("format", "table") == "json")
             {
-                Console.WriteLine(JsonSerializer.Serialize(pids.ToList(), ViewJsonContext.Default.ListInt32).Replace("\n", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal));
+                Console.WriteLine(ViewJson.Write(pids));
                 return 0;
             }
             var psArgs = cl.Positionals.Count > 1 ? cl.Positionals.Skip(1).ToList() : ["-ef"];

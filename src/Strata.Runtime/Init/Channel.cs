@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 using Microsoft.Win32.SafeHandles;
 using Strata.Linux;
 using Strata.Oci.Runtime;
@@ -16,7 +14,6 @@ public sealed class InitRequest
     public string Bundle { get; set; } = "";
     public string Rootfs { get; set; } = "";
     /// <summary>config.json, parsed by the init from the bytes sent after this request.</summary>
-    [JsonIgnore]
     public Spec Spec { get; set; } = new();
     public string FifoPath { get; set; } = "";
     public int PreserveFds { get; set; }
@@ -48,10 +45,87 @@ public sealed class SyncMessage
     public string? Message { get; set; }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(InitRequest))]
-[JsonSerializable(typeof(SyncMessage))]
-internal sealed partial class InitJsonContext : JsonSerializerContext;
+/// <summary>
+/// JSON of the init protocol, written and read by hand: both ends start per container, and serializer
+/// metadata would cost them more start-up time than the messages are worth.
+/// </summary>
+internal static class InitCodec
+{
+    public static byte[] Write(InitRequest r) => Build(w =>
+    {
+        w.WriteString("containerId", r.ContainerId);
+        w.WriteString("bundle", r.Bundle);
+        w.WriteString("rootfs", r.Rootfs);
+        w.WriteString("fifoPath", r.FifoPath);
+        w.WriteNumber("preserveFds", r.PreserveFds);
+        w.WriteBoolean("noPivot", r.NoPivot);
+        State.Json.WriteList(w, "newNamespaces", r.NewNamespaces);
+        w.WriteStartArray("cgroups");
+        foreach (var c in r.Cgroups)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", c.Name);
+            w.WriteString("options", c.Options);
+            w.WriteBoolean("unified", c.Unified);
+            w.WriteString("hostPath", c.HostPath);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    });
+
+    public static InitRequest ReadInitRequest(ReadOnlyMemory<byte> json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var e = doc.RootElement;
+        return new InitRequest
+        {
+            ContainerId = e.GetProperty("containerId").GetString() ?? "",
+            Bundle = e.GetProperty("bundle").GetString() ?? "",
+            Rootfs = e.GetProperty("rootfs").GetString() ?? "",
+            FifoPath = e.GetProperty("fifoPath").GetString() ?? "",
+            PreserveFds = e.GetProperty("preserveFds").GetInt32(),
+            NoPivot = e.GetProperty("noPivot").GetBoolean(),
+            NewNamespaces = State.Json.ReadList(e, "newNamespaces"),
+            Cgroups = e.GetProperty("cgroups").EnumerateArray().Select(c => new CgroupMountSource
+            {
+                Name = c.GetProperty("name").GetString() ?? "",
+                Options = c.GetProperty("options").GetString() ?? "",
+                Unified = c.GetProperty("unified").GetBoolean(),
+                HostPath = c.GetProperty("hostPath").GetString() ?? "",
+            }).ToList(),
+        };
+    }
+
+    public static byte[] Write(SyncMessage m) => Build(w =>
+    {
+        w.WriteString("type", m.Type);
+        if (m.Message is not null)
+            w.WriteString("message", m.Message);
+    });
+
+    public static SyncMessage ReadSyncMessage(ReadOnlyMemory<byte> json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var e = doc.RootElement;
+        return new SyncMessage
+        {
+            Type = e.GetProperty("type").GetString() ?? "",
+            Message = e.TryGetProperty("message", out var m) ? m.GetString() : null,
+        };
+    }
+
+    private static byte[] Build(Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+}
 
 /// <summary>
 /// The parent/init socket: length-prefixed JSON frames. An unexpected message or a closed socket is an
@@ -65,25 +139,24 @@ internal sealed class Channel : IDisposable
 
     public int Fd => (int)_fd.DangerousGetHandle();
 
-    public void Send<T>(T message, JsonTypeInfo<T> type)
-    {
-        var body = JsonSerializer.SerializeToUtf8Bytes(message, type);
-        Span<byte> header = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)body.Length);
-        Sys.WriteAll(_fd, header);
-        Sys.WriteAll(_fd, body);
-    }
+    public void Send(InitRequest request) => SendBytes(InitCodec.Write(request));
 
-    public T Receive<T>(JsonTypeInfo<T> type, string expected)
+    public void Send(SyncMessage message) => SendBytes(InitCodec.Write(message));
+
+    public InitRequest ReceiveInitRequest() => Parse(ReceiveBytes("init request"), InitCodec.ReadInitRequest, "init request");
+
+    public SyncMessage ReceiveSyncMessage(string expected) => Parse(ReceiveBytes(expected), InitCodec.ReadSyncMessage, expected);
+
+    private static T Parse<T>(byte[] body, Func<ReadOnlyMemory<byte>, T> read, string expected)
     {
-        Span<byte> header = stackalloc byte[4];
-        ReadExactly(header, expected);
-        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
-        if (length > 16 * 1024 * 1024)
-            throw new RuntimeException($"init protocol: {expected} message of {length} bytes is too large");
-        var body = new byte[length];
-        ReadExactly(body, expected);
-        return JsonSerializer.Deserialize(body, type) ?? throw new RuntimeException($"init protocol: empty {expected} message");
+        try
+        {
+            return read(body);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new RuntimeException($"init protocol: malformed {expected}: {e.Message}", e);
+        }
     }
 
     /// <summary>A raw frame: length, then the bytes as they are.</summary>

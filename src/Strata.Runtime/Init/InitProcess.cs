@@ -23,7 +23,7 @@ public sealed class InitProcess(ISyscalls sys)
             return 1;
         }
         using var channel = new Channel(fd);
-        var request = channel.Receive(InitJsonContext.Default.InitRequest, "init request");
+        var request = channel.ReceiveInitRequest();
         var config = channel.ReceiveBytes("config.json");
         Microsoft.Win32.SafeHandles.SafeFileHandle fifo;
         (string Path, List<string> Args, List<string> Env) program;
@@ -37,10 +37,10 @@ public sealed class InitProcess(ISyscalls sys)
         }
         catch (Exception e)
         {
-            channel.Send(new SyncMessage { Type = SyncMessage.Error, Message = e.Message }, InitJsonContext.Default.SyncMessage);
+            channel.Send(new SyncMessage { Type = SyncMessage.Error, Message = e.Message });
             return 1;
         }
-        channel.Send(new SyncMessage { Type = SyncMessage.Ready }, InitJsonContext.Default.SyncMessage);
+        channel.Send(new SyncMessage { Type = SyncMessage.Ready });
         channel.Dispose();
 
         try

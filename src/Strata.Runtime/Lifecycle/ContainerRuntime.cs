@@ -87,9 +87,9 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 NoPivot = options.NoPivot,
                 NewNamespaces = plan.NewNamespaceNames.ToList(),
                 Cgroups = CgroupMounts(cgroup),
-            }, InitJsonContext.Default.InitRequest);
+            });
             channel.SendBytes(configBytes);
-            var answer = channel.Receive(InitJsonContext.Default.SyncMessage, "the container's ready message");
+            var answer = channel.ReceiveSyncMessage("the container's ready message");
             if (answer.Type != SyncMessage.Ready)
                 throw new RuntimeException(answer.Message ?? $"init protocol: unexpected {answer.Type} message");
 

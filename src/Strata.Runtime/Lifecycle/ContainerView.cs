@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using System.Text.Json;
 
 namespace Strata.Runtime.Lifecycle;
 
@@ -19,8 +19,47 @@ public sealed class ContainerView
     public string Owner { get; set; } = "";
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
-[JsonSerializable(typeof(ContainerView))]
-[JsonSerializable(typeof(List<ContainerView>))]
-[JsonSerializable(typeof(List<int>))]
-public sealed partial class ViewJsonContext : JsonSerializerContext;
+/// <summary>The JSON `state` and `list --format json` print, written by hand (see ContainerRecord.ToJson).</summary>
+public static class ViewJson
+{
+    public static string Write(ContainerView view) => Build(w => WriteOne(w, view), indented: true);
+
+    public static string Write(IEnumerable<ContainerView> views) => Build(w =>
+    {
+        w.WriteStartArray();
+        foreach (var v in views)
+            WriteOne(w, v);
+        w.WriteEndArray();
+    }, indented: false);
+
+    public static string Write(IEnumerable<int> pids) => Build(w =>
+    {
+        w.WriteStartArray();
+        foreach (var p in pids)
+            w.WriteNumberValue(p);
+        w.WriteEndArray();
+    }, indented: false);
+
+    private static void WriteOne(Utf8JsonWriter w, ContainerView v)
+    {
+        w.WriteStartObject();
+        w.WriteString("ociVersion", v.OciVersion);
+        w.WriteString("id", v.Id);
+        w.WriteNumber("pid", v.Pid);
+        w.WriteString("status", v.Status);
+        w.WriteString("bundle", v.Bundle);
+        w.WriteString("rootfs", v.Rootfs);
+        w.WriteString("created", v.Created);
+        State.Json.WriteMap(w, "annotations", v.Annotations);
+        w.WriteString("owner", v.Owner);
+        w.WriteEndObject();
+    }
+
+    private static string Build(Action<Utf8JsonWriter> body, bool indented)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            body(w);
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}

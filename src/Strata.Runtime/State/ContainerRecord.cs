@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using System.Text.Json;
 
 namespace Strata.Runtime.State;
 
@@ -21,8 +21,84 @@ public sealed class ContainerRecord
     /// <summary>config.json's annotations, reported by state. The whole config is not kept: serializing it
     /// on every create costs more than the rest of the state together.</summary>
     public Dictionary<string, string>? Annotations { get; set; }
+
+    // Written and read by hand rather than through JsonSerializer: the runtime starts once per container
+    // operation, and serializer metadata costs more start-up time than the whole state file is worth.
+    public byte[] ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("id", Id);
+            w.WriteString("bundle", Bundle);
+            w.WriteString("rootfs", Rootfs);
+            w.WriteNumber("initPid", InitPid);
+            w.WriteNumber("initStartTime", InitStartTime);
+            w.WriteString("created", Created);
+            w.WriteString("owner", Owner);
+            w.WriteString("cgroupsPath", CgroupsPath);
+            Json.WriteMap(w, "cgroupPaths", CgroupPaths);
+            w.WriteBoolean("ownPidNamespace", OwnPidNamespace);
+            Json.WriteMap(w, "annotations", Annotations);
+            w.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    public static ContainerRecord FromJson(ReadOnlyMemory<byte> json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var e = doc.RootElement;
+        return new ContainerRecord
+        {
+            Id = e.GetProperty("id").GetString() ?? "",
+            Bundle = e.GetProperty("bundle").GetString() ?? "",
+            Rootfs = e.GetProperty("rootfs").GetString() ?? "",
+            InitPid = e.GetProperty("initPid").GetInt32(),
+            InitStartTime = e.GetProperty("initStartTime").GetUInt64(),
+            Created = e.GetProperty("created").GetDateTimeOffset(),
+            Owner = e.GetProperty("owner").GetString() ?? "",
+            CgroupsPath = e.GetProperty("cgroupsPath").GetString() ?? "",
+            CgroupPaths = Json.ReadMap(e, "cgroupPaths") ?? [],
+            OwnPidNamespace = e.GetProperty("ownPidNamespace").GetBoolean(),
+            Annotations = Json.ReadMap(e, "annotations"),
+        };
+    }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
-[JsonSerializable(typeof(ContainerRecord))]
-internal sealed partial class StateJsonContext : JsonSerializerContext;
+internal static class Json
+{
+    public static void WriteMap(Utf8JsonWriter w, string name, IReadOnlyDictionary<string, string>? map)
+    {
+        if (map is null)
+            return;
+        w.WriteStartObject(name);
+        foreach (var (k, v) in map)
+            w.WriteString(k, v);
+        w.WriteEndObject();
+    }
+
+    public static Dictionary<string, string>? ReadMap(JsonElement e, string name)
+    {
+        if (!e.TryGetProperty(name, out var m) || m.ValueKind != JsonValueKind.Object)
+            return null;
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in m.EnumerateObject())
+            map[p.Name] = p.Value.GetString() ?? "";
+        return map;
+    }
+
+    public static void WriteList(Utf8JsonWriter w, string name, IEnumerable<string> items)
+    {
+        w.WriteStartArray(name);
+        foreach (var i in items)
+            w.WriteStringValue(i);
+        w.WriteEndArray();
+    }
+
+    public static List<string> ReadList(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array
+            ? a.EnumerateArray().Select(x => x.GetString() ?? "").ToList()
+            : [];
+}

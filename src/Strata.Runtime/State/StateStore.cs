@@ -60,9 +60,9 @@ public sealed class StateStore
         }
         try
         {
-            return JsonSerializer.Deserialize(bytes, StateJsonContext.Default.ContainerRecord);
+            return ContainerRecord.FromJson(bytes);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new RuntimeException($"corrupt state file {path}: {e.Message}", e);
         }
@@ -83,7 +83,7 @@ public sealed class StateStore
 
     public void Save(ContainerRecord record)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.ContainerRecord);
+        var bytes = record.ToJson();
         AtomicFile.Write(Path.Combine(DirectoryOf(record.Id), StateFile), bytes);
     }
 
