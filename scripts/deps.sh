@@ -5,6 +5,8 @@ packages=(
   clang zlib1g-dev   # NativeAOT publish of strata-runtime and the native namespace stage
   busybox-static     # the rootfs of test and demo containers
   runc               # the reference runtime the integration tests compare against
+  skopeo             # a real registry client for the registry and image tests
+  docker-registry    # the CNCF distribution registry, the reference the tests compare against
 )
 missing=()
 for p in "${packages[@]}"; do

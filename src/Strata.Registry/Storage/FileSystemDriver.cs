@@ -1,0 +1,242 @@
+using System.Runtime.InteropServices;
+
+namespace Strata.Registry.Storage;
+
+/// <summary>
+/// A storage driver over a local directory (distribution registry/storage/driver/filesystem/driver.go).
+/// Every path segment is checked again here so that, even if a caller were wrong, nothing outside the root
+/// can be named.
+/// </summary>
+public sealed partial class FileSystemDriver : IStorageDriver
+{
+    private readonly string _root;
+
+    public FileSystemDriver(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        _root = Path.GetFullPath(root);
+        Directory.CreateDirectory(_root);
+    }
+
+    public string Root => _root;
+
+    public async ValueTask<byte[]?> TryGetContentAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await File.ReadAllBytesAsync(Resolve(path), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask PutContentAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var full = Resolve(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var temp = Path.Join(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+            {
+                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+        FsyncDirectory(dir);
+    }
+
+    public Stream? TryOpenRead(string path)
+    {
+        try
+        {
+            return new FileStream(Resolve(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public StorageFileInfo? Stat(string path)
+    {
+        var full = Resolve(path);
+        var file = new FileInfo(full);
+        if (file.Exists)
+        {
+            return new StorageFileInfo(file.Length, file.LastWriteTimeUtc, false);
+        }
+        var dir = new DirectoryInfo(full);
+        return dir.Exists ? new StorageFileInfo(0, dir.LastWriteTimeUtc, true) : null;
+    }
+
+    public IStorageWriter OpenAppendWriter(string path)
+    {
+        var full = Resolve(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        return new FileWriter(new FileStream(full, FileMode.Append, FileAccess.Write, FileShare.Read, 0, FileOptions.Asynchronous));
+    }
+
+    public ValueTask<bool> MoveAsync(string source, string destination, CancellationToken cancellationToken)
+    {
+        var from = Resolve(source);
+        var to = Resolve(destination);
+        var dir = Path.GetDirectoryName(to)!;
+        Directory.CreateDirectory(dir);
+        if (Path.Exists(to))
+        {
+            return ValueTask.FromResult(false);
+        }
+        try
+        {
+            // Directory.Move and File.Move both end in rename(2); rename of a directory onto an existing
+            // non-empty one fails, which is the "already there" case of two concurrent commits.
+            if (Directory.Exists(from))
+            {
+                Directory.Move(from, to);
+            }
+            else
+            {
+                File.Move(from, to, overwrite: false);
+            }
+        }
+        catch (IOException) when (Path.Exists(to))
+        {
+            return ValueTask.FromResult(false);
+        }
+        FsyncDirectory(dir);
+        return ValueTask.FromResult(true);
+    }
+
+    public IReadOnlyList<string> List(string path)
+    {
+        var full = Resolve(path);
+        if (!Directory.Exists(full))
+        {
+            return [];
+        }
+        var names = Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).OfType<string>()
+            .Where(n => !n.StartsWith('.')).ToList();
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    public void Delete(string path)
+    {
+        var full = Resolve(path);
+        if (Directory.Exists(full))
+        {
+            try
+            {
+                Directory.Delete(full, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Deleted concurrently: the outcome is the one asked for.
+            }
+        }
+        else
+        {
+            try
+            {
+                File.Delete(full);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // A missing parent means a missing file: already deleted.
+            }
+        }
+    }
+
+    public bool Touch(string path)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(Resolve(path), DateTime.UtcNow);
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private string Resolve(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        foreach (var range in path.AsSpan().Split('/'))
+        {
+            var segment = path.AsSpan()[range];
+            if (segment.IsEmpty || segment is "." or ".." || segment.ContainsAnyExcept(SafeChars))
+            {
+                throw new ArgumentException($"storage path '{path}' has an invalid segment", nameof(path));
+            }
+        }
+        return Path.Join(_root, path);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> SafeChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+
+    /// <summary>
+    /// A rename is durable only once its directory is fsynced (rename(2), fsync(2) NOTES); .NET cannot open
+    /// a directory as a file, so this calls open and fsync directly.
+    /// </summary>
+    private static void FsyncDirectory(string dir)
+    {
+        var fd = Open(dir, ORdOnly | ODirectory | OCloExec);
+        if (fd < 0)
+        {
+            throw new IOException($"open {dir}: errno {Marshal.GetLastPInvokeError()}");
+        }
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync {dir}: errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    private const int ORdOnly = 0;
+    private const int ODirectory = 0x10000;
+    private const int OCloExec = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    private sealed class FileWriter(FileStream stream) : IStorageWriter
+    {
+        public long Size => stream.Length;
+
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken) =>
+            stream.WriteAsync(buffer, cancellationToken);
+
+        public async ValueTask CommitAsync(CancellationToken cancellationToken)
+        {
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            stream.Flush(flushToDisk: true);
+        }
+
+        public ValueTask DisposeAsync() => stream.DisposeAsync();
+    }
+}
