@@ -22,6 +22,16 @@ public interface ISyscalls
     void SetGroups(IReadOnlyList<uint> gids);
     void SetResGid(uint gid);
     void SetResUid(uint uid);
+    /// <summary>PR_CAPBSET_DROP: removes a capability from the calling thread's bounding set.</summary>
+    void DropBoundingCapability(int capability);
+    /// <summary>PR_SET_KEEPCAPS: whether permitted capabilities survive the switch away from uid 0.</summary>
+    void SetKeepCapabilities(bool keep);
+    /// <summary>capset(2) for the calling thread, the one that will exec.</summary>
+    void SetCapabilities(CapabilitySets sets);
+    /// <summary>PR_CAP_AMBIENT_RAISE.</summary>
+    void RaiseAmbientCapability(int capability);
+    /// <summary>PR_SET_NO_NEW_PRIVS: exec can never grant privileges again (setuid bits, file capabilities).</summary>
+    void SetNoNewPrivileges();
     /// <summary>Writes a kernel tunable such as /proc/sys/... or /proc/self/oom_score_adj.</summary>
     void WriteProcFile(string path, string value);
 }

@@ -109,6 +109,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "fsync", SetLastError = true)]
     internal static partial int Fsync(int fd);
 
+    [LibraryImport(Lib, EntryPoint = "capset", SetLastError = true)]
+    internal static partial int Capset(CapHeader* header, CapData* data);
+
     [LibraryImport(Lib, EntryPoint = "umask")]
     internal static partial uint Umask(uint mask);
 
@@ -120,6 +123,21 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "setsid", SetLastError = true)]
     internal static partial int Setsid();
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct CapHeader
+    {
+        public uint Version;
+        public int Pid;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct CapData
+    {
+        public uint Effective;
+        public uint Permitted;
+        public uint Inheritable;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd

@@ -126,6 +126,30 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
             throw new SyscallException($"setresuid {uid}", Marshal.GetLastPInvokeError());
     }
 
+    public void DropBoundingCapability(int capability) => Prctl(24 /* PR_CAPBSET_DROP */, (nuint)capability, 0, $"drop capability {capability} from the bounding set");
+
+    public void SetKeepCapabilities(bool keep) => Prctl(8 /* PR_SET_KEEPCAPS */, keep ? 1u : 0u, 0, "PR_SET_KEEPCAPS");
+
+    public void SetCapabilities(CapabilitySets sets)
+    {
+        var header = new Libc.CapHeader { Version = 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, Pid = 0 };
+        var data = stackalloc Libc.CapData[2];
+        data[0] = new Libc.CapData { Effective = (uint)sets.Effective, Permitted = (uint)sets.Permitted, Inheritable = (uint)sets.Inheritable };
+        data[1] = new Libc.CapData { Effective = (uint)(sets.Effective >> 32), Permitted = (uint)(sets.Permitted >> 32), Inheritable = (uint)(sets.Inheritable >> 32) };
+        if (Libc.Capset(&header, data) != 0)
+            throw new SyscallException("capset", Marshal.GetLastPInvokeError());
+    }
+
+    public void RaiseAmbientCapability(int capability) => Prctl(47 /* PR_CAP_AMBIENT */, 2 /* PR_CAP_AMBIENT_RAISE */, (nuint)capability, $"raise ambient capability {capability}");
+
+    public void SetNoNewPrivileges() => Prctl(38 /* PR_SET_NO_NEW_PRIVS */, 1, 0, "PR_SET_NO_NEW_PRIVS");
+
+    private static void Prctl(int option, nuint a2, nuint a3, string what)
+    {
+        if (Libc.Prctl(option, a2, a3, 0, 0) != 0)
+            throw new SyscallException($"prctl {what}", Marshal.GetLastPInvokeError());
+    }
+
     public void WriteProcFile(string path, string value)
     {
         var fd = Libc.Open(path, 0x1 | 0x80000 /* O_WRONLY|O_CLOEXEC */, 0);

@@ -130,7 +130,13 @@ namespace Strata.Runtime.Cli
                     return PsCommand(runtime, CommandLine.Parse(args, new Dictionary<string, bool> { ["format|f"] = true }, stopAtFirstPositional: true));
                 case "spec":
                     return SpecCommand(CommandLine.Parse(args, new Dictionary<string, bool> { ["bundle|b"] = true, ["rootless"] = false }));
-                case "exec" or "pause" or "resume" or "events" or "update" or "features" or "checkpoint" or "restore":
+                case "pause":
+                    runtime.Pause(RequireId(CommandLine.Parse(args, new Dictionary<string, bool>()), command));
+                    return 0;
+                case "resume":
+                    runtime.Resume(RequireId(CommandLine.Parse(args, new Dictionary<string, bool>()), command));
+                    return 0;
+                case "exec" or "events" or "update" or "features" or "checkpoint" or "restore":
                     throw new RuntimeException($"strata-runtime: \"{command}\" is not supported by this version");
                 default:
                     throw new UsageException($"unknown command \"{command}\" for strata-runtime\n{Usage}");
@@ -266,6 +272,8 @@ namespace Strata.Runtime.Cli
                list     lists containers started by strata-runtime with the given root
                ps       ps displays the processes running inside a container
                spec     create a new specification file
+               pause    pause suspends all processes inside the container
+               resume   resumes all processes that have been previously paused
 
             GLOBAL OPTIONS:
                --root value        root directory for storage of container state (default: "/run/strata-runtime")

@@ -36,6 +36,16 @@ internal sealed record SetResUidCall(uint Uid) : Call;
 
 internal sealed record ProcFileCall(string Path, string Value) : Call;
 
+internal sealed record DropBoundingCall(int Capability) : Call;
+
+internal sealed record KeepCapsCall(bool Keep) : Call;
+
+internal sealed record CapsetCall(CapabilitySets Sets) : Call;
+
+internal sealed record AmbientCall(int Capability) : Call;
+
+internal sealed record NoNewPrivsCall : Call;
+
 /// <summary>An <see cref="ISyscalls"/> that records every call and changes nothing.</summary>
 internal sealed class RecordingSyscalls : ISyscalls
 {
@@ -75,4 +85,14 @@ internal sealed class RecordingSyscalls : ISyscalls
     public void SetResUid(uint uid) => Calls.Add(new SetResUidCall(uid));
 
     public void WriteProcFile(string path, string value) => Calls.Add(new ProcFileCall(path, value));
+
+    public void DropBoundingCapability(int capability) => Calls.Add(new DropBoundingCall(capability));
+
+    public void SetKeepCapabilities(bool keep) => Calls.Add(new KeepCapsCall(keep));
+
+    public void SetCapabilities(CapabilitySets sets) => Calls.Add(new CapsetCall(sets));
+
+    public void RaiseAmbientCapability(int capability) => Calls.Add(new AmbientCall(capability));
+
+    public void SetNoNewPrivileges() => Calls.Add(new NoNewPrivsCall());
 }

@@ -95,6 +95,21 @@ public sealed class InitProcess(ISyscalls sys)
         var env = BuildEnvironment(process);
         var path = FindExecutable(process.Args![0], env, process.Cwd);
 
+        // Capabilities are per thread: everything from here to exec runs on this one thread. The bounding
+        // set is cut while still privileged; KEEPCAPS carries the permitted set across the switch away from
+        // uid 0, then capset sets the final sets (runc's finalizeNamespace order).
+        var caps = process.Capabilities;
+        if (caps is not null)
+        {
+            var bounding = Capabilities.Mask(caps.Bounding);
+            for (var cap = 0; cap <= Capabilities.LastCapability; cap++)
+            {
+                if ((bounding & (1UL << cap)) == 0)
+                    sys.DropBoundingCapability(cap);
+            }
+            sys.SetKeepCapabilities(true);
+        }
+
         var user = process.User;
         if (user.AdditionalGids is { } gids || user.Uid != 0 || user.Gid != 0)
             sys.SetGroups(user.AdditionalGids ?? []);
@@ -102,6 +117,26 @@ public sealed class InitProcess(ISyscalls sys)
         sys.SetResUid(user.Uid);
         Sys.Umask(user.Umask ?? 0x12 /* 022 */);
         sys.Chdir(process.Cwd);
+
+        if (caps is not null)
+        {
+            sys.SetKeepCapabilities(false);
+            sys.SetCapabilities(new CapabilitySets(Capabilities.Mask(caps.Effective), Capabilities.Mask(caps.Permitted), Capabilities.Mask(caps.Inheritable)));
+            // An ambient capability must also be permitted and inheritable; the kernel refuses the rest with
+            // EPERM. runc and crun skip those silently, and configs in the wild (runc spec's own) rely on it.
+            foreach (var name in caps.Ambient ?? [])
+            {
+                try
+                {
+                    sys.RaiseAmbientCapability(Capabilities.Parse(name));
+                }
+                catch (SyscallException e) when (e.Errno is Errno.EPERM or Errno.EINVAL)
+                {
+                }
+            }
+        }
+        if (process.NoNewPrivileges)
+            sys.SetNoNewPrivileges();
 
         // Nothing the runtime opened may reach the container process (CVE-2024-21626): everything above
         // the preserved fds is closed on exec, the fifo included.

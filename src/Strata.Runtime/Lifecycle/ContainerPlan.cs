@@ -82,6 +82,7 @@ public sealed class ContainerPlan
         if (!string.IsNullOrEmpty(spec.Domainname) && !hasUts)
             throw new RuntimeException("unable to set domainname without a private UTS namespace");
         CheckSysctls(linux.Sysctl, newNs, join);
+        CheckCapabilities(spec.Process.Capabilities);
 
         foreach (var mount in ResolveBindSources(spec, bundle))
         {
@@ -162,6 +163,20 @@ public sealed class ContainerPlan
         effective.Add(new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 10, Minor = 200, Access = "rwm" });
         resources.Devices = effective;
         return resources;
+    }
+
+    private static void CheckCapabilities(LinuxCapabilities? caps)
+    {
+        if (caps is null)
+            return;
+        foreach (var (set, names) in new[] { ("bounding", caps.Bounding), ("effective", caps.Effective), ("inheritable", caps.Inheritable), ("permitted", caps.Permitted), ("ambient", caps.Ambient) })
+        {
+            foreach (var name in names ?? [])
+            {
+                if (Capabilities.Parse(name) < 0)
+                    throw new RuntimeException($"process.capabilities.{set}: unknown capability \"{name}\"");
+            }
+        }
     }
 
     /// <summary>Sysctls are namespaced: writing one the container does not own would change the host.</summary>

@@ -217,6 +217,24 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         Sys.Kill(record.InitPid, signal);
     }
 
+    /// <summary>Freezes every process of a running container (cgroup freezer, v1 or v2).</summary>
+    public void Pause(string id)
+    {
+        var record = Store.Load(id);
+        var status = StatusOf(record);
+        if (status != ContainerStatus.Running)
+            throw new RuntimeException(status == ContainerStatus.Paused ? "container already paused" : "container not running");
+        OpenCgroup(record).Freeze();
+    }
+
+    public void Resume(string id)
+    {
+        var record = Store.Load(id);
+        if (StatusOf(record) != ContainerStatus.Paused)
+            throw new RuntimeException("container not paused");
+        OpenCgroup(record).Thaw();
+    }
+
     public void Delete(string id, bool force)
     {
         ContainerId.Validate(id);

@@ -172,4 +172,17 @@ public class BadInputTests
         }
         Assert.Equal(0, sb.Exec("delete", "--force", "no-such-container").ExitCode);
     }
+
+    [Fact]
+    public void Create_UnknownCapability_FailsAndLeavesNothing()
+    {
+        // runc 1.1 only warns and drops the name; Strata refuses (docs/runtime-differences.md).
+        using var sb = new Sandbox(Runtimes.Strata);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, s => s.Process!.Capabilities!.Bounding!.Add("CAP_BOGUS"));
+        var result = sb.ExecDetached("create", "--bundle", bundle, id);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("CAP_BOGUS", result.Stderr, StringComparison.Ordinal);
+        AssertNothingLeft(sb, id);
+    }
 }

@@ -133,6 +133,36 @@ public class LifecycleTests
         Assert.Empty(sb.LeftoverCgroups(id));
     }
 
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void PauseResume_RunningContainer_FreezesAndThaws(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "sh", "-c", "while true; do date +%s%N > /tmp/tick; sleep 0.05; done");
+        var run = sb.ExecDetached("run", "-d", "--bundle", bundle, id);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var tick = Path.Combine(bundle, "rootfs", "tmp", "tick");
+        Assert.True(WaitFor(() => File.Exists(tick)));
+
+        var paused = sb.Exec("pause", id);
+        Assert.True(paused.ExitCode == 0, paused.ToString());
+        Assert.Equal("paused", sb.StatusOf(id));
+        var frozen = File.ReadAllText(tick);
+        Thread.Sleep(300);
+        Assert.Equal(frozen, File.ReadAllText(tick));
+        Assert.NotEqual(0, sb.Exec("pause", id).ExitCode);
+
+        Assert.Equal(0, sb.Exec("resume", id).ExitCode);
+        Assert.Equal("running", sb.StatusOf(id));
+        Assert.True(WaitFor(() => File.ReadAllText(tick) != frozen), "the container did not run again after resume");
+        Assert.NotEqual(0, sb.Exec("resume", id).ExitCode);
+
+        Assert.Equal(0, sb.Exec("pause", id).ExitCode);
+        Assert.Equal(0, sb.Exec("delete", "--force", id).ExitCode);
+        Assert.Empty(sb.LeftoverCgroups(id));
+    }
+
     public static bool IsLive(int pid)
     {
         var stat = $"/proc/{pid}/stat";

@@ -121,4 +121,57 @@ public class ProcessTests
         Assert.DoesNotContain("5", result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.True(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 4, result.Stdout);
     }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Capabilities_FiveSets_AppliedToTheProcess(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(s =>
+        {
+            s.Process!.Capabilities = new Oci.Runtime.LinuxCapabilities
+            {
+                Bounding = ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE", "CAP_CHOWN"],
+                Effective = ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+                Permitted = ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"],
+                Inheritable = ["CAP_NET_BIND_SERVICE"],
+                Ambient = ["CAP_NET_BIND_SERVICE"],
+            };
+            s.Process.NoNewPrivileges = true;
+        }, "grep", "-E", "^(Cap|NoNewPrivs)", "/proc/self/status");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var status = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1].Trim());
+        // CHOWN=0, KILL=5, NET_BIND_SERVICE=10, AUDIT_WRITE=29. The process runs as uid 0, so exec treats
+        // the file sets as full (capabilities(7), "Capabilities and execution of programs by root"):
+        // P' = (P(inheritable) | P(bounding-limited permitted)) limited by what the runtime left in P.
+        Assert.Equal("0000000020000421", status["CapBnd"]);
+        Assert.Equal("0000000000000400", status["CapInh"]);
+        Assert.Equal("0000000000000400", status["CapAmb"]);
+        Assert.Equal("0000000020000420", status["CapPrm"]);
+        Assert.Equal("0000000020000420", status["CapEff"]);
+        Assert.Equal("1", status["NoNewPrivs"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Capabilities_NonRootUserWithAmbient_KeepsThem(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(s =>
+        {
+            s.Process!.User = new() { Uid = 1000, Gid = 1000 };
+            s.Process.Capabilities = new Oci.Runtime.LinuxCapabilities
+            {
+                Bounding = ["CAP_NET_BIND_SERVICE", "CAP_KILL"],
+                Effective = ["CAP_NET_BIND_SERVICE"],
+                Permitted = ["CAP_NET_BIND_SERVICE"],
+                Inheritable = ["CAP_NET_BIND_SERVICE"],
+                Ambient = ["CAP_NET_BIND_SERVICE"],
+            };
+        }, "grep", "-E", "^Cap(Eff|Bnd)", "/proc/self/status");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("CapEff:\t0000000000000400", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("CapBnd:\t0000000000000420", result.Stdout, StringComparison.Ordinal);
+    }
 }

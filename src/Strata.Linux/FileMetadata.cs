@@ -1,0 +1,129 @@
+using System.Runtime.InteropServices;
+
+namespace Strata.Linux;
+
+/// <summary>
+/// File metadata calls an image unpacker needs: they act on the path itself, never on what a symlink
+/// points to, so restoring a layer's metadata cannot touch anything outside the tree being written.
+/// </summary>
+public static unsafe partial class FileMetadata
+{
+    private const int AtFdcwd = -100;
+    private const int AtSymlinkNofollow = 0x100;
+    private const int SFmtChr = 0x2000;
+    private const int SFmtBlk = 0x6000;
+    private const int SFmtFifo = 0x1000;
+
+    /// <summary>utimensat(2) with AT_SYMLINK_NOFOLLOW: sets atime and mtime of the link itself when the path is one.</summary>
+    public static void SetTimes(string path, DateTimeOffset accessTime, DateTimeOffset modificationTime)
+    {
+        var times = stackalloc Timespec[2];
+        times[0] = Timespec.From(accessTime);
+        times[1] = Timespec.From(modificationTime);
+        if (Utimensat(AtFdcwd, path, times, AtSymlinkNofollow) != 0)
+            throw new SyscallException("utimensat", Marshal.GetLastPInvokeError(), path);
+    }
+
+    /// <summary>lchown(2).</summary>
+    public static void Lchown(string path, uint uid, uint gid)
+    {
+        if (LchownNative(path, uid, gid) != 0)
+            throw new SyscallException("lchown", Marshal.GetLastPInvokeError(), path);
+    }
+
+    /// <summary>lsetxattr(2): an extended attribute of the path itself.</summary>
+    public static void SetXattr(string path, string name, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* p = value)
+        {
+            if (Lsetxattr(path, name, p, (nuint)value.Length, 0) != 0)
+                throw new SyscallException($"lsetxattr {name}", Marshal.GetLastPInvokeError(), path);
+        }
+    }
+
+    /// <summary>lgetxattr(2); null when the attribute is absent.</summary>
+    public static byte[]? GetXattr(string path, string name)
+    {
+        var buffer = new byte[4096];
+        fixed (byte* p = buffer)
+        {
+            var n = Lgetxattr(path, name, p, (nuint)buffer.Length);
+            if (n < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == 61 /* ENODATA */)
+                    return null;
+                throw new SyscallException($"lgetxattr {name}", errno, path);
+            }
+            return buffer.AsSpan(0, (int)n).ToArray();
+        }
+    }
+
+    /// <summary>mknod(2) for a character device, block device or fifo.</summary>
+    public static void MakeNode(string path, UnixFileTypeKind kind, UnixFileMode permissions, uint major, uint minor)
+    {
+        var type = kind switch
+        {
+            UnixFileTypeKind.CharacterDevice => SFmtChr,
+            UnixFileTypeKind.BlockDevice => SFmtBlk,
+            UnixFileTypeKind.Fifo => SFmtFifo,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "mknod makes devices and fifos only"),
+        };
+        // makedev(3) as glibc encodes it.
+        var dev = ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
+        if (MknodNative(path, (uint)type | (uint)permissions, dev) != 0)
+            throw new SyscallException("mknod", Marshal.GetLastPInvokeError(), path);
+    }
+
+    /// <summary>link(2): a hard link that names <paramref name="existing"/> itself, even when it is a symlink.</summary>
+    public static void HardLink(string existing, string newPath)
+    {
+        if (Linkat(AtFdcwd, existing, AtFdcwd, newPath, 0) != 0)
+            throw new SyscallException($"link {existing} to", Marshal.GetLastPInvokeError(), newPath);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+
+        public static Timespec From(DateTimeOffset t)
+        {
+            var ticks = t.UtcTicks - DateTime.UnixEpoch.Ticks;
+            var seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out var rem);
+            if (rem < 0)
+            {
+                seconds--;
+                rem += TimeSpan.TicksPerSecond;
+            }
+            return new Timespec { Seconds = seconds, Nanoseconds = rem * 100 };
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "utimensat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Utimensat(int dirfd, string path, Timespec* times, int flags);
+
+    [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LchownNative(string path, uint uid, uint gid);
+
+    [LibraryImport("libc", EntryPoint = "lsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Lsetxattr(string path, string name, byte* value, nuint size, int flags);
+
+    [LibraryImport("libc", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint Lgetxattr(string path, string name, byte* value, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "mknod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MknodNative(string path, uint mode, ulong dev);
+
+    [LibraryImport("libc", EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
+}
+
+/// <summary>The kinds of special file <see cref="FileMetadata.MakeNode"/> creates.</summary>
+public enum UnixFileTypeKind
+{
+    CharacterDevice,
+    BlockDevice,
+    Fifo,
+}
