@@ -7,6 +7,8 @@ packages=(
   runc               # the reference runtime the integration tests compare against
   skopeo             # a real registry client for the registry and image tests
   docker-registry    # the CNCF distribution registry, the reference the tests compare against
+  umoci              # builds the test images from busybox-static
+  apache2-utils      # htpasswd, for the auth-enabled CNCF registry in tests
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,16 @@ namespace Strata.Runtime;
 /// <summary>The config.json `spec` writes: the same defaults as `runc spec`, so bundles move between the two.</summary>
 public static class DefaultSpec
 {
+    /// <summary>
+    /// The capability set container engines give a container by default (moby oci/caps/defaults.go), which
+    /// images are written to expect; `runc spec` itself grants only three.
+    /// </summary>
+    public static readonly IReadOnlyList<string> EngineCapabilities =
+    [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID",
+        "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    ];
+
     public static Spec Create(bool rootless)
     {
         List<string> caps = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];

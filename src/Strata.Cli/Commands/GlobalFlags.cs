@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Strata.Images;
+using Strata.Images.Distribution;
+
+namespace Strata.Cli.Commands;
+
+/// <summary>Flags every image and container command understands, added once to the root command.</summary>
+internal static class GlobalFlags
+{
+    public static readonly Option<string> Root = new("--root")
+    {
+        Description = "Directory of the image and container store.",
+        DefaultValueFactory = _ => "/var/lib/strata",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> TlsVerify = new("--tls-verify")
+    {
+        Description = "Verify registry certificates; false also allows plain HTTP.",
+        DefaultValueFactory = _ => true,
+        Recursive = true,
+    };
+
+    public static readonly Option<string> AuthFile = new("--authfile")
+    {
+        Description = "Auth file to read and write credentials (default $REGISTRY_AUTH_FILE, ~/.config/strata/auth.json, ~/.docker/config.json).",
+        Recursive = true,
+    };
+
+    public static void AddTo(Command root)
+    {
+        foreach (var option in new Option[] { Root, TlsVerify, AuthFile })
+        {
+            if (!root.Options.Contains(option))
+            {
+                root.Options.Add(option);
+            }
+        }
+    }
+
+    public static ImageService OpenStore(ParseResult parse) => new(new ImageServiceOptions
+    {
+        Root = Path.GetFullPath(parse.GetValue(Root)!),
+        TlsVerify = parse.GetValue(TlsVerify),
+        Credentials = CredentialStore.Default(parse.GetValue(AuthFile)),
+    });
+
+    /// <summary>Runs a command body, turning expected failures into "strata VERB: message" and exit code 125 (docker's).</summary>
+    public static async Task<int> GuardAsync(string verb, Func<Task<int>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ImageException or IOException or FormatException or UnauthorizedAccessException or HttpRequestException or Strata.Linux.SyscallException or ArgumentException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            await Console.Error.WriteLineAsync($"strata {verb}: {e.Message}").ConfigureAwait(false);
+            return 125;
+        }
+    }
+}

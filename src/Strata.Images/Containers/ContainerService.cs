@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using Strata.Images.Store;
+using Strata.Linux;
+using SpecLoader = Strata.Oci.Runtime.SpecLoader;
+using ContainerStatus = Strata.Images.Store.ContainerStatus;
+using Process = System.Diagnostics.Process;
+
+namespace Strata.Images.Containers;
+
+/// <summary>
+/// Daemonless containers, as podman runs them: `run` assembles a bundle under ROOT/containers/ID (an
+/// overlay of the image's snapshots, or a copy where overlay is unavailable) and runs strata-runtime in the
+/// foreground; `ps` and `rm` read and clean up what it recorded.
+/// </summary>
+public sealed class ContainerService
+{
+    private readonly ImageService _images;
+    private readonly string _runtime;
+
+    /// <param name="runtimeBinary">strata-runtime (or any runc-compatible runtime).</param>
+    public ContainerService(ImageService images, string runtimeBinary)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentException.ThrowIfNullOrEmpty(runtimeBinary);
+        _images = images;
+        _runtime = runtimeBinary;
+        Directory.CreateDirectory(ContainersDir);
+    }
+
+    private string ContainersDir => Path.Combine(_images.Root, "containers");
+
+    /// <summary>The runtime's state root; per store, so stores in different roots never see each other's containers.</summary>
+    public string RuntimeRoot => Path.Combine(_images.Root, "runtime");
+
+    /// <summary>
+    /// Finds strata-runtime: $STRATA_RUNTIME, next to the running executable, an artifacts/bin directory
+    /// above it (a source checkout), then $PATH.
+    /// </summary>
+    public static string? FindRuntime()
+    {
+        if (Environment.GetEnvironmentVariable("STRATA_RUNTIME") is { Length: > 0 } env)
+        {
+            return env;
+        }
+        var candidates = new List<string> { Path.Combine(AppContext.BaseDirectory, "strata-runtime") };
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            candidates.Add(Path.Combine(dir.FullName, "artifacts", "bin", "strata-runtime"));
+        }
+        foreach (var p in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            candidates.Add(Path.Combine(p, "strata-runtime"));
+        }
+        return candidates.FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>Creates and runs a container in the foreground; returns its exit status (128+signal when killed).</summary>
+    public async Task<int> RunAsync(RunOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var image = _images.Load(options.Image);
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var name = options.Name ?? "strata-" + id[..8];
+        var dir = Path.Combine(ContainersDir, id);
+        var bundle = Path.Combine(dir, "bundle");
+        var rootfs = Path.Combine(bundle, "rootfs");
+        Directory.CreateDirectory(rootfs);
+        var record = new ContainerRecord(id, name, image.Record.Name, image.Record.Manifest,
+            string.Join(' ', options.Command.Count > 0 ? options.Command : image.Config.Config?.Cmd ?? []),
+            DateTimeOffset.UtcNow, ContainerStatus.Created, null, null, null,
+            SnapshotStoreOverlay ? "overlay" : "copy");
+        try
+        {
+            _images.Metadata.PutContainer(record);
+        }
+        catch
+        {
+            Directory.Delete(dir, recursive: true);
+            throw;
+        }
+        var mounted = false;
+        try
+        {
+            if (SnapshotStoreOverlay)
+            {
+                var layers = await _images.Snapshots.EnsureAsync(image.Manifest, image.Config, cancellationToken).ConfigureAwait(false);
+                MountOverlay(dir, rootfs, layers);
+                mounted = true;
+            }
+            else
+            {
+                await _images.Snapshots.FlattenAsync(image.Manifest, image.Config, rootfs, cancellationToken).ConfigureAwait(false);
+            }
+            var spec = BundleSpec.Create(image.Config, options, rootfs, id[..12]);
+            AtomicFile.Write(Path.Combine(bundle, SpecLoader.ConfigFileName), Encoding.UTF8.GetBytes(SpecLoader.Serialize(spec)));
+            var exit = await RunRuntimeAsync(record, bundle, cancellationToken).ConfigureAwait(false);
+            return exit;
+        }
+        finally
+        {
+            if (mounted)
+            {
+                TryUnmount(rootfs);
+            }
+            if (options.Remove)
+            {
+                RemoveFiles(record);
+                _images.Metadata.DeleteContainer(id);
+            }
+        }
+    }
+
+    public IReadOnlyList<ContainerRecord> List() => _images.Metadata.ListContainers().Select(Refresh).ToList();
+
+    /// <summary>Removes a stopped container (or, with <paramref name="force"/>, kills a running one first).</summary>
+    public ContainerRecord Remove(string nameOrId, bool force)
+    {
+        var record = _images.Metadata.FindContainer(nameOrId)
+            ?? throw new ImageException(ImageErrorCode.ContainerNotFound, $"no container named '{nameOrId}'");
+        record = Refresh(record);
+        if (record.Status == ContainerStatus.Running)
+        {
+            if (!force)
+            {
+                throw new ImageException(ImageErrorCode.ContainerRunning, $"container {record.Name} is running: stop it or use --force");
+            }
+            RunRuntimeQuietly("kill", record.Id, "KILL");
+            if (record.Pid is { } pid)
+            {
+                Sys.Kill(pid, 9);
+            }
+        }
+        RemoveFiles(record);
+        _images.Metadata.DeleteContainer(record.Id);
+        return record;
+    }
+
+    private static bool SnapshotStoreOverlay => Snapshots.SnapshotStore.OverlaySupported;
+
+    /// <summary>A record says Running only while the runtime process it names (pid and start time) lives.</summary>
+    private static ContainerRecord Refresh(ContainerRecord record)
+    {
+        if (record.Status != ContainerStatus.Running)
+        {
+            return record;
+        }
+        var alive = record.Pid is { } pid && ProcStat.TryRead(pid) is { } stat && !stat.IsZombieOrDead && stat.StartTime == record.PidStartTime;
+        return alive ? record : record with { Status = ContainerStatus.Exited };
+    }
+
+    private async Task<int> RunRuntimeAsync(ContainerRecord record, string bundle, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(_runtime) { UseShellExecute = false };
+        foreach (var arg in new[] { "--root", RuntimeRoot, "run", "--bundle", bundle, record.Id })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(info) ?? throw new ImageException(ImageErrorCode.Unknown, $"could not start {_runtime}");
+        var start = ProcStat.TryRead(process.Id)?.StartTime;
+        _images.Metadata.PutContainer(record with { Status = ContainerStatus.Running, Pid = process.Id, PidStartTime = start });
+        // strata-runtime forwards signals to the container; strata stays alive to record the exit and clean up.
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Sys.Kill(process.Id, 2); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Sys.Kill(process.Id, 15); });
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Sys.Kill(process.Id, 15);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        var exit = process.ExitCode;
+        _images.Metadata.PutContainer(record with { Status = ContainerStatus.Exited, ExitCode = exit, Pid = null, PidStartTime = null });
+        return exit;
+    }
+
+    private void RemoveFiles(ContainerRecord record)
+    {
+        var dir = Path.Combine(ContainersDir, record.Id);
+        var rootfs = Path.Combine(dir, "bundle", "rootfs");
+        TryUnmount(rootfs);
+        RunRuntimeQuietly("delete", "--force", record.Id);
+        if (Directory.Exists(dir))
+        {
+            if (IsMountPoint(rootfs))
+            {
+                throw new ImageException(ImageErrorCode.InUse, $"{rootfs} is still mounted; not deleting it");
+            }
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private void RunRuntimeQuietly(params string[] args)
+    {
+        var info = new ProcessStartInfo(_runtime) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        info.ArgumentList.Add("--root");
+        info.ArgumentList.Add(RuntimeRoot);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+        try
+        {
+            using var p = Process.Start(info);
+            p?.StandardOutput.ReadToEnd();
+            p?.StandardError.ReadToEnd();
+            p?.WaitForExit();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+        }
+    }
+
+    /// <summary>
+    /// overlay with lowerdir = the snapshots, top layer first, and a per-container upper and work dir
+    /// (kernel docs filesystems/overlayfs.rst, "Multiple lower layers").
+    /// </summary>
+    private static void MountOverlay(string dir, string rootfs, IReadOnlyList<string> layers)
+    {
+        var upper = Path.Combine(dir, "upper");
+        var work = Path.Combine(dir, "work");
+        Directory.CreateDirectory(upper);
+        Directory.CreateDirectory(work);
+        var lowers = layers.Reverse().ToList();
+        if (lowers.Count == 0)
+        {
+            var empty = Path.Combine(dir, "empty");
+            Directory.CreateDirectory(empty);
+            lowers.Add(empty);
+        }
+        var data = $"lowerdir={string.Join(':', lowers)},upperdir={upper},workdir={work}";
+        LinuxSyscalls.Instance.Mount("overlay", rootfs, "overlay", MountFlags.None, data);
+    }
+
+    private static void TryUnmount(string path)
+    {
+        if (!IsMountPoint(path))
+        {
+            return;
+        }
+        try
+        {
+            LinuxSyscalls.Instance.Unmount(path, detach: false);
+        }
+        catch (SyscallException e) when (e.Errno == Errno.EBUSY)
+        {
+            LinuxSyscalls.Instance.Unmount(path, detach: true);
+        }
+    }
+
+    private static bool IsMountPoint(string path)
+    {
+        var full = Path.GetFullPath(path);
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length > 4 && Unescape(fields[4]) == full)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // mountinfo escapes space, tab, newline and backslash as \ooo (proc(5)).
+    private static string Unescape(string s) =>
+        s.Contains('\\', StringComparison.Ordinal)
+            ? System.Text.RegularExpressions.Regex.Replace(s, @"\\([0-7]{3})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString())
+            : s;
+}

@@ -1,0 +1,40 @@
+namespace Strata.Images;
+
+/// <summary>What went wrong, stable enough for callers and tests to branch on.</summary>
+public enum ImageErrorCode
+{
+    Unknown,
+    InvalidReference,
+    DigestMismatch,
+    SizeMismatch,
+    BlobUnknown,
+    ManifestUnknown,
+    NameUnknown,
+    Unauthorized,
+    Denied,
+    UnsupportedMediaType,
+    PlatformNotFound,
+    Registry,
+    LayerEscapes,
+    InvalidLayer,
+    ImageNotFound,
+    ContainerNotFound,
+    ContainerRunning,
+    InUse,
+}
+
+/// <summary>A failure of the image store, a registry exchange, an unpack or a container operation.</summary>
+public sealed class ImageException : Exception
+{
+    public ImageException(ImageErrorCode code, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Code = code;
+    }
+
+    public ImageException() { }
+    public ImageException(string message) : base(message) { }
+    public ImageException(string message, Exception inner) : base(message, inner) { }
+
+    public ImageErrorCode Code { get; }
+}

@@ -1,0 +1,193 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Strata.Linux;
+using Strata.Oci.Image;
+
+namespace Strata.Images.Tests.Integration;
+
+/// <summary>End to end through the `strata` command against the CNCF registry, checked with skopeo.</summary>
+[Collection(RegistryCollection.Name)]
+public sealed class RegistryRoundTripTests : IDisposable
+{
+    private readonly RegistryFixture _registry;
+    private readonly TempDir _temp = new();
+
+    public RegistryRoundTripTests(RegistryFixture registry) => _registry = registry;
+
+    public void Dispose()
+    {
+        // A test that failed mid-run must not leave an overlay mounted under the temp dir.
+        foreach (var line in File.ReadAllLines("/proc/self/mountinfo"))
+        {
+            var mountPoint = line.Split(' ')[4];
+            if (mountPoint.StartsWith(_temp.Path, StringComparison.Ordinal))
+            {
+                Tool.Exec("umount", ["-l", mountPoint], null);
+            }
+        }
+        _temp.Dispose();
+    }
+
+    private string StoreRoot => _temp.Combine("root");
+
+    private Tool.Result Strata(params string[] args) =>
+        Tool.Exec("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "strata.dll"), "--root", StoreRoot, "--tls-verify=false", "--authfile", _temp.Combine("auth.json"), .. args],
+            new Dictionary<string, string> { ["HOME"] = _temp.Path });
+
+    private static byte[] SkopeoRaw(string image, params string[] extra) =>
+        System.Text.Encoding.UTF8.GetBytes(Tool.Run("skopeo", ["inspect", "--tls-verify=false", .. extra, "--raw", $"docker://{image}"]));
+
+    private static void AssertOk(Tool.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\nstdout: {r.Stdout}\nstderr: {r.Stderr}");
+
+    [Fact]
+    public void Pull_PushedBySkopeo_ManifestBytesAndBlobsMatch()
+    {
+        var pull = Strata("pull", _registry.OpenImage);
+        AssertOk(pull);
+        var raw = SkopeoRaw(_registry.OpenImage);
+        var digest = Digest.Compute(raw);
+        var stored = File.ReadAllBytes(Path.Combine(StoreRoot, "blobs", "sha256", digest.Encoded));
+        Assert.Equal(raw, stored);
+
+        var images = Strata("images", "--format", "json");
+        AssertOk(images);
+        using var doc = JsonDocument.Parse(images.Stdout);
+        var image = Assert.Single(doc.RootElement.EnumerateArray());
+        Assert.Equal(digest.ToString(), image.GetProperty("Digest").GetString());
+
+        var manifest = JsonSerializer.Deserialize(raw, ImageJsonContext.Default.Manifest)!;
+        foreach (var blob in manifest.Layers!.Append(manifest.Config!))
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(StoreRoot, "blobs", "sha256", blob.Digest.Encoded));
+            Assert.Equal(blob.Digest, Digest.Compute(bytes));
+        }
+    }
+
+    [Fact]
+    public void Pull_Twice_SkipsBlobsAlreadyPresent()
+    {
+        AssertOk(Strata("pull", _registry.OpenImage));
+        var again = Strata("pull", _registry.OpenImage);
+        AssertOk(again);
+        Assert.Contains("Already exists", again.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Pull complete", again.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pull_UnknownTag_FailsWithManifestUnknown()
+    {
+        var r = Strata("pull", $"{_registry.OpenHost}/{RegistryFixture.Repository}:nope");
+        Assert.Equal(125, r.ExitCode);
+        Assert.Contains("MANIFEST_UNKNOWN", r.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(StoreRoot, "ingest")));
+    }
+
+    [Fact]
+    public void Push_ByStrata_SkopeoSeesSameDigestAndCanCopyBack()
+    {
+        AssertOk(Strata("pull", _registry.OpenImage));
+        var destination = $"{_registry.OpenHost}/pushed/by-strata:v2";
+        var push = Strata("push", _registry.OpenImage, destination);
+        AssertOk(push);
+        Assert.Contains("Mounted from another repository", push.Stdout, StringComparison.Ordinal);
+        Assert.Equal(SkopeoRaw(_registry.OpenImage), SkopeoRaw(destination));
+
+        // A push to another registry uploads every blob; skopeo copies it back out intact.
+        var elsewhere = $"{_registry.AuthHost}/pushed/upload:v3";
+        AssertOk(Strata("login", _registry.AuthHost, "-u", RegistryFixture.User, "-p", RegistryFixture.Password));
+        var upload = Strata("push", _registry.OpenImage, elsewhere);
+        AssertOk(upload);
+        Assert.Contains("Pushed", upload.Stdout, StringComparison.Ordinal);
+        var creds = $"{RegistryFixture.User}:{RegistryFixture.Password}";
+        Assert.Equal(SkopeoRaw(_registry.OpenImage), SkopeoRaw(elsewhere, "--creds", creds));
+        Tool.Run("skopeo", "copy", "--src-tls-verify=false", "--src-creds", creds, $"docker://{elsewhere}", $"oci:{_temp.Combine("copy")}:v3");
+    }
+
+    [Fact]
+    public void Login_BasicAuthRegistry_RequiredAndChecked()
+    {
+        var image = $"{_registry.AuthHost}/{RegistryFixture.Repository}:{RegistryFixture.Tag}";
+        var anonymous = Strata("pull", image);
+        Assert.Equal(125, anonymous.ExitCode);
+        Assert.Contains("strata login", anonymous.Stderr, StringComparison.Ordinal);
+
+        var wrong = Strata("login", _registry.AuthHost, "-u", RegistryFixture.User, "-p", "wrong");
+        Assert.Equal(125, wrong.ExitCode);
+        Assert.False(File.Exists(_temp.Combine("auth.json")));
+
+        AssertOk(Strata("login", _registry.AuthHost, "-u", RegistryFixture.User, "-p", RegistryFixture.Password));
+        Assert.Contains(_registry.AuthHost, File.ReadAllText(_temp.Combine("auth.json")), StringComparison.Ordinal);
+        AssertOk(Strata("pull", image));
+        Assert.Equal(Digest.Compute(SkopeoRaw(image, "--creds", $"{RegistryFixture.User}:{RegistryFixture.Password}")).ToString(),
+            JsonDocument.Parse(Strata("images", "--format", "json").Stdout).RootElement[0].GetProperty("Digest").GetString());
+    }
+
+    [Fact]
+    public void TagRmiPrune_RemoveNamesThenContent()
+    {
+        AssertOk(Strata("pull", _registry.OpenImage));
+        AssertOk(Strata("tag", _registry.OpenImage, "localhost/alias:x"));
+        Assert.Equal(2, JsonDocument.Parse(Strata("images", "--format", "json").Stdout).RootElement.GetArrayLength());
+        var rmi = Strata("rmi", "localhost/alias:x");
+        AssertOk(rmi);
+        Assert.DoesNotContain("Deleted", rmi.Stdout, StringComparison.Ordinal);
+        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(StoreRoot, "blobs", "sha256")));
+        AssertOk(Strata("rmi", _registry.OpenImage));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(StoreRoot, "blobs", "sha256")));
+        AssertOk(Strata("image", "prune"));
+    }
+
+    [Fact]
+    public void Run_Busybox_OutputAndExitCodePassedThrough()
+    {
+        if (Sys.EffectiveUserId != 0)
+        {
+            return; // overlay mounts and the runtime need root
+        }
+        AssertOk(Strata("pull", _registry.OpenImage));
+        var run = Strata("run", "--rm", "-e", "GREETING=hello", "-w", "/work", _registry.OpenImage, "sh", "-c", "echo $GREETING from $(pwd); exit 3");
+        Assert.True(run.ExitCode == 3, $"exit {run.ExitCode}: {run.Stdout} {run.Stderr}");
+        Assert.Equal("hello from /work\n", run.Stdout);
+        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), l => l.Contains(_temp.Path, StringComparison.Ordinal));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "containers")));
+        // The layer was unpacked once into a shared snapshot.
+        Assert.Single(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "snapshots")));
+    }
+
+    [Fact]
+    public void Run_NamedWithoutRm_PsShowsExitedThenRmCleansUp()
+    {
+        if (Sys.EffectiveUserId != 0)
+        {
+            return;
+        }
+        var hostDir = _temp.Combine("host");
+        Directory.CreateDirectory(hostDir);
+        File.WriteAllText(Path.Combine(hostDir, "in.txt"), "from host\n");
+        var run = Strata("run", "--name", "keeper", "-u", "nobody", "--read-only", "-v", $"{hostDir}:/data:ro", _registry.OpenImage,
+            "sh", "-c", "cat /data/in.txt; id -u; touch /x 2>/dev/null || echo ro");
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stdout} {run.Stderr}");
+        Assert.Equal("from host\n65534\nro\n", run.Stdout);
+        var ps = Strata("ps", "-a");
+        AssertOk(ps);
+        Assert.Contains("keeper", ps.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Exited (0)", ps.Stdout, StringComparison.Ordinal);
+        var rmi = Strata("rmi", _registry.OpenImage);
+        Assert.Equal(125, rmi.ExitCode); // in use by the container
+        AssertOk(Strata("rm", "keeper"));
+        Assert.DoesNotContain("keeper", Strata("ps", "-a").Stdout, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "containers")));
+    }
+
+    [Fact]
+    public void Pull_ConfigDigestIsReproducibleImageId()
+    {
+        AssertOk(Strata("pull", "-q", _registry.OpenImage));
+        var id = Strata("images", "-q").Stdout.Trim();
+        var raw = SkopeoRaw(_registry.OpenImage);
+        var manifest = JsonSerializer.Deserialize(raw, ImageJsonContext.Default.Manifest)!;
+        Assert.Equal(manifest.Config!.Digest.Encoded[..12], id);
+        Assert.Equal(64, Convert.ToHexStringLower(SHA256.HashData(raw)).Length);
+    }
+}
