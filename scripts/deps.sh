@@ -5,7 +5,10 @@ packages=(
   clang zlib1g-dev   # NativeAOT publish of strata-runtime and the native namespace stage
   busybox-static     # the rootfs of test and demo containers
   runc               # the reference runtime the integration tests compare against
+  libseccomp2 libseccomp-dev  # seccomp filters (P/Invoke) and the header the constants test compiles against
+  podman             # a real client in the image, archive and registry tests
   skopeo             # a real registry client for the registry and image tests
+  podman             # a second real registry client for the registry tests (push, pull, login)
   docker-registry    # the CNCF distribution registry, the reference the tests compare against
   umoci              # builds the test images from busybox-static
   apache2-utils      # htpasswd, for the auth-enabled CNCF registry in tests

@@ -12,6 +12,7 @@ public static class Program
         root.Subcommands.Add(RegistryCommand.Create());
         ImageCommands.AddTo(root);
         ContainerCommands.AddTo(root);
+        ArchiveCommands.AddTo(root);
         return root.Parse(args).InvokeAsync();
     }
 }

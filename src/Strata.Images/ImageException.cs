@@ -21,6 +21,7 @@ public enum ImageErrorCode
     ContainerNotFound,
     ContainerRunning,
     InUse,
+    InvalidArchive,
 }
 
 /// <summary>A failure of the image store, a registry exchange, an unpack or a container operation.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -25,7 +26,14 @@ public static class RegistryApp
     public static WebApplication Build(RegistryOptions options, TimeProvider? time = null, Action<ILoggingBuilder>? configureLogging = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // The registry reads no appsettings.json. With the default (the working directory as content
+            // root and reload on change) the host puts a recursive inotify watch on whatever directory
+            // `serve` was started in, a repository checkout included: memory, and CPU on every change there.
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.Log.Level);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
@@ -43,6 +51,7 @@ public static class RegistryApp
             });
         }
         configureLogging?.Invoke(builder.Logging);
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, TransportMemoryPool.Factory>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -127,14 +136,16 @@ public static class RegistryApp
         {
             var tokens = endpoints.ServiceProvider.GetRequiredService<TokenService>();
             var users = endpoints.ServiceProvider.GetService<Htpasswd>();
-            endpoints.MapMethods(TokenEndpoint.Path, ["GET", "POST"], (HttpContext context) => TokenEndpoint.HandleAsync(context, tokens, users, options.Auth));
+            endpoints.MapMethods(TokenEndpoint.Path, ["GET", "POST"], (RequestDelegate)(context => TokenEndpoint.HandleAsync(context, tokens, users, options.Auth)));
         }
         var metrics = endpoints.ServiceProvider.GetRequiredService<RegistryMetrics>();
-        endpoints.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        // RequestDelegate handlers throughout: a handler typed as any other delegate is compiled by the
+        // request delegate factory with expression trees, which costs start-up time and a few MB of memory.
+        endpoints.MapGet("/metrics", context => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8").ExecuteAsync(context));
         var driver = endpoints.ServiceProvider.GetRequiredService<IStorageDriver>();
-        endpoints.MapGet("/healthz", () => driver is FileSystemDriver fs && !Directory.Exists(fs.Root)
+        endpoints.MapGet("/healthz", context => (driver is FileSystemDriver fs && !Directory.Exists(fs.Root)
             ? Results.Text("storage unavailable\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Text("ok\n"));
+            : Results.Text("ok\n")).ExecuteAsync(context));
         return endpoints;
     }
 

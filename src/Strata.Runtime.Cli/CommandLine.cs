@@ -10,6 +10,7 @@ namespace Strata.Runtime.Cli;
 public sealed class CommandLine
 {
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _all = new(StringComparer.Ordinal);
 
     public List<string> Positionals { get; } = [];
 
@@ -53,6 +54,9 @@ public sealed class CommandLine
                         inline = args[++i];
                     }
                     result._values[flag.Canonical] = inline;
+                    if (!result._all.TryGetValue(flag.Canonical, out var list))
+                        result._all[flag.Canonical] = list = [];
+                    list.Add(inline);
                 }
                 else
                 {
@@ -66,6 +70,9 @@ public sealed class CommandLine
     }
 
     public string? Get(string name) => _values.GetValueOrDefault(name);
+
+    /// <summary>Every value of a repeatable flag (--env A=1 --env B=2), in order.</summary>
+    public IReadOnlyList<string> GetAll(string name) => _all.TryGetValue(name, out var list) ? list : [];
 
     public string Get(string name, string fallback) => _values.GetValueOrDefault(name) ?? fallback;
 

@@ -11,13 +11,15 @@ using Strata.Runtime.State;
 // `strata-runtime init` is the container's init, reached through the native stage: nothing else may run first.
 if (args.Length > 0 && args[0] == "init")
     return InitProcess.Main();
+if (args.Length > 0 && args[0] == "exec-init")
+    return ExecProcess.Main();
 return RuntimeCli.Run(args);
 
 namespace Strata.Runtime.Cli
 {
     internal static class RuntimeCli
     {
-        private const string Version = "0.1.0";
+        private const string Version = Features.Version;
         private static readonly string[] ListHeader = ["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"];
 
         private static readonly Dictionary<string, bool> GlobalFlags = new()
@@ -136,7 +138,16 @@ namespace Strata.Runtime.Cli
                 case "resume":
                     runtime.Resume(RequireId(CommandLine.Parse(args, new Dictionary<string, bool>()), command));
                     return 0;
-                case "exec" or "events" or "update" or "features" or "checkpoint" or "restore":
+                case "features":
+                    Console.WriteLine(Features.Json(Cgroups.CgroupHost.Detect().Mode));
+                    return 0;
+                case "events":
+                    return EventsCommand(runtime, CommandLine.Parse(args, new Dictionary<string, bool> { ["stats"] = false, ["interval"] = true }));
+                case "update":
+                    return UpdateCommand(runtime, CommandLine.Parse(args, UpdateFlags));
+                case "exec":
+                    return ExecCommand(runtime, CommandLine.Parse(args, ExecFlags, stopAtFirstPositional: true));
+                case "checkpoint" or "restore":
                     throw new RuntimeException($"strata-runtime: \"{command}\" is not supported by this version");
                 default:
                     throw new UsageException($"unknown command \"{command}\" for strata-runtime\n{Usage}");
@@ -193,6 +204,179 @@ namespace Strata.Runtime.Cli
                 foreach (var r in registrations)
                     r.Dispose();
             }
+        }
+
+        private static readonly Dictionary<string, bool> ExecFlags = new()
+        {
+            ["process|p"] = true, ["env|e"] = true, ["cwd"] = true, ["user|u"] = true, ["additional-gids|g"] = true,
+            ["tty|t"] = false, ["detach|d"] = false, ["pid-file"] = true, ["console-socket"] = true,
+            ["preserve-fds"] = true, ["cap|c"] = true, ["no-new-privs"] = false, ["process-label"] = true,
+            ["apparmor"] = true, ["ignore-paused"] = false, ["cgroup"] = true,
+        };
+
+        private static int ExecCommand(ContainerRuntime runtime, CommandLine cl)
+        {
+            var id = RequireId(cl, "exec");
+            if (cl.Has("tty"))
+                throw new RuntimeException("exec --tty is not supported by this version of strata-runtime");
+            var argv = cl.Positionals.Skip(1).ToList();
+            byte[]? processJson = null;
+            if (cl.Get("process") is { } file)
+                processJson = File.ReadAllBytes(file);
+            else if (argv.Count == 0)
+                throw new UsageException("exec requires a command (or --process)");
+            var options = new ExecOptions
+            {
+                ProcessJson = processJson,
+                Process = processJson is null ? p => ExecProcessFrom(p, argv, cl) : null,
+                PidFile = cl.Get("pid-file"),
+                PreserveFds = cl.GetInt("preserve-fds", 0),
+                Wait = !cl.Has("detach"),
+            };
+            if (!options.Wait)
+                return runtime.Exec(id, options).ExitCode ?? 0;
+            // Signals reach the exec'd process, as with run.
+            var target = 0;
+            var registrations = new[] { Signals.SIGHUP, Signals.SIGINT, Signals.SIGQUIT, Signals.SIGTERM, Signals.SIGUSR1, 12, Signals.SIGWINCH }
+                .Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context =>
+                {
+                    context.Cancel = true;
+                    if (Volatile.Read(ref target) is > 0 and var pid)
+                        Sys.Kill(pid, signal);
+                })).ToList();
+            try
+            {
+                return runtime.Exec(id, options, pid => Volatile.Write(ref target, pid)).ExitCode ?? 0;
+            }
+            finally
+            {
+                foreach (var r in registrations)
+                    r.Dispose();
+            }
+        }
+
+        /// <summary>runc exec's argv form: the container's process with args, env, cwd and user replaced.</summary>
+        private static Oci.Runtime.Process ExecProcessFrom(Oci.Runtime.Process container, List<string> argv, CommandLine cl)
+        {
+            var process = container;
+            process.Terminal = false;
+            process.Args = argv;
+            process.Env = [.. process.Env ?? [], .. cl.GetAll("env")];
+            if (cl.Get("cwd") is { } cwd)
+                process.Cwd = cwd;
+            if (cl.Get("user") is { } user)
+            {
+                var parts = user.Split(':');
+                process.User = new User
+                {
+                    Uid = uint.TryParse(parts[0], out var uid) ? uid : throw new UsageException($"invalid --user {user}: uid[:gid] expected"),
+                    Gid = parts.Length > 1 && uint.TryParse(parts[1], out var gid) ? gid : 0,
+                };
+            }
+            if (cl.GetAll("additional-gids") is { Count: > 0 } gids)
+                process.User.AdditionalGids = gids.Select(g => uint.TryParse(g, out var n) ? n : throw new UsageException($"invalid --additional-gids {g}")).ToList();
+            if (cl.GetAll("cap") is { Count: > 0 } caps && process.Capabilities is { } sets)
+            {
+                foreach (var cap in caps)
+                {
+                    foreach (var set in new[] { sets.Bounding, sets.Effective, sets.Permitted })
+                    {
+                        if (set is not null && !set.Contains(cap))
+                            set.Add(cap);
+                    }
+                }
+            }
+            if (cl.Has("no-new-privs"))
+                process.NoNewPrivileges = true;
+            return process;
+        }
+
+        private static int EventsCommand(ContainerRuntime runtime, CommandLine cl)
+        {
+            var id = RequireId(cl, "events");
+            if (cl.Has("stats"))
+            {
+                Console.WriteLine(Events.StatsEvent(id, runtime.Stats(id)));
+                return 0;
+            }
+            var interval = ParseDuration(cl.Get("interval", "5s"));
+            using var cancel = new CancellationTokenSource();
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cancel.Cancel(); });
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
+            runtime.StreamEvents(id, interval, line => { Console.WriteLine(line); Console.Out.Flush(); }, cancel.Token);
+            return 0;
+        }
+
+        /// <summary>Go duration syntax as runc takes it: "5s", "500ms", "1m".</summary>
+        private static TimeSpan ParseDuration(string text)
+        {
+            var units = new (string Suffix, double Ms)[] { ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000) };
+            foreach (var (suffix, ms) in units)
+            {
+                if (text.EndsWith(suffix, StringComparison.Ordinal) && double.TryParse(text[..^suffix.Length], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0)
+                    return TimeSpan.FromMilliseconds(n * ms);
+            }
+            throw new UsageException($"invalid value \"{text}\" for flag -interval: time: invalid duration");
+        }
+
+        private static readonly Dictionary<string, bool> UpdateFlags = new()
+        {
+            ["resources|r"] = true, ["memory"] = true, ["memory-reservation"] = true, ["memory-swap"] = true,
+            ["cpu-share|cpu-shares"] = true, ["cpu-quota"] = true, ["cpu-period"] = true, ["cpuset-cpus"] = true,
+            ["cpuset-mems"] = true, ["pids-limit"] = true,
+        };
+
+        private static int UpdateCommand(ContainerRuntime runtime, CommandLine cl)
+        {
+            var id = RequireId(cl, "update");
+            LinuxResources resources;
+            if (cl.Get("resources") is { } file)
+            {
+                // The linux.resources object of config.json, from a file or "-" for stdin.
+                var json = file == "-" ? Console.In.ReadToEnd() : File.ReadAllText(file);
+                var wrapped = SpecLoader.Parse(System.Text.Encoding.UTF8.GetBytes($"{{\"linux\":{{\"resources\":{json}}}}}"), file == "-" ? "stdin" : file);
+                resources = wrapped.Linux?.Resources ?? new LinuxResources();
+            }
+            else
+            {
+                resources = new LinuxResources();
+            }
+            long? Long(string name) => cl.Get(name) is { } v ? ParseSize(v, name) : null;
+            if (Long("memory") is { } memory)
+                (resources.Memory ??= new()).Limit = memory;
+            if (Long("memory-reservation") is { } reservation)
+                (resources.Memory ??= new()).Reservation = reservation;
+            if (Long("memory-swap") is { } swap)
+                (resources.Memory ??= new()).Swap = swap;
+            if (Long("cpu-share") is { } shares)
+                (resources.Cpu ??= new()).Shares = (ulong)shares;
+            if (Long("cpu-quota") is { } quota)
+                (resources.Cpu ??= new()).Quota = quota;
+            if (Long("cpu-period") is { } period)
+                (resources.Cpu ??= new()).Period = (ulong)period;
+            if (cl.Get("cpuset-cpus") is { } cpus)
+                (resources.Cpu ??= new()).Cpus = cpus;
+            if (cl.Get("cpuset-mems") is { } mems)
+                (resources.Cpu ??= new()).Mems = mems;
+            if (Long("pids-limit") is { } pids)
+                resources.Pids = new LinuxPids { Limit = pids };
+            runtime.Update(id, resources);
+            return 0;
+        }
+
+        /// <summary>A number, or a size with a k/m/g suffix (runc update accepts "64m").</summary>
+        private static long ParseSize(string text, string flag)
+        {
+            var multiplier = 1L;
+            var digits = text;
+            if (text.Length > 1 && char.ToLowerInvariant(text[^1]) is 'k' or 'm' or 'g' && text[^2] is >= '0' and <= '9')
+            {
+                multiplier = char.ToLowerInvariant(text[^1]) switch { 'k' => 1L << 10, 'm' => 1L << 20, _ => 1L << 30 };
+                digits = text[..^1];
+            }
+            return long.TryParse(digits, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                ? n * multiplier
+                : throw new UsageException($"invalid value \"{text}\" for flag -{flag}");
         }
 
         private static int ListCommand(ContainerRuntime runtime, CommandLine cl)
@@ -272,6 +456,10 @@ namespace Strata.Runtime.Cli
                list     lists containers started by strata-runtime with the given root
                ps       ps displays the processes running inside a container
                spec     create a new specification file
+               features show the enabled features
+               events   display container events such as OOM notifications and resource usage statistics
+               update   update container resource constraints
+               exec     execute new process inside the container
                pause    pause suspends all processes inside the container
                resume   resumes all processes that have been previously paused
 

@@ -25,6 +25,7 @@ public static class ImageCommands
         root.Subcommands.Add(Logout());
         var image = new Command("image", "Manage images.");
         image.Subcommands.Add(Prune());
+        image.Subcommands.Add(Unpack());
         root.Subcommands.Add(image);
     }
 
@@ -164,6 +165,30 @@ public static class ImageCommands
                 await Console.Out.WriteLineAsync($"deleted snapshot: {snapshot}").ConfigureAwait(false);
             }
             await Console.Out.WriteLineAsync($"Total reclaimed space: {Format.Size(result.Bytes)}").ConfigureAwait(false);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Unpack()
+    {
+        var reference = new Argument<string>("image") { Description = "Image to unpack." };
+        var target = new Argument<string>("directory") { Description = "Directory to create; the layers are applied into DIRECTORY/rootfs, as `umoci unpack` does." };
+        var command = new Command("unpack", "Apply an image's layers into a directory tree.") { reference, target };
+        command.SetAction((parse, ct) => GlobalFlags.GuardAsync("image unpack", async () =>
+        {
+            using var store = GlobalFlags.OpenStore(parse);
+            var image = store.Load(parse.GetValue(reference)!);
+            var rootfs = Path.Combine(Path.GetFullPath(parse.GetValue(target)!), "rootfs");
+            for (var i = 0; i < image.Manifest.Layers!.Count; i++)
+            {
+                await using var blob = store.Content.OpenRead(image.Manifest.Layers[i].Digest);
+                var diffId = await Strata.Images.Unpack.LayerUnpacker.UnpackAsync(blob, rootfs, null, ct).ConfigureAwait(false);
+                if (diffId != image.Config.RootFs.DiffIds[i])
+                {
+                    throw new ImageException(ImageErrorCode.DigestMismatch, $"layer {image.Manifest.Layers[i].Digest} has DiffID {diffId}, the config says {image.Config.RootFs.DiffIds[i]}");
+                }
+            }
             return 0;
         }));
         return command;

@@ -134,6 +134,26 @@ public sealed class ContentStore
         }
     }
 
+    /// <summary>
+    /// Moves a file whose content the caller has already hashed to <paramref name="digest"/> (and fsynced)
+    /// into the store: a rename on the same filesystem, so a load commits large layers without copying.
+    /// Returns false, deleting nothing, when the blob was already present.
+    /// </summary>
+    public bool Import(Digest digest, string verifiedFile)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(verifiedFile);
+        if (Exists(digest))
+        {
+            return false;
+        }
+        Commit(verifiedFile, digest);
+        return true;
+    }
+
+    /// <summary>A private directory under ROOT/ingest, on the store's filesystem, for staging many files at once.</summary>
+    public string CreateStagingDirectory(string purpose) =>
+        Directory.CreateDirectory(Path.Combine(_ingest, $"{purpose}.{Guid.NewGuid():N}")).FullName;
+
     /// <summary>Removes a blob; false when it was not there.</summary>
     public bool Delete(Digest digest)
     {
@@ -169,6 +189,15 @@ public sealed class ContentStore
             if (now - File.GetLastWriteTimeUtc(file) > olderThan)
             {
                 File.Delete(file);
+                removed++;
+            }
+        }
+        // Staging directories of loads that crashed.
+        foreach (var dir in Directory.EnumerateDirectories(_ingest))
+        {
+            if (now - Directory.GetLastWriteTimeUtc(dir) > olderThan)
+            {
+                Directory.Delete(dir, recursive: true);
                 removed++;
             }
         }

@@ -83,7 +83,25 @@ public sealed class MetadataStore : IDisposable
     public void PutImage(ImageRecord image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        PutImage(image, null);
+    }
+
+    /// <summary>Records several names in one transaction: all of them become visible, or none.</summary>
+    public void PutImages(IEnumerable<ImageRecord> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        using var transaction = _connection.BeginTransaction();
+        foreach (var image in images)
+        {
+            PutImage(image, transaction);
+        }
+        transaction.Commit();
+    }
+
+    private void PutImage(ImageRecord image, SqliteTransaction? transaction)
+    {
         using var cmd = _connection.CreateCommand();
+        cmd.Transaction = transaction;
         cmd.CommandText = """
             INSERT INTO images (name, target, target_media_type, manifest, config, size, created, updated)
             VALUES ($name, $target, $type, $manifest, $config, $size, $created, $updated)

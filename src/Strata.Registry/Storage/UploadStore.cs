@@ -27,7 +27,13 @@ public readonly record struct UploadStatus(string Id, string Repository, long Si
 /// </summary>
 public sealed class UploadStore(IStorageDriver driver, BlobStore blobs, TimeProvider time)
 {
-    private const int BufferSize = 1 << 20;
+    private const int BufferSize = 256 * 1024;
+
+    /// <summary>
+    /// Upload buffers come from a pool of their own: a request moves between threads while it awaits, and
+    /// the shared pool would park a returned buffer in each thread's local cache, holding one per thread.
+    /// </summary>
+    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(BufferSize, maxArraysPerBucket: 8);
     private readonly ConcurrentDictionary<string, UploadState> _states = new(StringComparer.Ordinal);
 
     public async ValueTask<UploadStatus> StartAsync(string repository, CancellationToken cancellationToken)
@@ -65,7 +71,7 @@ public sealed class UploadStore(IStorageDriver driver, BlobStore blobs, TimeProv
     {
         var state = _states.GetOrAdd(upload.Id, _ => new UploadState());
         await state.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var buffer = Buffers.Rent(BufferSize);
         try
         {
             await using var writer = driver.OpenAppendWriter(StoragePaths.UploadData(upload.Id));
@@ -84,16 +90,17 @@ public sealed class UploadStore(IStorageDriver driver, BlobStore blobs, TimeProv
                 // With a declared length, at most that many bytes are appended, so a body longer than its
                 // Content-Range cannot shift the upload past what the client believes it sent.
                 var limit = length ?? long.MaxValue;
-                int read;
+                int filled;
                 while (received < limit &&
-                       (read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(BufferSize, limit - received)), cancellationToken).ConfigureAwait(false)) > 0)
+                       (filled = await FillAsync(body, buffer.AsMemory(0, (int)Math.Min(BufferSize, limit - received)), cancellationToken).ConfigureAwait(false)) > 0)
                 {
-                    // The write runs on the thread pool while this thread hashes the same bytes.
-                    var write = writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                    state.Append(buffer.AsSpan(0, read));
-                    await write.ConfigureAwait(false);
-                    received += read;
-                    onBytes?.Invoke(read);
+                    // Whole buffers only: Kestrel hands the body over in pieces of a few KiB, and one write
+                    // per piece costs more than the copy. Meanwhile Kestrel keeps receiving into its own
+                    // buffer (up to its MaxRequestBufferSize), so network and disk still overlap.
+                    state.Append(buffer.AsSpan(0, filled));
+                    await writer.WriteAsync(buffer.AsMemory(0, filled), cancellationToken).ConfigureAwait(false);
+                    received += filled;
+                    onBytes?.Invoke(filled);
                 }
                 // No fsync per chunk: bytes of an upload matter only once its digest is verified, and
                 // CompleteAsync fsyncs before the rename. A crash loses at most the tail, which the status
@@ -119,9 +126,21 @@ public sealed class UploadStore(IStorageDriver driver, BlobStore blobs, TimeProv
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Buffers.Return(buffer);
             state.Lock.Release();
         }
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the body ends; returns the bytes read.</summary>
+    private static async ValueTask<int> FillAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        int read;
+        while (filled < buffer.Length && (read = await body.ReadAsync(buffer[filled..], cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            filled += read;
+        }
+        return filled;
     }
 
     /// <summary>Verifies the staged bytes against <paramref name="expected"/> and commits them as a blob.

@@ -11,6 +11,8 @@ namespace Strata.Runtime.Init;
 public sealed class InitRequest
 {
     public string ContainerId { get; set; } = "";
+    /// <summary>The init's pid as the host sees it, for the state hooks receive.</summary>
+    public int InitPid { get; set; }
     public string Bundle { get; set; } = "";
     public string Rootfs { get; set; } = "";
     /// <summary>config.json, parsed by the init from the bytes sent after this request.</summary>
@@ -54,6 +56,7 @@ internal static class InitCodec
     public static byte[] Write(InitRequest r) => Build(w =>
     {
         w.WriteString("containerId", r.ContainerId);
+        w.WriteNumber("initPid", r.InitPid);
         w.WriteString("bundle", r.Bundle);
         w.WriteString("rootfs", r.Rootfs);
         w.WriteString("fifoPath", r.FifoPath);
@@ -80,6 +83,7 @@ internal static class InitCodec
         return new InitRequest
         {
             ContainerId = e.GetProperty("containerId").GetString() ?? "",
+            InitPid = e.GetProperty("initPid").GetInt32(),
             Bundle = e.GetProperty("bundle").GetString() ?? "",
             Rootfs = e.GetProperty("rootfs").GetString() ?? "",
             FifoPath = e.GetProperty("fifoPath").GetString() ?? "",

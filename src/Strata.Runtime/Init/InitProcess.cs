@@ -26,7 +26,7 @@ public sealed class InitProcess(ISyscalls sys)
         var request = channel.ReceiveInitRequest();
         var config = channel.ReceiveBytes("config.json");
         Microsoft.Win32.SafeHandles.SafeFileHandle fifo;
-        (string Path, List<string> Args, List<string> Env) program;
+        (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) program;
         try
         {
             request.Spec = SpecLoader.Parse(config, Path.Combine(request.Bundle, SpecLoader.ConfigFileName));
@@ -49,9 +49,14 @@ public sealed class InitProcess(ISyscalls sys)
             using (var writer = Sys.Open($"/proc/self/fd/{fifo.DangerousGetHandle().ToString(CultureInfo.InvariantCulture)}", OpenFlags.WriteOnly))
                 Sys.WriteAll(writer, [0]);
             fifo.Dispose();
+            // Part of start, in the container, after pivot_root: the hook path resolves in the rootfs.
+            // A failure ends the init, so the container stops instead of running without its hook.
+            Lifecycle.HookRunner.RunAll("startContainer", request.Spec.Hooks?.StartContainer, StateFor(request, ContainerStatus.Created));
+            // With no_new_privs the filter goes in last, so that only execve runs under it (see Setup).
+            program.Seccomp?.LoadAndExec(program.Path, program.Args, program.Env);
             Sys.Exec(program.Path, program.Args, program.Env);
         }
-        catch (SyscallException e)
+        catch (Exception e) when (e is SyscallException or RuntimeException)
         {
             // The parent has gone; the container's stderr is the only place left to say why.
             Console.Error.WriteLine($"strata-runtime init: {e.Message}");
@@ -59,16 +64,24 @@ public sealed class InitProcess(ISyscalls sys)
         return 127;
     }
 
-    /// <summary>Everything between the namespaces and exec; returns the program to run.</summary>
-    public (string Path, List<string> Args, List<string> Env) Setup(InitRequest request)
+    /// <summary>
+    /// Everything between the namespaces and exec; returns the program to run, and the seccomp filter when
+    /// it is still to be loaded right before exec.
+    /// </summary>
+    public (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) Setup(InitRequest request)
     {
         var spec = request.Spec;
         var process = spec.Process ?? throw new RuntimeException("config.json has no process to run");
+        // Compiled before pivot_root: libseccomp is dlopen'ed from the host's filesystem.
+        var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompFilter.Compile(profile) : null;
         var rootfs = new RootfsSetup(sys, request);
         var ownMountNamespace = request.NewNamespaces.Contains(NamespaceType.Mount);
         if (ownMountNamespace)
-        {
             rootfs.Prepare();
+        // In the container's namespaces, before pivot_root: hook paths still resolve on the host.
+        Lifecycle.HookRunner.RunAll("createContainer", spec.Hooks?.CreateContainer, StateFor(request, ContainerStatus.Creating));
+        if (ownMountNamespace)
+        {
             rootfs.PivotRoot();
         }
         else
@@ -87,6 +100,16 @@ public sealed class InitProcess(ISyscalls sys)
         if (ownMountNamespace)
             rootfs.Finish();
 
+        return FinalizeProcess(process, request.PreserveFds, seccomp);
+    }
+
+    /// <summary>
+    /// The last steps before exec, shared by the init and by exec: rlimits, oom_score_adj, program lookup,
+    /// seccomp, capabilities, user, cwd, no_new_privs, and no inherited fds. Returns the program and, when
+    /// no_new_privs is set, the filter the caller loads immediately before execve.
+    /// </summary>
+    public (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) FinalizeProcess(Oci.Runtime.Process process, int preserveFds, SeccompFilter? seccomp)
+    {
         foreach (var rlimit in process.Rlimits ?? [])
             sys.SetRlimit(RlimitNames.ResourceNumber(rlimit.Type), rlimit.Soft, rlimit.Hard);
         if (process.OomScoreAdj is { } oom)
@@ -99,6 +122,12 @@ public sealed class InitProcess(ISyscalls sys)
         // set is cut while still privileged; KEEPCAPS carries the permitted set across the switch away from
         // uid 0, then capset sets the final sets (runc's finalizeNamespace order).
         var caps = process.Capabilities;
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes in here while the init still
+        // has it (runc's order); what follows (prctl, setgroups, setres[ug]id, capset, close_range, the ready
+        // message, the fifo, startContainer hooks, execve) then runs under it, as in runc. With no_new_privs, Main
+        // loads it last.
+        if (seccomp is not null && !process.NoNewPrivileges)
+            seccomp.Load();
         if (caps is not null)
         {
             var bounding = Capabilities.Mask(caps.Bounding);
@@ -140,9 +169,12 @@ public sealed class InitProcess(ISyscalls sys)
 
         // Nothing the runtime opened may reach the container process (CVE-2024-21626): everything above
         // the preserved fds is closed on exec, the fifo included.
-        Sys.CloseOnExecFrom(3 + request.PreserveFds);
-        return (path, process.Args, env);
+        Sys.CloseOnExecFrom(3 + preserveFds);
+        return (path, process.Args!, env, process.NoNewPrivileges ? seccomp : null);
     }
+
+    private static Lifecycle.OciStateView StateFor(InitRequest request, string status) =>
+        new(request.ContainerId, status, request.InitPid, request.Bundle, request.Spec.Annotations);
 
     /// <summary>
     /// Lowering oom_score_adj needs CAP_SYS_RESOURCE. Without it, keep the current value instead of

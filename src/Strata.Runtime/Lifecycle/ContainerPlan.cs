@@ -83,6 +83,7 @@ public sealed class ContainerPlan
             throw new RuntimeException("unable to set domainname without a private UTS namespace");
         CheckSysctls(linux.Sysctl, newNs, join);
         CheckCapabilities(spec.Process.Capabilities);
+        Init.SeccompFilter.Validate(linux.Seccomp);
 
         foreach (var mount in ResolveBindSources(spec, bundle))
         {

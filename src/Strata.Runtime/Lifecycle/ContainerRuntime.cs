@@ -8,6 +8,17 @@ using Strata.Runtime.State;
 
 namespace Strata.Runtime.Lifecycle;
 
+public sealed class ExecOptions
+{
+    /// <summary>The process object (config.md "Process") as JSON, as `exec --process` reads it.</summary>
+    public byte[]? ProcessJson { get; init; }
+    /// <summary>Otherwise: the process, made from the container's own (argv form: args, env, cwd, user replaced).</summary>
+    public Func<Oci.Runtime.Process, Oci.Runtime.Process>? Process { get; init; }
+    public string? PidFile { get; init; }
+    public int PreserveFds { get; init; }
+    public bool Wait { get; init; } = true;
+}
+
 public sealed class CreateOptions
 {
     public string Bundle { get; init; } = ".";
@@ -24,6 +35,12 @@ public sealed class CreateOptions
 public sealed class ContainerRuntime(string root, string initBinary = "/proc/self/exe")
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>A copy of config.json in the state directory: hooks and exec read it after create.</summary>
+    private const string ConfigCopy = "config.json";
+
+    /// <summary>Where warnings go (the --log file, or stderr): poststart and poststop failures only warn.</summary>
+    public Action<string> Warn { get; init; } = message => Console.Error.WriteLine(message);
 
     public StateStore Store { get; } = new(root);
 
@@ -75,11 +92,19 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 throw new RuntimeException(reply[6..]);
             initPid = int.Parse(reply.AsSpan(4), CultureInfo.InvariantCulture);
 
+            // The namespaces exist now: prestart and createRuntime hooks run in the runtime's namespaces
+            // (e.g. network setup into the new netns), before the init builds the rootfs.
+            var creating = new OciStateView(id, ContainerStatus.Creating, initPid, bundle, spec.Annotations);
+            HookRunner.RunAll("prestart", spec.Hooks?.Prestart, creating);
+            HookRunner.RunAll("createRuntime", spec.Hooks?.CreateRuntime, creating);
+            File.WriteAllBytes(Path.Combine(Store.DirectoryOf(id), ConfigCopy), configBytes);
+
             // The init parses config.json itself: it needs the whole document, and re-serializing the
             // parsed one would cost the parent as much as the parse.
             channel.Send(new InitRequest
             {
                 ContainerId = id,
+                InitPid = initPid,
                 Bundle = bundle,
                 Rootfs = plan.Rootfs,
                 FifoPath = Store.FifoOf(id),
@@ -197,6 +222,97 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             }
         }
         File.Delete(fifo);
+        if (HooksOf(id) is { Poststart.Count: > 0 } hooks)
+            HookRunner.RunAllWarnOnly("poststart", hooks.Poststart, new OciStateView(id, ContainerStatus.Running, record.InitPid, record.Bundle, record.Annotations), Warn);
+    }
+
+    private Hooks? HooksOf(string id) => ConfigOf(id)?.Hooks;
+
+    /// <summary>The container's config.json as it was at create.</summary>
+    private Spec? ConfigOf(string id)
+    {
+        var path = Path.Combine(Store.DirectoryOf(id), ConfigCopy);
+        return File.Exists(path) ? SpecLoader.Parse(File.ReadAllBytes(path), path) : null;
+    }
+
+    /// <summary>
+    /// `exec`: runs another process in a running container — in all its namespaces and cgroups, with the
+    /// container's process settings unless <paramref name="process"/> overrides them. Returns the pid as
+    /// the host sees it; <paramref name="wait"/> also waits and returns the exit status.
+    /// </summary>
+    public (int Pid, int? ExitCode) Exec(string id, ExecOptions options, Action<int>? started = null)
+    {
+        var record = Store.Load(id);
+        var status = StatusOf(record);
+        if (status is not (ContainerStatus.Running or ContainerStatus.Created))
+            throw new RuntimeException($"cannot exec in a {status} container");
+        var config = ConfigOf(id) ?? throw new RuntimeException($"container {id} has no saved config; it was created by another runtime version");
+        var processJson = options.ProcessJson ?? System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+            options.Process?.Invoke(config.Process ?? new Oci.Runtime.Process()) ?? throw new ArgumentException("a process is required", nameof(options)),
+            RuntimeJsonContext.Default.Process);
+        if (options.Wait)
+            Sys.SetChildSubreaper();
+
+        var cgroup = OpenCgroup(record);
+        var (parentFd, childFd) = Sys.SocketPair();
+        using var channel = new Channel(parentFd);
+        var initFd = 3 + options.PreserveFds;
+        int stage0;
+        try
+        {
+            stage0 = Sys.Spawn(initBinary, ["strata-runtime", "exec-init"], [$"{InitProcess.PipeEnvironment}={initFd.ToString(CultureInfo.InvariantCulture)}"], [(childFd, initFd)]);
+        }
+        finally
+        {
+            Sys.Close(childFd);
+        }
+        int pid;
+        try
+        {
+            cgroup.AddProcess(stage0);
+            var bootstrap = JoinEntries(record.InitPid).ToList();
+            if (config.Linux?.Seccomp is not null)
+                bootstrap.Add("preload=libseccomp.so.2");
+            channel.SendBootstrap(bootstrap);
+            var reply = channel.ReceiveLine("the exec process's pid");
+            Sys.WaitPid(stage0);
+            stage0 = 0;
+            if (reply.StartsWith("error=", StringComparison.Ordinal))
+                throw new RuntimeException(reply[6..]);
+            pid = int.Parse(reply.AsSpan(4), CultureInfo.InvariantCulture);
+            channel.Send(new InitRequest { ContainerId = id, InitPid = record.InitPid, Bundle = record.Bundle, Rootfs = record.Rootfs, PreserveFds = options.PreserveFds });
+            channel.SendBytes(File.ReadAllBytes(Path.Combine(Store.DirectoryOf(id), ConfigCopy)));
+            channel.SendBytes(processJson);
+            var answer = channel.ReceiveSyncMessage("the exec process's ready message");
+            if (answer.Type != SyncMessage.Ready)
+                throw new RuntimeException(answer.Message ?? $"exec protocol: unexpected {answer.Type} message");
+        }
+        catch
+        {
+            if (stage0 > 0)
+            {
+                Sys.Kill(stage0, Signals.SIGKILL);
+                Sys.WaitPid(stage0);
+            }
+            throw;
+        }
+        if (options.PidFile is { } pidFile)
+            AtomicFile.Write(Path.GetFullPath(pidFile), System.Text.Encoding.ASCII.GetBytes(pid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4);
+        started?.Invoke(pid);
+        return options.Wait ? (pid, WaitForExit(pid).ShellExitCode) : (pid, null);
+    }
+
+    /// <summary>Every namespace of the container's init, user first (native/nsexec.c joins in this order).</summary>
+    private static IEnumerable<string> JoinEntries(int initPid)
+    {
+        yield return "flags=0";
+        foreach (var (file, flag) in new[] { ("user", NamespaceFlags.User), ("ipc", NamespaceFlags.Ipc), ("uts", NamespaceFlags.Uts), ("net", NamespaceFlags.Network), ("pid", NamespaceFlags.Pid), ("cgroup", NamespaceFlags.Cgroup), ("mnt", NamespaceFlags.Mount) })
+        {
+            var theirs = $"/proc/{initPid.ToString(CultureInfo.InvariantCulture)}/ns/{file}";
+            // setns into the namespace one is already in is refused for user namespaces and pointless for others.
+            if (new FileInfo(theirs).LinkTarget is { } target && target != new FileInfo($"/proc/self/ns/{file}").LinkTarget)
+                yield return $"join={(int)flag}:{theirs}";
+        }
     }
 
     public void Kill(string id, int signal, bool all)
@@ -235,6 +351,58 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         OpenCgroup(record).Thaw();
     }
 
+    public CgroupStats Stats(string id)
+    {
+        var record = Store.Load(id);
+        if (StatusOf(record) == ContainerStatus.Stopped)
+            throw new RuntimeException("container not running");
+        return OpenCgroup(record).GetStats();
+    }
+
+    /// <summary>
+    /// Streams events until the container stops or <paramref name="cancel"/> fires: stats every interval,
+    /// and an OOM event as soon as the cgroup's OOM-kill count grows (polled every 100 ms).
+    /// </summary>
+    public void StreamEvents(string id, TimeSpan interval, Action<string> emit, CancellationToken cancel)
+    {
+        var record = Store.Load(id);
+        var cgroup = OpenCgroup(record);
+        ulong oomKills = cgroup.GetStats().Memory?.OomKillCount ?? 0;
+        var nextStats = DateTime.UtcNow;
+        while (!cancel.IsCancellationRequested && StatusOf(record) != ContainerStatus.Stopped)
+        {
+            CgroupStats stats;
+            try
+            {
+                stats = cgroup.GetStats();
+            }
+            catch (CgroupException)
+            {
+                return; // the cgroup went away with the container
+            }
+            if (stats.Memory?.OomKillCount is { } kills && kills > oomKills)
+            {
+                oomKills = kills;
+                emit(Events.OomEvent(id));
+            }
+            if (DateTime.UtcNow >= nextStats)
+            {
+                emit(Events.StatsEvent(id, stats));
+                nextStats = DateTime.UtcNow + interval;
+            }
+            cancel.WaitHandle.WaitOne(100);
+        }
+    }
+
+    /// <summary>`update`: new limits for a running container's cgroup; fields left null keep their value.</summary>
+    public void Update(string id, LinuxResources resources)
+    {
+        var record = Store.Load(id);
+        if (StatusOf(record) == ContainerStatus.Stopped)
+            throw new RuntimeException("container not running");
+        OpenCgroup(record).Apply(resources);
+    }
+
     public void Delete(string id, bool force)
     {
         ContainerId.Validate(id);
@@ -270,6 +438,8 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 Sys.Kill(pid, Signals.SIGKILL);
         }
         cgroup.Destroy();
+        if (HooksOf(record.Id) is { Poststop.Count: > 0 } hooks)
+            HookRunner.RunAllWarnOnly("poststop", hooks.Poststop, new OciStateView(record.Id, ContainerStatus.Stopped, 0, record.Bundle, record.Annotations), Warn);
         Store.Remove(record.Id);
     }
 

@@ -77,4 +77,23 @@ public class CliTests
         // A second spec refuses to overwrite.
         Assert.NotEqual(0, Sandbox.Run(sb.Binary, ["spec", "--bundle", dir]).ExitCode);
     }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Features_Json_ListsHooksNamespacesAndCapabilities(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = Sandbox.Run(sb.Binary, ["features"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var doc = JsonDocument.Parse(result.Stdout);
+        var root = doc.RootElement;
+        Assert.StartsWith("1.", root.GetProperty("ociVersionMax").GetString(), StringComparison.Ordinal);
+        var hooks = root.GetProperty("hooks").EnumerateArray().Select(h => h.GetString()).ToList();
+        Assert.Equal(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"], hooks);
+        var linux = root.GetProperty("linux");
+        Assert.Contains("pid", linux.GetProperty("namespaces").EnumerateArray().Select(n => n.GetString()));
+        Assert.Contains("CAP_SYS_ADMIN", linux.GetProperty("capabilities").EnumerateArray().Select(n => n.GetString()));
+        Assert.Contains("rbind", root.GetProperty("mountOptions").EnumerateArray().Select(n => n.GetString()));
+        Assert.True(linux.GetProperty("cgroup").GetProperty("v1").GetBoolean());
+    }
 }

@@ -93,9 +93,11 @@ public class LifecycleTests
         using var sb = new Sandbox(runtime);
         var id = sb.NewId();
         // The shell traps USR1 and records it, so the signal is seen by the process, not just delivered.
-        var bundle = sb.Bundle(id, null, "sh", "-c", "trap 'echo usr1 >> /tmp/got' USR1; trap 'echo term >> /tmp/got; exit 0' TERM; while true; do sleep 0.1; done");
+        var bundle = sb.Bundle(id, null, "sh", "-c", "trap 'echo usr1 >> /tmp/got' USR1; trap 'echo term >> /tmp/got; exit 0' TERM; touch /tmp/ready; while true; do sleep 0.1; done");
         Assert.Equal(0, sb.ExecDetached("run", "-d", "--bundle", bundle, id).ExitCode);
         var got = Path.Combine(bundle, "rootfs", "tmp", "got");
+        // Signal only once the traps are set: before that, USR1's default action ends the shell.
+        Assert.True(WaitFor(() => File.Exists(Path.Combine(bundle, "rootfs", "tmp", "ready"))));
         Assert.Equal(0, sb.Exec("kill", id, "SIGUSR1").ExitCode);
         Assert.True(WaitFor(() => File.Exists(got) && File.ReadAllText(got).Contains("usr1", StringComparison.Ordinal)));
         Assert.Equal(0, sb.Exec("kill", id, "15").ExitCode);

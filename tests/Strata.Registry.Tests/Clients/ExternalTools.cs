@@ -16,7 +16,7 @@ internal static class Tool
     {
         if (!File.Exists(file))
         {
-            Assert.Fail($"{file} is missing: apt-get install -y skopeo docker-registry");
+            Assert.Fail($"{file} is missing: apt-get install -y {Path.GetFileName(file)} (scripts/deps.sh installs every test tool)");
         }
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
