@@ -165,6 +165,13 @@ public sealed class Sandbox : IDisposable
     /// <summary>The container's cgroup directory for a v1 controller on the host.</summary>
     public string CgroupDir(string controller, string id) => $"/sys/fs/cgroup/{controller}{CgroupPrefix}/{id}";
 
+    /// <summary>
+    /// The host's mounts that involve this sandbox (its bundles, its state): other test assemblies mount and
+    /// unmount concurrently, so counting every mount would compare their work, not ours.
+    /// </summary>
+    public int HostMountsUnderSandbox() =>
+        File.ReadAllLines("/proc/self/mountinfo").Count(l => l.Contains(Dir, StringComparison.Ordinal));
+
     /// <summary>The hierarchies in which the container's cgroup directory still exists.</summary>
     public static List<string> LeftoverCgroups(string prefix, string id) =>
         Directory.EnumerateDirectories("/sys/fs/cgroup")

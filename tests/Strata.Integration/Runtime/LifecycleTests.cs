@@ -8,7 +8,7 @@ public class LifecycleTests
     public void Lifecycle_CreateStartKillDelete_StatesFollowTheSpec(string runtime)
     {
         using var sb = new Sandbox(runtime);
-        var mountsBefore = File.ReadAllLines("/proc/self/mountinfo").Length;
+        var mountsBefore = sb.HostMountsUnderSandbox();
         var id = sb.NewId();
         var bundle = sb.Bundle(id, null, "sh", "-c", "echo started > /tmp/marker; exec sleep 1000");
         var pidFile = Path.Combine(sb.Dir, "init.pid");
@@ -33,7 +33,7 @@ public class LifecycleTests
         Assert.NotEqual(0, sb.Exec("state", id).ExitCode);
         Assert.Empty(sb.LeftoverCgroups(id));
         Assert.False(Directory.Exists(Path.Combine(sb.Root, id)));
-        Assert.Equal(mountsBefore, File.ReadAllLines("/proc/self/mountinfo").Length);
+        Assert.Equal(mountsBefore, sb.HostMountsUnderSandbox());
     }
 
     [Theory]
@@ -62,13 +62,13 @@ public class LifecycleTests
     public void Run_Finished_LeavesNoStateCgroupOrMount(string runtime)
     {
         using var sb = new Sandbox(runtime);
-        var mountsBefore = File.ReadAllLines("/proc/self/mountinfo").Length;
+        var mountsBefore = sb.HostMountsUnderSandbox();
         var id = sb.NewId();
         var bundle = sb.Bundle(id, null, "true");
         Assert.Equal(0, sb.Exec("run", "--bundle", bundle, id).ExitCode);
         Assert.Empty(sb.LeftoverCgroups(id));
         Assert.False(Directory.Exists(Path.Combine(sb.Root, id)));
-        Assert.Equal(mountsBefore, File.ReadAllLines("/proc/self/mountinfo").Length);
+        Assert.Equal(mountsBefore, sb.HostMountsUnderSandbox());
     }
 
     [Theory]
