@@ -18,9 +18,13 @@
  * Wire format (parent -> here): u32 length, then NUL-terminated "key=value" strings:
  *   flags=<decimal CLONE_* mask to unshare>
  *   join=<decimal CLONE_* type>:<path>          (repeated, in order)
+ *   preload=<library soname>                     (dlopen'ed before any namespace is joined: after
+ *                                                 setns into the container's mount namespace the host's
+ *                                                 libraries are out of reach, e.g. libseccomp for exec)
  * Reply (here -> parent): one line "pid=<n>\n" or "error=<message>\n".
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -120,6 +124,9 @@ __attribute__((constructor)) static void strata_nsexec(void)
 	for (char *p = msg; p < msg + len; p += strlen(p) + 1) {
 		if (strncmp(p, "flags=", 6) == 0) {
 			flags = atoi(p + 6);
+		} else if (strncmp(p, "preload=", 8) == 0) {
+			if (dlopen(p + 8, RTLD_NOW | RTLD_GLOBAL) == NULL)
+				bail("dlopen %s: %s", p + 8, dlerror());
 		} else if (strncmp(p, "join=", 5) == 0) {
 			char *colon = strchr(p + 5, ':');
 			if (colon == NULL || njoin == MAX_JOIN)

@@ -77,4 +77,21 @@ public class ExecTests
         Assert.Contains("executable file not found in $PATH", result.Stderr, StringComparison.Ordinal);
         Assert.Equal("running", sb.StatusOf(id));
     }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Exec_ContainerWithSeccomp_ExecdProcessIsFilteredToo(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var (id, _) = sb.StartSleeper(s => s.Linux!.Seccomp = new Oci.Runtime.LinuxSeccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            Architectures = ["SCMP_ARCH_X86_64"],
+            Syscalls = [new Oci.Runtime.LinuxSyscall { Names = ["mkdir", "mkdirat"], Action = "SCMP_ACT_ERRNO", ErrnoRet = 1 }],
+        });
+        var result = sb.Exec("exec", id, "sh", "-c", "mkdir /tmp/denied || echo refused; echo done");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("refused\ndone\n", result.Stdout);
+        Assert.Contains("Operation not permitted", result.Stderr, StringComparison.Ordinal);
+    }
 }
