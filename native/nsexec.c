@@ -102,6 +102,11 @@ __attribute__((constructor)) static void strata_nsexec(void)
 	const char *env = getenv("_STRATA_INITPIPE");
 	if (env == NULL || *env == '\0')
 		return;
+	/* Until it execs the container's program this process is strata-runtime inside the container:
+	 * non-dumpable, so container processes without CAP_SYS_PTRACE cannot open /proc/PID/exe or its
+	 * fds (the CVE-2019-5736 class). execve makes the container's program dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		bail("prctl(PR_SET_DUMPABLE)");
 	bootstrap_fd = atoi(env);
 	if (bootstrap_fd < 3)
 		bail("bad _STRATA_INITPIPE %s", env);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Strata.Images.Store;
@@ -107,9 +106,9 @@ internal static class DockerArchive
         }
         await using var blob = store.Content.OpenRead(layer.Digest);
         await using var tar = await LayerUnpacker.DecompressAsync(blob, cancellationToken).ConfigureAwait(false);
-        await using var hashing = new HashingStream(tar, IncrementalHash.CreateHash(HashAlgorithmName.SHA256));
+        await using var hashing = new HashingReadStream(tar);
         await writer.AddStreamAsync(name, hashing, cancellationToken).ConfigureAwait(false);
-        var actual = Digest.FromHash(Digest.Sha256, hashing.Hash());
+        var actual = hashing.Digest();
         if (actual != diffId)
         {
             throw new ImageException(ImageErrorCode.DigestMismatch, $"layer {layer.Digest} decompresses to {actual}, but the image config says {diffId}");
@@ -288,50 +287,5 @@ internal static class DockerArchive
             list.Add(new Entry(config, tags, layers));
         }
         return list;
-    }
-
-    /// <summary>Passes reads through while hashing them.</summary>
-    private sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
-    {
-        public byte[] Hash() => hash.GetHashAndReset();
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = inner.Read(buffer);
-            hash.AppendData(buffer[..n]);
-            return n;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            hash.AppendData(buffer.Span[..n]);
-            return n;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                hash.Dispose();
-            }
-            base.Dispose(disposing);
-        }
     }
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Strata.Images.Unpack;
+using Strata.Linux;
 using Strata.Oci.Image;
 using Strata.Oci.Runtime;
 

@@ -8,8 +8,10 @@ using Strata.Registry.Tests.Infrastructure;
 namespace Strata.Registry.Tests.Cli;
 
 /// <summary>
-/// `strata registry serve` as shipped: the built strata CLI (a build dependency of this project) started as
-/// a process, used by a real client, then stopped with SIGTERM as a service manager would.
+/// `strata registry serve` as shipped: the built strata CLI started as a process, used by a real client,
+/// then stopped with SIGTERM as a service manager would. The CLI is not a project reference, so that these
+/// tests build without the runtime and images projects the CLI also carries: build src/Strata.Cli first
+/// (the test names the missing path otherwise).
 /// </summary>
 public sealed partial class ServeCommandTests : IDisposable
 {

@@ -1,16 +1,30 @@
-namespace Strata.Images.Unpack;
+namespace Strata.Linux;
 
 /// <summary>
-/// Path arithmetic that never leaves a root directory, for writing untrusted layers.
-/// <see cref="Resolve"/> follows symlinks as if the root were "/" (the semantics of
-/// openat2(RESOLVE_IN_ROOT) and of filepath-securejoin): an absolute target restarts at the root and ".."
-/// stops there, so no symlink a layer plants can send a later write outside. Resolution happens in user
-/// space and is safe because nothing else writes to a snapshot while it is unpacked.
+/// Path arithmetic that never leaves a root directory, for paths an attacker controls: the entries of an
+/// untrusted layer, the mount targets in a container's rootfs. Symlinks are followed as if the root were "/"
+/// (the semantics of openat2(RESOLVE_IN_ROOT) and of filepath-securejoin): an absolute target restarts at
+/// the root and ".." stops there, so no symlink planted under the root can send a later write outside.
+/// Resolution happens in user space, so it is only safe while nothing else writes below the root.
 /// </summary>
 public static class RootedPath
 {
-    /// <summary>The Linux limit on symlinks followed in one lookup (path_resolution(7)).</summary>
-    private const int MaxSymlinks = 40;
+    /// <summary>The Linux limit on symlinks followed in one lookup (path_resolution(7)), for <see cref="Resolve"/>.</summary>
+    private const int KernelMaxSymlinks = 40;
+
+    /// <summary>filepath-securejoin's limit on symlinks followed, for <see cref="Join"/>.</summary>
+    private const int SecureJoinMaxSymlinks = 255;
+
+    /// <summary>What a walk does with a component that is not a symlink.</summary>
+    private enum Components
+    {
+        /// <summary>Taken as it is, whether it exists, is a directory or not.</summary>
+        Lexical,
+        /// <summary>Must be a directory; a missing one ends the walk with null.</summary>
+        ExistingDirectories,
+        /// <summary>Must be a directory; a missing one is created.</summary>
+        CreateDirectories,
+    }
 
     /// <summary>
     /// Cleans a path from a tar header: "/" and "./" prefixes dropped, "." and empty components removed,
@@ -41,6 +55,19 @@ public static class RootedPath
     }
 
     /// <summary>
+    /// filepath-securejoin's SecureJoin: <paramref name="unsafePath"/> under <paramref name="root"/> (made
+    /// absolute, without a trailing "/") with every symlink followed inside the root. Components that are not
+    /// symlinks are taken as they are, so the result may name something that does not exist yet. Throws
+    /// <see cref="IOException"/> on a symlink loop.
+    /// </summary>
+    public static string Join(string root, string unsafePath)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(unsafePath);
+        return Walk(Path.GetFullPath(root).TrimEnd('/'), unsafePath, Components.Lexical, SecureJoinMaxSymlinks)!;
+    }
+
+    /// <summary>
     /// The real path of <paramref name="relative"/> under <paramref name="root"/> with every symlink
     /// followed inside the root. Missing components are created as directories (mode 0755) when
     /// <paramref name="createMissing"/>, as tar extraction does for implicit parents; otherwise a missing
@@ -52,6 +79,11 @@ public static class RootedPath
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(relative);
+        return Walk(root, relative, createMissing ? Components.CreateDirectories : Components.ExistingDirectories, KernelMaxSymlinks);
+    }
+
+    private static string? Walk(string root, string relative, Components components, int maxSymlinks)
+    {
         var resolved = new List<string>();
         var pending = new Stack<string>(relative.Split('/').Reverse());
         var links = 0;
@@ -70,11 +102,11 @@ public static class RootedPath
                 }
                 continue;
             }
-            var candidate = Join(root, resolved, part);
+            var candidate = Combine(root, resolved, part);
             var target = new FileInfo(candidate).LinkTarget;
             if (target is not null)
             {
-                if (++links > MaxSymlinks)
+                if (++links > maxSymlinks)
                 {
                     throw new IOException($"too many levels of symbolic links resolving {relative} in {root}");
                 }
@@ -88,7 +120,7 @@ public static class RootedPath
                 }
                 continue;
             }
-            if (Directory.Exists(candidate))
+            if (components == Components.Lexical || Directory.Exists(candidate))
             {
                 resolved.Add(part);
                 continue;
@@ -97,7 +129,7 @@ public static class RootedPath
             {
                 throw new IOException($"{candidate} is not a directory");
             }
-            if (!createMissing)
+            if (components == Components.ExistingDirectories)
             {
                 return null;
             }
@@ -105,10 +137,10 @@ public static class RootedPath
                 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
             resolved.Add(part);
         }
-        return Join(root, resolved, null);
+        return Combine(root, resolved, null);
     }
 
-    private static string Join(string root, List<string> parts, string? last)
+    private static string Combine(string root, List<string> parts, string? last)
     {
         var path = parts.Count == 0 ? root : root.TrimEnd('/') + "/" + string.Join('/', parts);
         return last is null ? path : path.TrimEnd('/') + "/" + last;
