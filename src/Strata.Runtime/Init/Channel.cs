@@ -53,7 +53,7 @@ public sealed class SyncMessage
 /// </summary>
 internal static class InitCodec
 {
-    public static byte[] Write(InitRequest r) => Build(w =>
+    public static byte[] Write(InitRequest r) => State.Json.Object(w =>
     {
         w.WriteString("containerId", r.ContainerId);
         w.WriteNumber("initPid", r.InitPid);
@@ -100,7 +100,7 @@ internal static class InitCodec
         };
     }
 
-    public static byte[] Write(SyncMessage m) => Build(w =>
+    public static byte[] Write(SyncMessage m) => State.Json.Object(w =>
     {
         w.WriteString("type", m.Type);
         if (m.Message is not null)
@@ -116,18 +116,6 @@ internal static class InitCodec
             Type = e.GetProperty("type").GetString() ?? "",
             Message = e.TryGetProperty("message", out var m) ? m.GetString() : null,
         };
-    }
-
-    private static byte[] Build(Action<Utf8JsonWriter> body)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            body(w);
-            w.WriteEndObject();
-        }
-        return buffer.ToArray();
     }
 }
 

@@ -55,11 +55,6 @@ public static class ViewJson
         w.WriteEndObject();
     }
 
-    private static string Build(Action<Utf8JsonWriter> body, bool indented)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            body(w);
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    private static string Build(Action<Utf8JsonWriter> body, bool indented) =>
+        System.Text.Encoding.UTF8.GetString(State.Json.Write(body, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
 }

@@ -61,15 +61,5 @@ public static class Events
         w.WriteString("id", id);
     });
 
-    private static string Build(Action<Utf8JsonWriter> body)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            body(w);
-            w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    private static string Build(Action<Utf8JsonWriter> body) => System.Text.Encoding.UTF8.GetString(State.Json.Object(body));
 }

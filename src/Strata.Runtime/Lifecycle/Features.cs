@@ -24,41 +24,34 @@ public static class Features
     /// <summary>Namespaces this build can create or join (user namespaces come with rootless support).</summary>
     public static readonly IReadOnlyList<string> Namespaces = ["cgroup", "ipc", "mount", "network", "pid", "uts"];
 
-    public static string Json(CgroupMode mode)
+    public static string Json(CgroupMode mode) => System.Text.Encoding.UTF8.GetString(State.Json.Object(w =>
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("ociVersionMin", "1.0.0");
-            w.WriteString("ociVersionMax", SpecVersion.Current);
-            State.Json.WriteList(w, "hooks", Hooks);
-            State.Json.WriteList(w, "mountOptions", MountOptions);
-            w.WriteStartObject("linux");
-            State.Json.WriteList(w, "namespaces", Namespaces);
-            State.Json.WriteList(w, "capabilities", Capabilities.All.Take(Capabilities.LastCapability + 1));
-            w.WriteStartObject("cgroup");
-            w.WriteBoolean("v1", true);
-            w.WriteBoolean("v2", true);
-            w.WriteBoolean("systemd", false);
-            w.WriteBoolean("systemdUser", false);
-            w.WriteBoolean("rdma", true);
-            w.WriteEndObject();
-            w.WriteStartObject("apparmor");
-            w.WriteBoolean("enabled", false);
-            w.WriteEndObject();
-            w.WriteStartObject("selinux");
-            w.WriteBoolean("enabled", false);
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteStartObject("annotations");
-            w.WriteString("org.strata.runtime.version", Version);
-            w.WriteString("org.strata.cgroup.mode", mode.ToString().ToLowerInvariant());
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
+        w.WriteString("ociVersionMin", "1.0.0");
+        w.WriteString("ociVersionMax", SpecVersion.Current);
+        State.Json.WriteList(w, "hooks", Hooks);
+        State.Json.WriteList(w, "mountOptions", MountOptions);
+        w.WriteStartObject("linux");
+        State.Json.WriteList(w, "namespaces", Namespaces);
+        State.Json.WriteList(w, "capabilities", Capabilities.All.Take(Capabilities.LastCapability + 1));
+        w.WriteStartObject("cgroup");
+        w.WriteBoolean("v1", true);
+        w.WriteBoolean("v2", true);
+        w.WriteBoolean("systemd", false);
+        w.WriteBoolean("systemdUser", false);
+        w.WriteBoolean("rdma", true);
+        w.WriteEndObject();
+        w.WriteStartObject("apparmor");
+        w.WriteBoolean("enabled", false);
+        w.WriteEndObject();
+        w.WriteStartObject("selinux");
+        w.WriteBoolean("enabled", false);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteStartObject("annotations");
+        w.WriteString("org.strata.runtime.version", Version);
+        w.WriteString("org.strata.cgroup.mode", mode.ToString().ToLowerInvariant());
+        w.WriteEndObject();
+    }, new JsonWriterOptions { Indented = true }));
 
     public const string Version = "0.1.0";
 }

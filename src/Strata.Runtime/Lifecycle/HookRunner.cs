@@ -97,23 +97,16 @@ public static class HookRunner
 /// <summary>The OCI state a hook reads on stdin (runtime.md, "State").</summary>
 public sealed record OciStateView(string Id, string Status, int Pid, string Bundle, IReadOnlyDictionary<string, string>? Annotations)
 {
-    public byte[] ToJson()
+    public byte[] ToJson() => State.Json.Object(w =>
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("ociVersion", SpecVersion.Current);
-            w.WriteString("id", Id);
-            w.WriteString("status", Status);
-            if (Pid > 0)
-                w.WriteNumber("pid", Pid);
-            w.WriteString("bundle", Bundle);
-            State.Json.WriteMap(w, "annotations", Annotations);
-            w.WriteEndObject();
-        }
-        return buffer.ToArray();
-    }
+        w.WriteString("ociVersion", SpecVersion.Current);
+        w.WriteString("id", Id);
+        w.WriteString("status", Status);
+        if (Pid > 0)
+            w.WriteNumber("pid", Pid);
+        w.WriteString("bundle", Bundle);
+        State.Json.WriteMap(w, "annotations", Annotations);
+    });
 
     public override string ToString() => Encoding.UTF8.GetString(ToJson());
 }

@@ -24,27 +24,20 @@ public sealed class ContainerRecord
 
     // Written and read by hand rather than through JsonSerializer: the runtime starts once per container
     // operation, and serializer metadata costs more start-up time than the whole state file is worth.
-    public byte[] ToJson()
+    public byte[] ToJson() => Json.Object(w =>
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("id", Id);
-            w.WriteString("bundle", Bundle);
-            w.WriteString("rootfs", Rootfs);
-            w.WriteNumber("initPid", InitPid);
-            w.WriteNumber("initStartTime", InitStartTime);
-            w.WriteString("created", Created);
-            w.WriteString("owner", Owner);
-            w.WriteString("cgroupsPath", CgroupsPath);
-            Json.WriteMap(w, "cgroupPaths", CgroupPaths);
-            w.WriteBoolean("ownPidNamespace", OwnPidNamespace);
-            Json.WriteMap(w, "annotations", Annotations);
-            w.WriteEndObject();
-        }
-        return buffer.ToArray();
-    }
+        w.WriteString("id", Id);
+        w.WriteString("bundle", Bundle);
+        w.WriteString("rootfs", Rootfs);
+        w.WriteNumber("initPid", InitPid);
+        w.WriteNumber("initStartTime", InitStartTime);
+        w.WriteString("created", Created);
+        w.WriteString("owner", Owner);
+        w.WriteString("cgroupsPath", CgroupsPath);
+        Json.WriteMap(w, "cgroupPaths", CgroupPaths);
+        w.WriteBoolean("ownPidNamespace", OwnPidNamespace);
+        Json.WriteMap(w, "annotations", Annotations);
+    });
 
     public static ContainerRecord FromJson(ReadOnlyMemory<byte> json)
     {
@@ -69,6 +62,23 @@ public sealed class ContainerRecord
 
 internal static class Json
 {
+    /// <summary>One JSON document written by <paramref name="body"/>, as UTF-8 bytes.</summary>
+    public static byte[] Write(Action<Utf8JsonWriter> body, JsonWriterOptions options = default)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, options))
+            body(w);
+        return buffer.ToArray();
+    }
+
+    /// <summary>A JSON object whose properties <paramref name="body"/> writes.</summary>
+    public static byte[] Object(Action<Utf8JsonWriter> body, JsonWriterOptions options = default) => Write(w =>
+    {
+        w.WriteStartObject();
+        body(w);
+        w.WriteEndObject();
+    }, options);
+
     public static void WriteMap(Utf8JsonWriter w, string name, IReadOnlyDictionary<string, string>? map)
     {
         if (map is null)
