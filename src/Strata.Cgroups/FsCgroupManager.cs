@@ -122,6 +122,7 @@ internal sealed class FsCgroupManager : ICgroupManager
     {
         if (resources is null)
             return;
+        resources = ZeroMeansUnset(resources);
 
         if (resources.Devices is { } devices)
         {
@@ -195,6 +196,59 @@ internal sealed class FsCgroupManager : ICgroupManager
             V2.UnifiedFiles.Apply(_files, _unified.Directory, unified);
         }
     }
+
+    /// <summary>
+    /// Engines fill unset resources with zeroes (docker writes <c>"blockIO": {"weight": 0}</c>, <c>"cpu":
+    /// {"shares": 0}</c>), and runc, whose libcontainer config has no "unset", skips every zero. A zero weight,
+    /// share, period, limit or runtime is out of the kernel's range anyway, so reading zero as "leave alone"
+    /// loses nothing and matches what those engines expect.
+    /// </summary>
+    internal static LinuxResources ZeroMeansUnset(LinuxResources r) => new()
+    {
+        Devices = r.Devices,
+        Memory = r.Memory is { } m ? new LinuxMemory
+        {
+            Limit = NonZero(m.Limit),
+            Reservation = NonZero(m.Reservation),
+            Swap = NonZero(m.Swap),
+            Kernel = NonZero(m.Kernel),
+            KernelTCP = NonZero(m.KernelTCP),
+            Swappiness = m.Swappiness,
+            DisableOOMKiller = m.DisableOOMKiller,
+            UseHierarchy = m.UseHierarchy,
+            CheckBeforeUpdate = m.CheckBeforeUpdate,
+        } : null,
+        Cpu = r.Cpu is { } c ? new LinuxCpu
+        {
+            Shares = NonZero(c.Shares),
+            Quota = NonZero(c.Quota),
+            Burst = c.Burst,
+            Period = NonZero(c.Period),
+            RealtimeRuntime = NonZero(c.RealtimeRuntime),
+            RealtimePeriod = NonZero(c.RealtimePeriod),
+            Cpus = string.IsNullOrEmpty(c.Cpus) ? null : c.Cpus,
+            Mems = string.IsNullOrEmpty(c.Mems) ? null : c.Mems,
+            Idle = c.Idle,
+        } : null,
+        Pids = r.Pids is { Limit: not 0 } ? r.Pids : null,
+        BlockIO = r.BlockIO is { } b ? new LinuxBlockIO
+        {
+            Weight = b.Weight is 0 ? null : b.Weight,
+            LeafWeight = b.LeafWeight is 0 ? null : b.LeafWeight,
+            WeightDevice = b.WeightDevice,
+            ThrottleReadBpsDevice = b.ThrottleReadBpsDevice,
+            ThrottleWriteBpsDevice = b.ThrottleWriteBpsDevice,
+            ThrottleReadIOPSDevice = b.ThrottleReadIOPSDevice,
+            ThrottleWriteIOPSDevice = b.ThrottleWriteIOPSDevice,
+        } : null,
+        HugepageLimits = r.HugepageLimits,
+        Network = r.Network,
+        Rdma = r.Rdma,
+        Unified = r.Unified,
+    };
+
+    private static T? NonZero<T>(T? value) where T : struct, System.Numerics.INumberBase<T> =>
+        value is { } v && T.IsZero(v) ? null : value;
 
     public void AddProcess(int pid)
     {

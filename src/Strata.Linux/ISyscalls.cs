@@ -18,6 +18,8 @@ public interface ISyscalls
     void Lchown(string path, uint uid, uint gid);
     void SetHostname(string name);
     void SetDomainname(string name);
+    /// <summary>Sets IFF_UP on the network namespace's "lo", as runc does for a new network namespace.</summary>
+    void BringUpLoopback();
     void SetRlimit(int resource, ulong soft, ulong hard);
     void SetGroups(IReadOnlyList<uint> gids);
     void SetResGid(uint gid);

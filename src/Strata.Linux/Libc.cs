@@ -73,6 +73,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_destroy")]
     internal static partial int PosixSpawnFileActionsDestroy(void* actions);
 
+    [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
+    internal static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Lib, EntryPoint = "ioctl", SetLastError = true)]
+    internal static partial int Ioctl(int fd, nuint request, void* arg);
+
     [LibraryImport(Lib, EntryPoint = "socketpair", SetLastError = true)]
     internal static partial int Socketpair(int domain, int type, int protocol, int* fds);
 

@@ -75,6 +75,32 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
             throw new SyscallException("lchown", Marshal.GetLastPInvokeError(), path);
     }
 
+    public void BringUpLoopback()
+    {
+        const int AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
+        const nuint SIOCGIFFLAGS = 0x8913, SIOCSIFFLAGS = 0x8914;
+        const short IFF_UP = 1;
+        int fd = Libc.Socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            throw new SyscallException("socket", Marshal.GetLastPInvokeError(), "AF_INET");
+        try
+        {
+            // struct ifreq: a 16-byte name, then a union whose first member here is short ifr_flags (40 bytes in all).
+            byte* ifreq = stackalloc byte[40];
+            new Span<byte>(ifreq, 40).Clear();
+            "lo"u8.CopyTo(new Span<byte>(ifreq, 16));
+            if (Libc.Ioctl(fd, SIOCGIFFLAGS, ifreq) != 0)
+                throw new SyscallException("ioctl(SIOCGIFFLAGS)", Marshal.GetLastPInvokeError(), "lo");
+            *(short*)(ifreq + 16) |= IFF_UP;
+            if (Libc.Ioctl(fd, SIOCSIFFLAGS, ifreq) != 0)
+                throw new SyscallException("ioctl(SIOCSIFFLAGS)", Marshal.GetLastPInvokeError(), "lo");
+        }
+        finally
+        {
+            _ = Libc.Close(fd);
+        }
+    }
+
     public void SetHostname(string name)
     {
         var bytes = Encoding.UTF8.GetBytes(name);

@@ -53,6 +53,26 @@ public class UnifiedManagerTests
     }
 
     [Fact]
+    public void Apply_EngineZeroes_WriteNothing()
+    {
+        // What docker puts in config.json for a container with no limits: runc reads each zero as unset.
+        using var fs = FakeCgroupFs.Unified();
+        var m = fs.Open("/c1");
+        m.Create();
+        fs.Writes.Clear();
+
+        m.Apply(new LinuxResources
+        {
+            Memory = new LinuxMemory { Limit = 0, Reservation = 0, Swap = 0 },
+            Cpu = new LinuxCpu { Shares = 0, Quota = 0, Period = 0, Cpus = "", Mems = "" },
+            Pids = new LinuxPids { Limit = 0 },
+            BlockIO = new LinuxBlockIO { Weight = 0, LeafWeight = 0 },
+        });
+
+        Assert.Empty(fs.Writes);
+    }
+
+    [Fact]
     public void Apply_MemoryCpuPidsHugetlb_WritesV2Files()
     {
         using var fs = FakeCgroupFs.Unified();
@@ -63,7 +83,7 @@ public class UnifiedManagerTests
         {
             Memory = new LinuxMemory { Limit = 100 << 20, Swap = 150 << 20, Reservation = 50 << 20, Swappiness = 10, DisableOOMKiller = true },
             Cpu = new LinuxCpu { Shares = 1024, Quota = 50_000, Period = 200_000, Cpus = "0-1", Mems = "0" },
-            Pids = new LinuxPids { Limit = 0 },
+            Pids = new LinuxPids { Limit = -1 },
             HugepageLimits = [new LinuxHugepageLimit { PageSize = "2MB", Limit = 4 << 21 }],
             BlockIO = new LinuxBlockIO { Weight = 500, ThrottleReadBpsDevice = [new LinuxThrottleDevice { Major = 8, Minor = 0, Rate = 1000 }] },
         });

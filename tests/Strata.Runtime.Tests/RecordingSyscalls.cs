@@ -25,6 +25,7 @@ internal sealed record LchownCall(string Path, uint Uid, uint Gid) : Call;
 internal sealed record HostnameCall(string Name) : Call;
 
 internal sealed record DomainnameCall(string Name) : Call;
+internal sealed record LoopbackCall : Call;
 
 internal sealed record RlimitCall(int Resource, ulong Soft, ulong Hard) : Call;
 
@@ -75,6 +76,8 @@ internal sealed class RecordingSyscalls : ISyscalls
     public void SetHostname(string name) => Calls.Add(new HostnameCall(name));
 
     public void SetDomainname(string name) => Calls.Add(new DomainnameCall(name));
+
+    public void BringUpLoopback() => Calls.Add(new LoopbackCall());
 
     public void SetRlimit(int resource, ulong soft, ulong hard) => Calls.Add(new RlimitCall(resource, soft, hard));
 

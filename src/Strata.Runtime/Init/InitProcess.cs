@@ -90,6 +90,10 @@ public sealed class InitProcess(ISyscalls sys)
             sys.Chdir("/");
         }
 
+        // A new network namespace starts with "lo" down; runc brings it up and engines (docker --network none,
+        // CNI plugins that add only eth0) rely on 127.0.0.1 working.
+        if (request.NewNamespaces.Contains(NamespaceType.Network))
+            sys.BringUpLoopback();
         if (spec.Hostname is { Length: > 0 } hostname)
             sys.SetHostname(hostname);
         if (spec.Domainname is { Length: > 0 } domainname)

@@ -73,6 +73,18 @@ public class NamespaceTests
 
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void NetworkNamespace_New_LoopbackIsUpAndAnswers(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        // IFF_UP is bit 0 of the flags the kernel shows in sysfs; with lo down, 127.0.0.1 is unreachable.
+        var result = sb.RunContainer(null, "sh", "-c", "cat /sys/class/net/lo/flags; cat /sys/class/net/lo/operstate");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(1, Convert.ToInt32(lines[0].Trim(), 16) & 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void JoinNamespaces_ByPath_SharesTheOtherContainers(string runtime)
     {
         using var sb = new Sandbox(runtime);
