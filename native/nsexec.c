@@ -11,6 +11,10 @@
  *   1. read the bootstrap message from the parent: namespaces to join (setns) and to create (unshare);
  *   2. join the given namespaces, then unshare the new ones (the parent already placed this process
  *      in the container's cgroups, so a new cgroup namespace is rooted there);
+ *      A new user namespace is unshared first and alone: the process then asks the parent to write
+ *      its uid/gid maps ("usermap\n", answered by one byte once they are written; only the parent
+ *      can, from outside the namespace, or through newuidmap/newgidmap when rootless), becomes root
+ *      in it, and only then creates the other namespaces, so that they are owned by it;
  *   3. fork: the child is the container's init (pid 1 when a pid namespace is new). This process
  *      reports the child's pid to the parent and exits; the child returns from the constructor, the
  *      .NET runtime starts inside the namespaces, and C# does everything else (rootfs, mounts, exec).
@@ -34,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -159,6 +164,37 @@ __attribute__((constructor)) static void strata_nsexec(void)
 				bail("setns %s", joins[i].path);
 			close(joins[i].fd);
 		}
+	}
+
+	int in_userns = 0;
+	for (int i = 0; i < njoin; i++)
+		in_userns |= joins[i].type == CLONE_NEWUSER;
+	if (flags & CLONE_NEWUSER) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			bail("unshare user namespace");
+		flags &= ~CLONE_NEWUSER;
+		in_userns = 1;
+		/* A non-dumpable process's /proc/PID files belong to root: an unprivileged parent could not
+		 * open uid_map. Dumpable only while the parent writes the maps (as runc does). */
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			bail("prctl(PR_SET_DUMPABLE)");
+		write_all(bootstrap_fd, "usermap\n", 8);
+		char ack;
+		if (read_full(bootstrap_fd, &ack, 1) < 0)
+			bail("wait for the uid/gid maps");
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			bail("prctl(PR_SET_DUMPABLE)");
+	}
+	if (in_userns) {
+		/* Root of the user namespace, which owns every namespace created below. Host ids left over
+		 * are unmapped there: file creation would fail with EOVERFLOW. */
+		if (setresgid(0, 0, 0) < 0)
+			bail("setresgid to the user namespace's root (is gid 0 mapped?)");
+		if (setresuid(0, 0, 0) < 0)
+			bail("setresuid to the user namespace's root (is uid 0 mapped?)");
+		/* Refused (EPERM) when setgroups is "deny", as for a rootless single-id map: nothing to drop then. */
+		if (setgroups(0, NULL) < 0 && errno != EPERM)
+			bail("setgroups");
 	}
 
 	if (flags != 0 && unshare(flags) < 0)

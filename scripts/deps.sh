@@ -11,6 +11,7 @@ packages=(
   podman             # a second real registry client for the registry tests (push, pull, login)
   docker-registry    # the CNCF distribution registry, the reference the tests compare against
   umoci              # builds the test images from busybox-static
+  uidmap             # newuidmap/newgidmap: rootless containers mapping subordinate id ranges
   apache2-utils      # htpasswd, for the auth-enabled CNCF registry in tests
 )
 missing=()

@@ -8,6 +8,11 @@ namespace Strata.Linux;
 public interface ISyscalls
 {
     void Mount(string? source, string target, string? fstype, MountFlags flags, string? data);
+    /// <summary>
+    /// The flags of the mount holding <paramref name="path"/> that a bind remount must repeat: nosuid, nodev,
+    /// noexec and the atime mode, which the kernel locks in a user namespace (mount_namespaces(7)).
+    /// </summary>
+    MountFlags LockedMountFlags(string path);
     void Unmount(string target, bool detach);
     void PivotRoot(string newRoot, string putOld);
     void Chroot(string path);

@@ -73,6 +73,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_destroy")]
     internal static partial int PosixSpawnFileActionsDestroy(void* actions);
 
+    [LibraryImport(Lib, EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Statvfs(string path, byte* buf);
+
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
     internal static partial int Socket(int domain, int type, int protocol);
 
@@ -123,6 +126,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "geteuid")]
     internal static partial uint Geteuid();
+
+    [LibraryImport(Lib, EntryPoint = "getegid")]
+    internal static partial uint Getegid();
 
     [LibraryImport(Lib, EntryPoint = "getpid")]
     internal static partial int Getpid();

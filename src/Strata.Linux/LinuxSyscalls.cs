@@ -20,6 +20,25 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
         }
     }
 
+    public MountFlags LockedMountFlags(string path)
+    {
+        // struct statvfs (glibc x86-64) is 112 bytes; unsigned long f_flag sits at offset 72.
+        byte* buf = stackalloc byte[256];
+        if (Libc.Statvfs(path, buf) != 0)
+            throw new SyscallException("statvfs", Marshal.GetLastPInvokeError(), path);
+        ulong st = *(ulong*)(buf + 72);
+        const ulong ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_NOATIME = 1024, ST_NODIRATIME = 2048, ST_RELATIME = 4096;
+        var flags = MountFlags.None;
+        if ((st & ST_NOSUID) != 0) flags |= MountFlags.NoSuid;
+        if ((st & ST_NODEV) != 0) flags |= MountFlags.NoDev;
+        if ((st & ST_NOEXEC) != 0) flags |= MountFlags.NoExec;
+        if ((st & ST_NODIRATIME) != 0) flags |= MountFlags.NoDirAtime;
+        if ((st & ST_NOATIME) != 0) flags |= MountFlags.NoAtime;
+        else if ((st & ST_RELATIME) != 0) flags |= MountFlags.RelAtime;
+        else flags |= MountFlags.StrictAtime;
+        return flags;
+    }
+
     public void Unmount(string target, bool detach)
     {
         if (Libc.Umount2(target, detach ? 2 /* MNT_DETACH */ : 0) != 0)

@@ -15,6 +15,8 @@ public static unsafe class Sys
 
     public static uint EffectiveUserId => Libc.Geteuid();
 
+    public static uint EffectiveGroupId => Libc.Getegid();
+
     /// <summary>
     /// posix_spawn(3): fork and exec in one native call, so no managed code runs in the child.
     /// <paramref name="dup2"/> maps parent fds onto child fd numbers; every other fd the runtime opened is

@@ -60,7 +60,7 @@ public static class DefaultSpec
             spec.Linux.Resources = null;
             spec.Linux.Namespaces = [new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" }, new() { Type = "cgroup" }, new() { Type = "user" }];
             spec.Linux.UidMappings = [new() { ContainerID = 0, HostID = uid, Size = 1 }];
-            spec.Linux.GidMappings = [new() { ContainerID = 0, HostID = uid, Size = 1 }];
+            spec.Linux.GidMappings = [new() { ContainerID = 0, HostID = Strata.Linux.Sys.EffectiveGroupId, Size = 1 }];
             spec.Mounts.RemoveAll(m => m.Destination is "/sys" or "/dev/mqueue" or "/sys/fs/cgroup");
             spec.Mounts.Add(new() { Destination = "/sys", Type = "none", Source = "/sys", Options = ["rbind", "nosuid", "noexec", "nodev", "ro"] });
             spec.Mounts.Find(m => m.Destination == "/dev/pts")!.Options!.Remove("gid=5");

@@ -57,6 +57,8 @@ internal sealed class RecordingSyscalls : ISyscalls
     public void Mount(string? source, string target, string? fstype, MountFlags flags, string? data) =>
         Calls.Add(new MountCall(source, target, fstype, flags, data));
 
+    public MountFlags LockedMountFlags(string path) => MountFlags.None;
+
     public void Unmount(string target, bool detach) => Calls.Add(new UnmountCall(target, detach));
 
     public void PivotRoot(string newRoot, string putOld) => Calls.Add(new PivotRootCall(newRoot, putOld));

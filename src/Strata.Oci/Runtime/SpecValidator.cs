@@ -107,8 +107,10 @@ public static class SpecValidator
             var newUser = namespaces.Any(n => n.Type == NamespaceType.User && string.IsNullOrEmpty(n.Path));
             if (newUser && (linux.UidMappings is not { Count: > 0 } || linux.GidMappings is not { Count: > 0 }))
                 errors.Add("linux.uidMappings/gidMappings: a new user namespace requires both uid and gid mappings");
-            if (!newUser && (linux.UidMappings is { Count: > 0 } || linux.GidMappings is { Count: > 0 }))
-                errors.Add("linux.uidMappings: mappings are given but no new user namespace is configured");
+            // With a joined one they may restate its mappings (runc requires them); the runtime checks they match.
+            var anyUser = namespaces.Any(n => n.Type == NamespaceType.User);
+            if (!anyUser && (linux.UidMappings is { Count: > 0 } || linux.GidMappings is { Count: > 0 }))
+                errors.Add("linux.uidMappings: mappings are given but no user namespace is configured");
             if (linux.Sysctl is { Count: > 0 })
             {
                 foreach (var key in linux.Sysctl.Keys)

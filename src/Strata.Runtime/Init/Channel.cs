@@ -18,6 +18,10 @@ public sealed class InitRequest
     /// <summary>config.json, parsed by the init from the bytes sent after this request.</summary>
     public Spec Spec { get; set; } = new();
     public string FifoPath { get; set; } = "";
+    /// <summary>The exec fifo, opened O_PATH by the parent and inherited at this fd number (0: open FifoPath).</summary>
+    public int FifoFd { get; set; }
+    /// <summary>In a user namespace (new or joined): device nodes cannot be made, only bind-mounted from the host.</summary>
+    public bool InUserNamespace { get; set; }
     public int PreserveFds { get; set; }
     public bool NoPivot { get; set; }
     /// <summary>Namespaces the init created (not joined): a hostname needs its own UTS namespace, and so on.</summary>
@@ -60,6 +64,8 @@ internal static class InitCodec
         w.WriteString("bundle", r.Bundle);
         w.WriteString("rootfs", r.Rootfs);
         w.WriteString("fifoPath", r.FifoPath);
+        w.WriteNumber("fifoFd", r.FifoFd);
+        w.WriteBoolean("inUserNamespace", r.InUserNamespace);
         w.WriteNumber("preserveFds", r.PreserveFds);
         w.WriteBoolean("noPivot", r.NoPivot);
         State.Json.WriteList(w, "newNamespaces", r.NewNamespaces);
@@ -87,6 +93,8 @@ internal static class InitCodec
             Bundle = e.GetProperty("bundle").GetString() ?? "",
             Rootfs = e.GetProperty("rootfs").GetString() ?? "",
             FifoPath = e.GetProperty("fifoPath").GetString() ?? "",
+            FifoFd = e.TryGetProperty("fifoFd", out var fifoFd) ? fifoFd.GetInt32() : 0,
+            InUserNamespace = e.TryGetProperty("inUserNamespace", out var userNs) && userNs.GetBoolean(),
             PreserveFds = e.GetProperty("preserveFds").GetInt32(),
             NoPivot = e.GetProperty("noPivot").GetBoolean(),
             NewNamespaces = State.Json.ReadList(e, "newNamespaces"),
@@ -171,6 +179,9 @@ internal sealed class Channel : IDisposable
         ReadExactly(body, expected);
         return body;
     }
+
+    /// <summary>The one-byte answer to the native stage's "usermap" request: the maps are written.</summary>
+    public void SendAck() => Sys.WriteAll(_fd, "1"u8);
 
     public void SendBootstrap(IEnumerable<string> entries)
     {

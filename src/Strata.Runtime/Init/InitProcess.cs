@@ -31,8 +31,8 @@ public sealed class InitProcess(ISyscalls sys)
         {
             request.Spec = SpecLoader.Parse(config, Path.Combine(request.Bundle, SpecLoader.ConfigFileName));
             Lifecycle.ContainerPlan.ResolveBindSources(request.Spec, request.Bundle);
-            // Opened before pivot_root, while the state directory is still visible.
-            fifo = Sys.Open(request.FifoPath, OpenFlags.Path);
+            // The parent passes it open; a path is opened before pivot_root, while the state directory is visible.
+            fifo = request.FifoFd > 0 ? new Microsoft.Win32.SafeHandles.SafeFileHandle(request.FifoFd, ownsHandle: true) : Sys.Open(request.FifoPath, OpenFlags.Path);
             program = new InitProcess(LinuxSyscalls.Instance).Setup(request);
         }
         catch (Exception e)
@@ -145,7 +145,7 @@ public sealed class InitProcess(ISyscalls sys)
 
         var user = process.User;
         if (user.AdditionalGids is { } gids || user.Uid != 0 || user.Gid != 0)
-            sys.SetGroups(user.AdditionalGids ?? []);
+            SetGroups(user.AdditionalGids ?? []);
         sys.SetResGid(user.Gid);
         sys.SetResUid(user.Uid);
         Sys.Umask(user.Umask ?? 0x12 /* 022 */);
@@ -175,6 +175,35 @@ public sealed class InitProcess(ISyscalls sys)
         // the preserved fds is closed on exec, the fifo included.
         Sys.CloseOnExecFrom(3 + preserveFds);
         return (path, process.Args!, env, process.NoNewPrivileges ? seccomp : null);
+    }
+
+    /// <summary>
+    /// In a user namespace whose setgroups is "deny" (a rootless single-id map) the kernel refuses
+    /// setgroups(2): fine when there are no groups to set, as in runc; an error naming the cause otherwise.
+    /// </summary>
+    private void SetGroups(List<uint> gids)
+    {
+        try
+        {
+            sys.SetGroups(gids);
+        }
+        catch (SyscallException e) when (e.Errno == Errno.EPERM && SetgroupsDenied())
+        {
+            if (gids.Count > 0)
+                throw new RuntimeException("process.user.additionalGids: cannot set additional groups in a user namespace where setgroups is denied (a rootless container mapping a single gid)", e);
+        }
+    }
+
+    private static bool SetgroupsDenied()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/self/setgroups").Trim() == "deny";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static Lifecycle.OciStateView StateFor(InitRequest request, string status) =>

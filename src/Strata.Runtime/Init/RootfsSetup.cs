@@ -96,7 +96,11 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
             if (!PathExists(path))
                 continue;
             sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Recursive, null);
-            sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.Recursive, null);
+            // As runc's readonlyPath: repeat nosuid/nodev/noexec, which a user namespace locks.
+            var keep = sys.LockedMountFlags(path) & (MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
+            if (request.InUserNamespace)
+                keep = Locked(path, MountFlags.None);
+            sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.Recursive | keep, null);
         }
         foreach (var path in Spec.Linux?.MaskedPaths ?? [])
         {
@@ -106,7 +110,21 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
                 sys.Mount("/dev/null", path, null, MountFlags.Bind, null);
         }
         if (Spec.Root?.Readonly == true)
-            sys.Mount("/", "/", null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly, null);
+            sys.Mount("/", "/", null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | Locked("/", MountFlags.None), null);
+    }
+
+    /// <summary>
+    /// In a user namespace, the flags a bind remount of <paramref name="path"/> must keep or the kernel
+    /// refuses it (EPERM): those of the mount below, unless <paramref name="requested"/> already sets an atime
+    /// mode. Nothing outside one, where root may drop them as runc does.
+    /// </summary>
+    private MountFlags Locked(string path, MountFlags requested)
+    {
+        if (!request.InUserNamespace)
+            return MountFlags.None;
+        const MountFlags atime = MountFlags.NoAtime | MountFlags.RelAtime | MountFlags.StrictAtime;
+        var locked = sys.LockedMountFlags(path);
+        return (requested & atime) != 0 ? locked & ~atime : locked;
     }
 
     private static bool PathExists(string path) => File.Exists(path) || Directory.Exists(path);
@@ -133,7 +151,7 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
             sys.Mount(source, dest, "bind", MountFlags.Bind | (options.Flags & MountFlags.Recursive), null);
             var extra = options.Flags & ~(MountFlags.Bind | MountFlags.Recursive | MountFlags.Remount);
             if (extra != MountFlags.None)
-                sys.Mount(source, dest, "bind", extra | MountFlags.Bind | MountFlags.Remount, null);
+                sys.Mount(source, dest, "bind", extra | MountFlags.Bind | MountFlags.Remount | Locked(dest, extra), null);
         }
         else
         {
@@ -177,7 +195,7 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
         else
         {
             sys.Mount(hierarchy.HostPath, target, "bind", MountFlags.Bind | MountFlags.Recursive, null);
-            sys.Mount(hierarchy.HostPath, target, "bind", flags | MountFlags.Bind | MountFlags.Remount, null);
+            sys.Mount(hierarchy.HostPath, target, "bind", flags | MountFlags.Bind | MountFlags.Remount | Locked(target, flags), null);
         }
     }
 
@@ -208,6 +226,15 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
                     File.Delete(path);
+                if (request.InUserNamespace)
+                {
+                    // mknod(2) needs CAP_MKNOD in the initial user namespace: bind the host's node instead (runc's way).
+                    if (!File.Exists(device.Path))
+                        throw new RuntimeException($"linux.devices: {device.Path} cannot be created in a user namespace and does not exist on the host to bind");
+                    File.WriteAllBytes(path, []);
+                    sys.Mount(device.Path, path, "bind", MountFlags.Bind, null);
+                    continue;
+                }
                 sys.Mknod(path, (UnixFileMode)((device.FileMode ?? 0x1B6 /* 0666 */) & 0xfff), device.Type[0], device.Major, device.Minor);
                 sys.Lchown(path, device.Uid ?? 0, device.Gid ?? 0);
             }

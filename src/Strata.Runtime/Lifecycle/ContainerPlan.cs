@@ -27,11 +27,27 @@ public sealed class ContainerPlan
     public required string Bundle { get; init; }
     public required string Rootfs { get; init; }
     public required string CgroupsPath { get; init; }
+    /// <summary>config.json named the cgroup (linux.cgroupsPath) rather than leaving it to the runtime.</summary>
+    public bool CgroupsPathGiven { get; init; }
     public required NamespaceFlags NewNamespaces { get; init; }
     public required IReadOnlyList<(NamespaceFlags Type, string Path)> JoinNamespaces { get; init; }
     public required LinuxResources Resources { get; init; }
 
     public bool OwnPidNamespace => NewNamespaces.HasFlag(NamespaceFlags.Pid);
+
+    /// <summary>The container runs in a user namespace other than the runtime's, new or joined.</summary>
+    public bool InUserNamespace => NewNamespaces.HasFlag(NamespaceFlags.User) || JoinNamespaces.Any(j => j.Type == NamespaceFlags.User);
+
+    /// <summary>Whether anything in the resources needs a cgroup of our own (devices rules alone do not).</summary>
+    public bool HasLimits
+    {
+        get
+        {
+            var r = Resources;
+            return r.Memory is not null || r.Cpu is not null || r.Pids is not null || r.BlockIO is not null
+                || r.HugepageLimits is { Count: > 0 } || r.Network is not null || r.Rdma is { Count: > 0 } || r.Unified is { Count: > 0 };
+        }
+    }
 
     public IEnumerable<string> NewNamespaceNames =>
         Flags.Where(f => NewNamespaces.HasFlag(f.Value)).Select(f => f.Key);
@@ -70,8 +86,8 @@ public sealed class ContainerPlan
                 join.Add((flag, ns.Path));
             }
         }
-        if (newNs.HasFlag(NamespaceFlags.User) || join.Any(j => j.Item1 == NamespaceFlags.User))
-            throw new RuntimeException("linux.namespaces: user namespaces are not supported by this version of strata-runtime");
+        if (join.FirstOrDefault(j => j.Item1 == NamespaceFlags.User) is { Item2: { } userNs })
+            CheckJoinedMappings(userNs, linux);
         var hasMountNs = newNs.HasFlag(NamespaceFlags.Mount) || join.Any(j => j.Item1 == NamespaceFlags.Mount);
         if (!hasMountNs)
             throw new RuntimeException("linux.namespaces: a mount namespace is required (the rootfs and mounts are set up in it)");
@@ -101,6 +117,7 @@ public sealed class ContainerPlan
             Bundle = bundle,
             Rootfs = rootfs,
             CgroupsPath = cgroupsPath,
+            CgroupsPathGiven = !string.IsNullOrEmpty(linux.CgroupsPath),
             NewNamespaces = newNs,
             JoinNamespaces = join,
             Resources = EffectiveResources(linux),
@@ -164,6 +181,36 @@ public sealed class ContainerPlan
         effective.Add(new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 10, Minor = 200, Access = "rwm" });
         resources.Devices = effective;
         return resources;
+    }
+
+    /// <summary>
+    /// Mappings given with a joined user namespace must be that namespace's (runc requires them, and a
+    /// mismatch would mean the engine prepared the rootfs for other ids). Checked when the path names a
+    /// process's namespace, whose maps /proc shows.
+    /// </summary>
+    private static void CheckJoinedMappings(string path, LinuxConfig linux)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(path, @"^/proc/(\d+|self)/ns/user$");
+        if (!m.Success)
+            return;
+        foreach (var (name, given) in new[] { ("uid_map", linux.UidMappings), ("gid_map", linux.GidMappings) })
+        {
+            if (given is not { Count: > 0 })
+                continue;
+            string actual;
+            try
+            {
+                actual = File.ReadAllText($"/proc/{m.Groups[1].Value}/{name}");
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            static string Normal(string text) => string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).Order(StringComparer.Ordinal));
+            if (Normal(actual) != Normal(IdMappings.Format(given)))
+                throw new RuntimeException($"linux.{(name == "uid_map" ? "uidMappings" : "gidMappings")} do not match the joined user namespace {path} ({Normal(actual).Replace('\n', ',')})");
+        }
     }
 
     private static void CheckCapabilities(LinuxCapabilities? caps)

@@ -66,26 +66,33 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             // 0622 whatever the umask: the init writes to it after switching to the container's user.
             Sys.Mkfifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
             File.SetUnixFileMode(Store.FifoOf(id), (UnixFileMode)0x192);
-            var host = CgroupHost.Detect();
-            cgroup = CgroupManager.Open(host, ContainerPlan.AbsoluteCgroupsPath(plan.CgroupsPath, host));
-            cgroup.Create();
-            cgroup.Apply(plan.Resources);
+            cgroup = CreateCgroup(plan);
 
             var (parentFd, childFd) = Sys.SocketPair();
             using var channel = new Channel(parentFd);
             var initFd = 3 + options.PreserveFds;
+            // The init gets the fifo as an fd (O_PATH): in a user namespace it could not reach the state
+            // directory, which is private to the runtime's user.
+            using var fifo = Sys.Open(Store.FifoOf(id), OpenFlags.Path);
             try
             {
-                stage0 = Sys.Spawn(initBinary, ["strata-runtime", "init"], [$"{InitProcess.PipeEnvironment}={initFd.ToString(CultureInfo.InvariantCulture)}"], [(childFd, initFd)]);
+                stage0 = Sys.Spawn(initBinary, ["strata-runtime", "init"], [$"{InitProcess.PipeEnvironment}={initFd.ToString(CultureInfo.InvariantCulture)}"],
+                    [(childFd, initFd), ((int)fifo.DangerousGetHandle(), initFd + 1)]);
             }
             finally
             {
                 Sys.Close(childFd);
             }
             // In the cgroup before it unshares: a new cgroup namespace is then rooted at the container's cgroup.
-            cgroup.AddProcess(stage0);
+            cgroup?.AddProcess(stage0);
             channel.SendBootstrap(plan.BootstrapEntries());
             var reply = channel.ReceiveLine("the container's pid");
+            if (reply == "usermap")
+            {
+                IdMappings.Write(stage0, spec.Linux!.UidMappings!, spec.Linux.GidMappings!);
+                channel.SendAck();
+                reply = channel.ReceiveLine("the container's pid");
+            }
             Sys.WaitPid(stage0);
             stage0 = 0;
             if (reply.StartsWith("error=", StringComparison.Ordinal))
@@ -108,10 +115,12 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 Bundle = bundle,
                 Rootfs = plan.Rootfs,
                 FifoPath = Store.FifoOf(id),
+                FifoFd = initFd + 1,
+                InUserNamespace = plan.InUserNamespace,
                 PreserveFds = options.PreserveFds,
                 NoPivot = options.NoPivot,
                 NewNamespaces = plan.NewNamespaceNames.ToList(),
-                Cgroups = CgroupMounts(cgroup),
+                Cgroups = cgroup is null ? [] : CgroupMounts(cgroup),
             });
             channel.SendBytes(configBytes);
             var answer = channel.ReceiveSyncMessage("the container's ready message");
@@ -128,8 +137,8 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 InitStartTime = stat.StartTime,
                 Created = DateTimeOffset.UtcNow,
                 Owner = Sys.EffectiveUserId == 0 ? "root" : Sys.EffectiveUserId.ToString(CultureInfo.InvariantCulture),
-                CgroupsPath = cgroup.CgroupsPath,
-                CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
+                CgroupsPath = cgroup?.CgroupsPath ?? "",
+                CgroupPaths = cgroup is null ? [] : new Dictionary<string, string>(cgroup.Paths),
                 OwnPidNamespace = plan.OwnPidNamespace,
                 Annotations = spec.Annotations,
             };
@@ -143,6 +152,30 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             CleanupFailedCreate(stage0, initPid, cgroup, id);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The container's cgroup, created and limited. Rootless, the cgroup tree is usually not writable (no
+    /// delegation without systemd): as runc does, a container that neither names a cgroup nor sets limits
+    /// then runs in the caller's cgroup (null here); otherwise the error says why.
+    /// </summary>
+    private static ICgroupManager? CreateCgroup(ContainerPlan plan)
+    {
+        var host = CgroupHost.Detect();
+        var cgroup = CgroupManager.Open(host, ContainerPlan.AbsoluteCgroupsPath(plan.CgroupsPath, host));
+        try
+        {
+            cgroup.Create();
+        }
+        catch (CgroupException e) when (Sys.EffectiveUserId != 0)
+        {
+            cgroup.Destroy();
+            if (plan.HasLimits || plan.CgroupsPathGiven)
+                throw new RuntimeException($"a rootless container with {(plan.HasLimits ? "resource limits" : "linux.cgroupsPath")} needs a writable (delegated) cgroup: {e.Message}", e);
+            return null;
+        }
+        cgroup.Apply(Sys.EffectiveUserId != 0 && !plan.HasLimits ? null : plan.Resources);
+        return cgroup;
     }
 
     private void CleanupFailedCreate(int stage0, int initPid, ICgroupManager? cgroup, string id)
@@ -269,7 +302,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         int pid;
         try
         {
-            cgroup.AddProcess(stage0);
+            cgroup?.AddProcess(stage0);
             var bootstrap = JoinEntries(record.InitPid).ToList();
             if (config.Linux?.Seccomp is not null)
                 bootstrap.Add("preload=libseccomp.so.2");
@@ -326,7 +359,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         }
         if (all)
         {
-            foreach (var pid in SafePids(OpenCgroup(record)))
+            foreach (var pid in PidsOf(record))
                 Sys.Kill(pid, signal);
             return;
         }
@@ -340,7 +373,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         var status = StatusOf(record);
         if (status != ContainerStatus.Running)
             throw new RuntimeException(status == ContainerStatus.Paused ? "container already paused" : "container not running");
-        OpenCgroup(record).Freeze();
+        RequireCgroup(record, "pause").Freeze();
     }
 
     public void Resume(string id)
@@ -348,7 +381,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         var record = Store.Load(id);
         if (StatusOf(record) != ContainerStatus.Paused)
             throw new RuntimeException("container not paused");
-        OpenCgroup(record).Thaw();
+        RequireCgroup(record, "resume").Thaw();
     }
 
     public CgroupStats Stats(string id)
@@ -356,7 +389,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         var record = Store.Load(id);
         if (StatusOf(record) == ContainerStatus.Stopped)
             throw new RuntimeException("container not running");
-        return OpenCgroup(record).GetStats();
+        return RequireCgroup(record, "stats").GetStats();
     }
 
     /// <summary>
@@ -366,7 +399,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     public void StreamEvents(string id, TimeSpan interval, Action<string> emit, CancellationToken cancel)
     {
         var record = Store.Load(id);
-        var cgroup = OpenCgroup(record);
+        var cgroup = RequireCgroup(record, "events");
         ulong oomKills = cgroup.GetStats().Memory?.OomKillCount ?? 0;
         var nextStats = DateTime.UtcNow;
         while (!cancel.IsCancellationRequested && StatusOf(record) != ContainerStatus.Stopped)
@@ -400,7 +433,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         var record = Store.Load(id);
         if (StatusOf(record) == ContainerStatus.Stopped)
             throw new RuntimeException("container not running");
-        OpenCgroup(record).Apply(resources);
+        RequireCgroup(record, "update").Apply(resources);
     }
 
     public void Delete(string id, bool force)
@@ -421,7 +454,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         if (status != ContainerStatus.Stopped)
         {
             if (status == ContainerStatus.Paused)
-                cgroup.Thaw();
+                cgroup?.Thaw();
             Sys.Kill(record.InitPid, Signals.SIGKILL);
             WaitGone(record.InitPid, record.InitStartTime);
         }
@@ -429,15 +462,15 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     }
 
     /// <summary>Removes what a stopped container leaves: stray processes, its cgroup, its state.</summary>
-    private void Destroy(ContainerRecord record, ICgroupManager cgroup)
+    private void Destroy(ContainerRecord record, ICgroupManager? cgroup)
     {
         // Without its own pid namespace a container's children outlive its init.
-        if (!record.OwnPidNamespace)
+        if (!record.OwnPidNamespace && cgroup is not null)
         {
             foreach (var pid in SafePids(cgroup))
                 Sys.Kill(pid, Signals.SIGKILL);
         }
-        cgroup.Destroy();
+        cgroup?.Destroy();
         if (HooksOf(record.Id) is { Poststop.Count: > 0 } hooks)
             HookRunner.RunAllWarnOnly("poststop", hooks.Poststop, new OciStateView(record.Id, ContainerStatus.Stopped, 0, record.Bundle, record.Annotations), Warn);
         Store.Remove(record.Id);
@@ -450,8 +483,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
 
     public IReadOnlyList<int> Pids(string id)
     {
-        var record = Store.Load(id);
-        return SafePids(OpenCgroup(record));
+        return PidsOf(Store.Load(id));
     }
 
     /// <summary>
@@ -494,7 +526,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             return ContainerStatus.Created;
         try
         {
-            if (OpenCgroup(record).IsFrozen())
+            if (OpenCgroup(record)?.IsFrozen() == true)
                 return ContainerStatus.Paused;
         }
         catch (Exception e) when (e is CgroupException or IOException)
@@ -524,8 +556,47 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     private static bool IsAlive(ContainerRecord record) =>
         record.InitPid > 0 && ProcStat.TryRead(record.InitPid) is { } stat && !stat.IsZombieOrDead && stat.StartTime == record.InitStartTime;
 
-    private static ICgroupManager OpenCgroup(ContainerRecord record) =>
-        CgroupManager.Open(CgroupHost.Detect(), record.CgroupsPath);
+    /// <summary>The container's cgroup; null for a rootless container that runs in its caller's.</summary>
+    private static ICgroupManager? OpenCgroup(ContainerRecord record) =>
+        record.CgroupsPath.Length == 0 ? null : CgroupManager.Open(CgroupHost.Detect(), record.CgroupsPath);
+
+    private static ICgroupManager RequireCgroup(ContainerRecord record, string verb) =>
+        OpenCgroup(record) ?? throw new RuntimeException($"{verb} needs the container's own cgroup, and container {record.Id} has none (rootless, without a delegated cgroup tree)");
+
+    /// <summary>
+    /// The container's processes: its cgroup's, or without one, every process in the init's pid namespace
+    /// (only the init when it shares the host's).
+    /// </summary>
+    private static List<int> PidsOf(ContainerRecord record)
+    {
+        if (OpenCgroup(record) is { } cgroup)
+            return SafePids(cgroup);
+        if (!IsAlive(record))
+            return [];
+        var pids = new List<int> { record.InitPid };
+        var theirs = NamespaceOf(record.InitPid);
+        if (!record.OwnPidNamespace || theirs is null)
+            return pids;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid != record.InitPid && NamespaceOf(pid) == theirs)
+                pids.Add(pid);
+        }
+        pids.Sort();
+        return pids;
+    }
+
+    private static string? NamespaceOf(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/ns/pid").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     private static List<int> SafePids(ICgroupManager cgroup)
     {

@@ -21,8 +21,8 @@ public static class Features
         "runbindable", "rw", "shared", "silent", "slave", "strictatime", "suid", "sync", "unbindable",
     ];
 
-    /// <summary>Namespaces this build can create or join (user namespaces come with rootless support).</summary>
-    public static readonly IReadOnlyList<string> Namespaces = ["cgroup", "ipc", "mount", "network", "pid", "uts"];
+    /// <summary>Namespaces this build can create or join.</summary>
+    public static readonly IReadOnlyList<string> Namespaces = ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"];
 
     public static string Json(CgroupMode mode) => System.Text.Encoding.UTF8.GetString(State.Json.Object(w =>
     {

@@ -58,7 +58,9 @@ public sealed class Sandbox : IDisposable
     private static readonly string[] Applets = ListApplets();
     private readonly List<string> _ids = [];
 
-    public Sandbox(string runtime)
+    /// <param name="asUser">Run the runtime as this unprivileged uid (and gid), rootless: bundles then come from
+    /// `spec --rootless` mapping that id, and the sandbox directory belongs to it.</param>
+    public Sandbox(string runtime, uint? asUser = null)
     {
         if (Environment.UserName != "root")
             throw new InvalidOperationException("the runtime integration tests need root (real namespaces and cgroups)");
@@ -67,7 +69,29 @@ public sealed class Sandbox : IDisposable
         Dir = Directory.CreateTempSubdirectory("strata-it-").FullName;
         Root = Path.Combine(Dir, "state");
         CgroupPrefix = "/strata-it-" + Path.GetFileName(Dir)[10..];
+        AsUser = asUser;
+        if (asUser is not null)
+            ChownTree(Dir, asUser.Value);
     }
+
+    public uint? AsUser { get; }
+
+    /// <summary>
+    /// Gives <paramref name="path"/> and everything below to <paramref name="uid"/> (as its gid too), and
+    /// lets others traverse the sandbox: a container whose root is a mapped id must reach its bundle.
+    /// </summary>
+    public void ChownTree(string path, uint uid)
+    {
+        File.SetUnixFileMode(Dir, (UnixFileMode)0x1ED /* 0755 */);
+        var r = Run("/bin/chown", ["-R", "-h", $"{uid}:{uid}", path]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+    }
+
+    /// <summary>The command line that runs <paramref name="file"/> as <see cref="AsUser"/> when set.</summary>
+    private (string File, string[] Args) AsCaller(string file, string[] args) =>
+        AsUser is { } uid
+            ? ("/usr/bin/setpriv", [$"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--", file, .. args])
+            : (file, args);
 
     public string Runtime { get; }
     public string Binary { get; }
@@ -103,25 +127,41 @@ public sealed class Sandbox : IDisposable
         File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
         File.WriteAllText(Path.Combine(rootfs, "etc", "group"), "root:x:0:\nnobody:x:65534:\n");
 
-        var spec = Strata.Runtime.DefaultSpec.Create(rootless: false);
+        var spec = Strata.Runtime.DefaultSpec.Create(rootless: AsUser is not null);
+        if (AsUser is { } uid)
+        {
+            spec.Linux!.UidMappings = [new() { ContainerID = 0, HostID = uid, Size = 1 }];
+            spec.Linux.GidMappings = [new() { ContainerID = 0, HostID = uid, Size = 1 }];
+        }
         spec.Process!.Terminal = false;
         spec.Process.Args = args.Length > 0 ? [.. args] : ["true"];
         spec.Root!.Readonly = false;
-        spec.Linux!.CgroupsPath = $"{CgroupPrefix}/{id}";
+        // Rootless without a delegated cgroup tree, runtimes run the container in the caller's cgroup only
+        // when config.json names none.
+        spec.Linux!.CgroupsPath = AsUser is null ? $"{CgroupPrefix}/{id}" : null;
         configure?.Invoke(spec);
         File.WriteAllText(Path.Combine(bundle, "config.json"), SpecLoader.Serialize(spec));
+        // In a user namespace the container's root is the host id mapped to 0: the rootfs is its own, as an
+        // engine would prepare it (chown or idmapped layers).
+        if (spec.Linux?.UidMappings is [{ ContainerID: 0 } root, ..])
+            ChownTree(bundle, root.HostID);
         return bundle;
     }
 
     /// <summary>Runs the runtime with the given arguments after --root; stdout and stderr captured.</summary>
-    public CommandResult Exec(params string[] args) => Run(Binary, ["--root", Root, .. args]);
+    public CommandResult Exec(params string[] args)
+    {
+        var (file, argv) = AsCaller(Binary, ["--root", Root, .. args]);
+        return Run(file, argv);
+    }
 
     /// <summary>Runs a command with stdio on files, for create/run -d: the container keeps them open.</summary>
     public CommandResult ExecDetached(params string[] args)
     {
         var outFile = Path.Combine(Dir, $"out-{Guid.NewGuid():N}");
         var errFile = outFile + ".err";
-        var result = Run("/bin/sh", ["-c", "exec \"$@\" >\"$OUT\" 2>\"$ERR\" </dev/null", "sh", Binary, "--root", Root, .. args],
+        var (file, argv) = AsCaller(Binary, ["--root", Root, .. args]);
+        var result = Run("/bin/sh", ["-c", "exec \"$@\" >\"$OUT\" 2>\"$ERR\" </dev/null", "sh", file, .. argv],
             env: new() { ["OUT"] = outFile, ["ERR"] = errFile });
         return result with { Stdout = File.ReadAllText(outFile), Stderr = File.ReadAllText(errFile) };
     }

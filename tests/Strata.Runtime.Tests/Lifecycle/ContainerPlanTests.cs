@@ -217,21 +217,42 @@ public sealed class ContainerPlanTests : IDisposable
     }
 
     [Fact]
-    public void From_NewUserNamespace_NotSupported()
+    public void From_NewUserNamespace_IsNewAndInUserNamespace()
     {
         var spec = Spec();
         spec.Linux!.Namespaces!.Add(new LinuxNamespace { Type = "user" });
 
-        Assert.Contains("user namespaces are not supported", Fails(spec).Message);
+        var plan = ContainerPlan.From(spec, _bundle.Path, "c1");
+
+        Assert.True(plan.NewNamespaces.HasFlag(NamespaceFlags.User));
+        Assert.True(plan.InUserNamespace);
+        Assert.StartsWith($"flags={(int)plan.NewNamespaces}", plan.BootstrapEntries().First(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void From_JoinedUserNamespace_NotSupported()
+    public void From_JoinedUserNamespace_IsJoinedNotNew()
     {
         var spec = Spec();
         spec.Linux!.Namespaces!.Add(new LinuxNamespace { Type = "user", Path = _bundle.File("userns") });
 
-        Assert.Contains("user namespaces are not supported", Fails(spec).Message);
+        var plan = ContainerPlan.From(spec, _bundle.Path, "c1");
+
+        Assert.False(plan.NewNamespaces.HasFlag(NamespaceFlags.User));
+        Assert.True(plan.InUserNamespace);
+        Assert.Contains($"join={(int)NamespaceFlags.User}:{_bundle.File("userns")}", plan.BootstrapEntries());
+    }
+
+    [Fact]
+    public void From_JoinedUserNamespaceOfAProcess_MappingsMustMatchItsOwn()
+    {
+        var spec = Spec();
+        spec.Linux!.Namespaces!.Add(new LinuxNamespace { Type = "user", Path = "/proc/self/ns/user" });
+        var self = File.ReadAllText("/proc/self/uid_map").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        spec.Linux.UidMappings = [new() { ContainerID = uint.Parse(self[0]), HostID = uint.Parse(self[1]), Size = uint.Parse(self[2]) }];
+        Assert.True(ContainerPlan.From(spec, _bundle.Path, "c1").InUserNamespace);
+
+        spec.Linux.UidMappings = [new() { ContainerID = 0, HostID = 100000, Size = 65536 }];
+        Assert.Contains("uidMappings do not match the joined user namespace /proc/self/ns/user", Fails(spec).Message);
     }
 
     [Fact]
