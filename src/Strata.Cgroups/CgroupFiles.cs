@@ -50,6 +50,30 @@ internal sealed class CgroupFiles
         }
     }
 
+    /// <summary>
+    /// Attaches a compiled device filter (cgroup v2) to the cgroup directory. A test fake records it as a write
+    /// of "&lt;device filter&gt;" with the instruction count, since a plain directory cannot hold a BPF program.
+    /// </summary>
+    public void AttachDeviceFilter(string dir, ulong[] program)
+    {
+        if (_plain)
+        {
+            _writes?.Add((Path.Combine(dir, "<device filter>"), Invariant.Str((long)program.Length)));
+            return;
+        }
+        try
+        {
+            using var prog = Strata.Linux.Bpf.LoadCgroupDeviceProgram(program);
+            using var cgroup = Strata.Linux.Sys.Open(dir, Strata.Linux.OpenFlags.Directory);
+            Strata.Linux.Bpf.AttachCgroupDevice(cgroup, prog);
+            _writes?.Add((Path.Combine(dir, "<device filter>"), Invariant.Str((long)program.Length)));
+        }
+        catch (Strata.Linux.SyscallException e)
+        {
+            throw new CgroupException($"cannot apply the device rules to {dir}: {e.Message}", dir, e.Errno, e);
+        }
+    }
+
     /// <summary>The file's content, or null if it does not exist.</summary>
     public static string? TryRead(string dir, string file)
     {

@@ -129,7 +129,7 @@ internal sealed class FsCgroupManager : ICgroupManager
             if (Find("devices") is { Unified: false } d)
                 V1.DevicesController.Apply(_files, d.Dir, devices);
             else if (_unified is not null)
-                V2.DevicesController.Check(devices);
+                V2.DevicesController.Apply(_files, _unified.Directory, devices);
             else if (devices.Count > 0)
                 throw Unavailable("devices");
         }

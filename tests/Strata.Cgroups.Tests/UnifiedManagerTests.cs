@@ -150,14 +150,27 @@ public class UnifiedManagerTests
     }
 
     [Fact]
-    public void Apply_DeviceRestrictions_ThrowsNeedsEbpf()
+    public void Apply_DeviceRestrictions_AttachADeviceFilter()
     {
         using var fs = FakeCgroupFs.Unified();
         var m = fs.Open("/c1");
         m.Create();
 
-        var e = Assert.Throws<CgroupException>(() => m.Apply(new LinuxResources { Devices = [new LinuxDeviceCgroup { Allow = false, Access = "rwm" }] }));
-        Assert.Contains("eBPF", e.Message, StringComparison.Ordinal);
+        m.Apply(new LinuxResources { Devices = [new LinuxDeviceCgroup { Allow = false, Access = "rwm" }, new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 1, Minor = 3, Access = "rwm" }] });
+
+        Assert.Equal([V2.DeviceFilter.Compile([new LinuxDeviceCgroup { Allow = false, Access = "rwm" }, new LinuxDeviceCgroup { Allow = true, Type = "c", Major = 1, Minor = 3, Access = "rwm" }]).Length.ToString()],
+            fs.WritesTo("/sys/fs/cgroup/c1/<device filter>"));
+    }
+
+    [Fact]
+    public void Apply_UnknownDeviceType_ThrowsNamingIt()
+    {
+        using var fs = FakeCgroupFs.Unified();
+        var m = fs.Open("/c1");
+        m.Create();
+
+        var e = Assert.Throws<CgroupException>(() => m.Apply(new LinuxResources { Devices = [new LinuxDeviceCgroup { Allow = false, Type = "x", Access = "rwm" }] }));
+        Assert.Contains("devices[0].type", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -4,16 +4,16 @@ namespace Strata.Cgroups.V2;
 
 /// <summary>
 /// cgroup v2 has no device files: access is decided by a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the
-/// cgroup (cgroup-v2.rst, "Device controller"). Until Strata builds one, any real restriction is refused
-/// rather than silently dropped.
+/// cgroup (cgroup-v2.rst, "Device controller"), compiled by <see cref="DeviceFilter"/>.
 /// </summary>
 internal static class DevicesController
 {
-    public static void Check(IReadOnlyList<LinuxDeviceCgroup> rules)
+    public static void Apply(CgroupFiles files, string dir, IReadOnlyList<LinuxDeviceCgroup> rules)
     {
+        // Nothing to restrict: no program, so a host without BPF support still runs such containers.
         if (rules.All(IsAllowAll))
             return;
-        throw new CgroupException("device cgroup rules on cgroup v2 need eBPF, not supported yet");
+        files.AttachDeviceFilter(dir, DeviceFilter.Compile(rules));
     }
 
     private static bool IsAllowAll(LinuxDeviceCgroup r) =>
