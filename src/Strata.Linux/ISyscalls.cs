@@ -9,6 +9,12 @@ public interface ISyscalls
 {
     void Mount(string? source, string target, string? fstype, MountFlags flags, string? data);
     /// <summary>
+    /// mount(2) onto <paramref name="target"/>, a path under <paramref name="root"/> that the kernel resolves
+    /// again with openat2(RESOLVE_IN_ROOT): a symlink swapped in after the path was checked still cannot
+    /// take the mount out of the root.
+    /// </summary>
+    void MountInRoot(string? source, string root, string target, string? fstype, MountFlags flags, string? data);
+    /// <summary>
     /// The flags of the mount holding <paramref name="path"/> that a bind remount must repeat: nosuid, nodev,
     /// noexec and the atime mode, which the kernel locks in a user namespace (mount_namespaces(7)).
     /// </summary>

@@ -73,6 +73,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_destroy")]
     internal static partial int PosixSpawnFileActionsDestroy(void* actions);
 
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Openat2(long number, int dirfd, string path, void* how, nuint size);
+
     [LibraryImport(Lib, EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Statvfs(string path, byte* buf);
 

@@ -12,11 +12,61 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
     public void Mount(string? source, string target, string? fstype, MountFlags flags, string? data)
     {
         if (Libc.Mount(source, target, fstype, (ulong)flags, data) != 0)
+            throw new SyscallException(Describe(source, fstype, flags), Marshal.GetLastPInvokeError(), target);
+    }
+
+    private static string Describe(string? source, string? fstype, MountFlags flags) =>
+        fstype is { Length: > 0 } && (flags & (MountFlags.Bind | MountFlags.Remount | MountFlags.Move | MountFlags.PropagationMask)) == 0
+            ? $"mount {fstype} {source} on"
+            : $"mount {source ?? "none"} ({Describe(flags)}) on";
+
+    public void MountInRoot(string? source, string root, string target, string? fstype, MountFlags flags, string? data)
+    {
+        var relative = Path.GetRelativePath(root, target);
+        if (relative == "." )
         {
-            var what = fstype is { Length: > 0 } && (flags & (MountFlags.Bind | MountFlags.Remount | MountFlags.Move | MountFlags.PropagationMask)) == 0
-                ? $"mount {fstype} {source} on"
-                : $"mount {source ?? "none"} ({Describe(flags)}) on";
-            throw new SyscallException(what, Marshal.GetLastPInvokeError(), target);
+            Mount(source, target, fstype, flags, data);
+            return;
+        }
+        if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+            throw new SyscallException("mount target outside the root", Errno.EXDEV, target);
+        const int O_PATH = 0x200000, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
+        const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10;
+        int rootFd = Libc.Open(root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        if (rootFd < 0)
+            throw new SyscallException("open", Marshal.GetLastPInvokeError(), root);
+        try
+        {
+            // struct open_how { u64 flags; u64 mode; u64 resolve; }
+            ulong* how = stackalloc ulong[3];
+            how[0] = O_PATH | O_CLOEXEC;
+            how[1] = 0;
+            how[2] = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+            int fd = Libc.Openat2(437, rootFd, relative, how, 24);
+            if (fd < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                // Kernels before 5.6 have no openat2: the path was already resolved inside the root.
+                if (errno == Errno.ENOSYS)
+                {
+                    Mount(source, target, fstype, flags, data);
+                    return;
+                }
+                throw new SyscallException("openat2(RESOLVE_IN_ROOT) mount target", errno, target);
+            }
+            try
+            {
+                if (Libc.Mount(source, $"/proc/self/fd/{fd.ToString(System.Globalization.CultureInfo.InvariantCulture)}", fstype, (ulong)flags, data) != 0)
+                    throw new SyscallException(Describe(source, fstype, flags), Marshal.GetLastPInvokeError(), target);
+            }
+            finally
+            {
+                _ = Libc.Close(fd);
+            }
+        }
+        finally
+        {
+            _ = Libc.Close(rootFd);
         }
     }
 

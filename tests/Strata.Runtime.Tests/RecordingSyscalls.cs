@@ -59,6 +59,9 @@ internal sealed class RecordingSyscalls : ISyscalls
 
     public MountFlags LockedMountFlags(string path) => MountFlags.None;
 
+    public void MountInRoot(string? source, string root, string target, string? fstype, MountFlags flags, string? data) =>
+        Calls.Add(new MountCall(source, target, fstype, flags, data));
+
     public void Unmount(string target, bool detach) => Calls.Add(new UnmountCall(target, detach));
 
     public void PivotRoot(string newRoot, string putOld) => Calls.Add(new PivotRootCall(newRoot, putOld));

@@ -148,7 +148,7 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
             if (!isDir && !File.Exists(source) && new FileInfo(source).LinkTarget is null)
                 throw new RuntimeException($"mount source {source} for {mount.Destination} does not exist");
             CreateMountPoint(dest, isDir);
-            sys.Mount(source, dest, "bind", MountFlags.Bind | (options.Flags & MountFlags.Recursive), null);
+            sys.MountInRoot(source, _rootfs, dest, "bind", MountFlags.Bind | (options.Flags & MountFlags.Recursive), null);
             var extra = options.Flags & ~(MountFlags.Bind | MountFlags.Recursive | MountFlags.Remount);
             if (extra != MountFlags.None)
                 sys.Mount(source, dest, "bind", extra | MountFlags.Bind | MountFlags.Remount | Locked(dest, extra), null);
@@ -156,7 +156,7 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
         else
         {
             CreateMountPoint(dest, isDir: true);
-            sys.Mount(string.IsNullOrEmpty(mount.Source) ? type : mount.Source, dest, type, options.Flags, options.Data.Length == 0 ? null : options.Data);
+            sys.MountInRoot(string.IsNullOrEmpty(mount.Source) ? type : mount.Source, _rootfs, dest, type, options.Flags, options.Data.Length == 0 ? null : options.Data);
         }
         foreach (var propagation in options.Propagation)
             sys.Mount(null, dest, null, propagation, null);
@@ -174,7 +174,7 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
             return;
         }
         // cgroup v1 (and hybrid): a tmpfs holding one directory per hierarchy, as on the host.
-        sys.Mount("tmpfs", dest, "tmpfs", flags & ~MountFlags.ReadOnly, "mode=755");
+        sys.MountInRoot("tmpfs", _rootfs, dest, "tmpfs", flags & ~MountFlags.ReadOnly, "mode=755");
         foreach (var hierarchy in request.Cgroups)
         {
             var sub = Path.Combine(dest, hierarchy.Name);
@@ -190,11 +190,11 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
         if (ownNamespace)
         {
             // In a cgroup namespace the kernel shows the container's cgroup as the root of a fresh mount.
-            sys.Mount(hierarchy.Unified ? "cgroup2" : "cgroup", target, hierarchy.Unified ? "cgroup2" : "cgroup", flags, hierarchy.Unified ? null : hierarchy.Options);
+            sys.MountInRoot(hierarchy.Unified ? "cgroup2" : "cgroup", _rootfs, target, hierarchy.Unified ? "cgroup2" : "cgroup", flags, hierarchy.Unified ? null : hierarchy.Options);
         }
         else
         {
-            sys.Mount(hierarchy.HostPath, target, "bind", MountFlags.Bind | MountFlags.Recursive, null);
+            sys.MountInRoot(hierarchy.HostPath, _rootfs, target, "bind", MountFlags.Bind | MountFlags.Recursive, null);
             sys.Mount(hierarchy.HostPath, target, "bind", flags | MountFlags.Bind | MountFlags.Remount | Locked(target, flags), null);
         }
     }
@@ -232,7 +232,7 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
                     if (!File.Exists(device.Path))
                         throw new RuntimeException($"linux.devices: {device.Path} cannot be created in a user namespace and does not exist on the host to bind");
                     File.WriteAllBytes(path, []);
-                    sys.Mount(device.Path, path, "bind", MountFlags.Bind, null);
+                    sys.MountInRoot(device.Path, _rootfs, path, "bind", MountFlags.Bind, null);
                     continue;
                 }
                 sys.Mknod(path, (UnixFileMode)((device.FileMode ?? 0x1B6 /* 0666 */) & 0xfff), device.Type[0], device.Major, device.Minor);

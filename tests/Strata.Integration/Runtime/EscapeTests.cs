@@ -24,4 +24,34 @@ public class EscapeTests
             Assert.DoesNotContain("READABLE", result.Stdout, StringComparison.Ordinal);
         Assert.Equal("created", sb.StatusOf(id));
     }
+
+    /// <summary>
+    /// Mount targets are resolved by the kernel inside the rootfs (openat2 RESOLVE_IN_ROOT) at the moment of the
+    /// mount: a component that is a symlink to a host path by then (as if swapped in by a racing container
+    /// process after the target was checked) still resolves inside the root.
+    /// </summary>
+    [Fact]
+    public void MountInRoot_TargetThroughAnAbsoluteSymlink_LandsInsideTheRoot()
+    {
+        var dir = Directory.CreateTempSubdirectory("strata-it-escape-").FullName;
+        var root = Path.Combine(dir, "rootfs");
+        var outside = Path.Combine(dir, "host-target");
+        Directory.CreateDirectory(outside);
+        Directory.CreateDirectory(Path.Combine(root, outside.TrimStart('/')));
+        File.CreateSymbolicLink(Path.Combine(root, "swapped"), outside);
+        var inside = Path.Combine(root, outside.TrimStart('/'));
+        try
+        {
+            Strata.Linux.LinuxSyscalls.Instance.MountInRoot("tmpfs", root, Path.Combine(root, "swapped"), "tmpfs", Strata.Linux.MountFlags.None, "size=1m");
+            var mounts = File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).ToList();
+            Assert.DoesNotContain(outside, mounts);
+            Assert.Contains(inside, mounts);
+        }
+        finally
+        {
+            foreach (var target in new[] { inside, outside })
+                Sandbox.Run("/bin/umount", ["-l", target]);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
