@@ -233,4 +233,34 @@ public class UserNamespaceTests
         Assert.Contains("permission denied", result.Stderr, StringComparison.OrdinalIgnoreCase);
         Assert.Empty(sb.Exec("list", "-q").Stdout.Trim());
     }
+
+    /// <summary>The security features of part 2 hold for a rootless container too: seccomp, capabilities, no_new_privs, hooks.</summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Rootless_SeccompCapabilitiesNoNewPrivsAndHooks_Apply(string runtime)
+    {
+        using var sb = new Sandbox(runtime, asUser: Nobody);
+        var id = sb.NewId();
+        var marker = Path.Combine(sb.Dir, "hook-ran");
+        var bundle = sb.Bundle(id, s =>
+        {
+            s.Linux!.Seccomp = Strata.Runtime.DefaultSeccomp.Profile;
+            s.Process!.NoNewPrivileges = true;
+            s.Process.Capabilities = new LinuxCapabilities
+            {
+                Bounding = ["CAP_KILL", "CAP_CHOWN"], Effective = ["CAP_KILL", "CAP_CHOWN"], Permitted = ["CAP_KILL", "CAP_CHOWN"],
+            };
+            // createRuntime runs as the runtime's caller, in its namespaces.
+            s.Hooks = new Hooks { CreateRuntime = [new Hook { Path = "/bin/sh", Args = ["sh", "-c", $"id -u > {marker}"] }] };
+        }, "sh", "-c", "grep -E '^(Seccomp|NoNewPrivs|CapEff):' /proc/self/status");
+        var result = sb.Exec("run", "--bundle", bundle, id);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var status = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.Contains(':', StringComparison.Ordinal))
+            .ToDictionary(l => l.Split(':')[0], l => l.Split(':')[1].Trim());
+        Assert.Equal("2", status["Seccomp"]);
+        Assert.Equal("1", status["NoNewPrivs"]);
+        Assert.Equal("0000000000000021", status["CapEff"]); // CAP_CHOWN (0) | CAP_KILL (5)
+        Assert.Equal($"{Nobody}", File.ReadAllText(marker).Trim());
+    }
 }
