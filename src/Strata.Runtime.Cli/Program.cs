@@ -464,7 +464,8 @@ namespace Strata.Runtime.Cli
                resume   resumes all processes that have been previously paused
 
             GLOBAL OPTIONS:
-               --root value        root directory for storage of container state (default: "/run/strata-runtime")
+               --root value        root directory for storage of container state (default: "/run/strata-runtime",
+                                   or "$XDG_RUNTIME_DIR/strata-runtime" for a rootless caller)
                --log value         set the log file to write runtime logs to (default: stderr)
                --log-format value  set the log format ('text' (default), or 'json')
                --debug             enable debug logging

@@ -10,7 +10,14 @@ namespace Strata.Runtime.State;
 /// </summary>
 public sealed class StateStore
 {
-    public const string DefaultRoot = "/run/strata-runtime";
+    /// <summary>
+    /// /run/strata-runtime; for an unprivileged caller with XDG_RUNTIME_DIR set, $XDG_RUNTIME_DIR/strata-runtime,
+    /// as runc does rootless (/run is root's).
+    /// </summary>
+    public static string DefaultRoot =>
+        Strata.Linux.Sys.EffectiveUserId != 0 && Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } xdg
+            ? Path.Combine(xdg, "strata-runtime")
+            : "/run/strata-runtime";
     private const string StateFile = "state.json";
     public const string ExecFifo = "exec.fifo";
 

@@ -263,4 +263,22 @@ public class UserNamespaceTests
         Assert.Equal("0000000000000021", status["CapEff"]); // CAP_CHOWN (0) | CAP_KILL (5)
         Assert.Equal($"{Nobody}", File.ReadAllText(marker).Trim());
     }
+
+    [Fact]
+    public void Rootless_DefaultRoot_IsUnderXdgRuntimeDir()
+    {
+        using var sb = new Sandbox(Runtimes.Strata, asUser: Nobody);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "true");
+        var xdg = Path.Combine(sb.Dir, "xdg");
+        Directory.CreateDirectory(xdg);
+        sb.ChownTree(xdg, Nobody);
+        var result = Sandbox.Run("/usr/bin/setpriv", [$"--reuid={Nobody}", $"--regid={Nobody}", "--clear-groups", "--", "/usr/bin/env", $"XDG_RUNTIME_DIR={xdg}",
+            sb.Binary, "run", "--detach", "--bundle", bundle, id]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(Path.Combine(xdg, "strata-runtime", id, "state.json")), "state not under $XDG_RUNTIME_DIR/strata-runtime");
+        var delete = Sandbox.Run("/usr/bin/setpriv", [$"--reuid={Nobody}", $"--regid={Nobody}", "--clear-groups", "--", "/usr/bin/env", $"XDG_RUNTIME_DIR={xdg}",
+            sb.Binary, "delete", "--force", id]);
+        Assert.True(delete.ExitCode == 0, delete.ToString());
+    }
 }
