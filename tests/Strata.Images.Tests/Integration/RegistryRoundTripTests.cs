@@ -180,6 +180,64 @@ public sealed class RegistryRoundTripTests : IDisposable
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "containers")));
     }
 
+    /// <summary>The strata command line as one shell string, for `script -c` and pipes.</summary>
+    private string StrataShell(params string[] args) =>
+        string.Join(' ', new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "strata.dll"), "--root", StoreRoot, "--tls-verify=false", "--authfile", _temp.Combine("auth.json") }
+            .Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+
+    private Tool.Result Shell(string command, params string[] positional) =>
+        Tool.Exec("/bin/sh", ["-c", command, .. positional], new Dictionary<string, string> { ["HOME"] = _temp.Path });
+
+    [Fact]
+    public void Run_Tty_ContainerGetsATerminalProxiedToTheCaller()
+    {
+        if (Sys.EffectiveUserId != 0)
+        {
+            return;
+        }
+        AssertOk(Strata("pull", _registry.OpenImage));
+        // script(1) is the caller's terminal: strata's stdio is a pty, as in an interactive shell.
+        var run = Shell("exec script -qec \"$0\" /dev/null </dev/null", StrataShell("run", "--rm", "-t", _registry.OpenImage,
+            "sh", "-c", "tty; [ -t 0 ] && [ -t 1 ] && echo all-tty; echo TERM=$TERM; exit 3"));
+        Assert.True(run.ExitCode == 3, $"exit {run.ExitCode}: {run.Stdout} {run.Stderr}");
+        var lines = run.Stdout.Replace("\r", "", StringComparison.Ordinal).Split('\n');
+        Assert.Contains("/dev/pts/0", lines);
+        Assert.Contains("all-tty", lines);
+        Assert.Contains("TERM=xterm", lines);
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "containers")));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "runtime")));
+    }
+
+    [Fact]
+    public void Run_InteractiveTty_InputReachesTheContainer()
+    {
+        if (Sys.EffectiveUserId != 0)
+        {
+            return;
+        }
+        AssertOk(Strata("pull", _registry.OpenImage));
+        var run = Shell("printf 'typed\\n' | script -qec \"$0\" /dev/null", StrataShell("run", "--rm", "-i", "-t", _registry.OpenImage,
+            "sh", "-c", "read a; echo got:$a; exit 4"));
+        Assert.True(run.ExitCode == 4, $"exit {run.ExitCode}: {run.Stdout} {run.Stderr}");
+        Assert.Contains("got:typed", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_Interactive_StdinAttachedOnlyWithI()
+    {
+        if (Sys.EffectiveUserId != 0)
+        {
+            return;
+        }
+        AssertOk(Strata("pull", _registry.OpenImage));
+        var attached = Shell("echo piped | " + StrataShell("run", "--rm", "-i", _registry.OpenImage, "sh", "-c", "cat; [ -t 0 ] || echo not-a-tty"));
+        AssertOk(attached);
+        Assert.Equal("piped\nnot-a-tty\n", attached.Stdout);
+        var detached = Shell("echo piped | " + StrataShell("run", "--rm", _registry.OpenImage, "cat"));
+        AssertOk(detached);
+        Assert.Equal("", detached.Stdout);
+    }
+
     [Fact]
     public void Pull_ConfigDigestIsReproducibleImageId()
     {
