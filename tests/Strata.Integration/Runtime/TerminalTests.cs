@@ -277,6 +277,21 @@ public class TerminalTests
 
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Run_ForegroundTerminalWithNoTerminalAround_FailsAndLeavesNothing(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, s => WithTerminal(s), "true");
+        // stdio on pipes and, in a new session, no controlling terminal: nothing to proxy to.
+        var result = Sandbox.Run("/usr/bin/setsid", ["-w", sb.Binary, "--root", sb.Root, "run", "--bundle", bundle, id]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("/dev/tty: no such device or address", result.Stderr, StringComparison.Ordinal);
+        Assert.NotEqual(0, sb.Exec("state", id).ExitCode);
+        Assert.Empty(sb.LeftoverCgroups(id));
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Run_ForegroundWithConsoleSocket_Fails(string runtime)
     {
         using var sb = new Sandbox(runtime);
