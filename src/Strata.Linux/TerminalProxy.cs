@@ -59,7 +59,7 @@ public sealed class TerminalProxy : IDisposable
 
     /// <param name="master">The pty master; the proxy owns it.</param>
     /// <param name="host">The host terminal to put in raw mode and take the size from; null when there is none.</param>
-    /// <param name="forwardStdin">Whether stdin is copied to the container (docker's -i).</param>
+    /// <param name="forwardStdin">Whether stdin is copied to the container (docker's -i); the host terminal is raw only then.</param>
     public TerminalProxy(SafeFileHandle master, HostConsole? host, bool forwardStdin = true)
     {
         ArgumentNullException.ThrowIfNull(master);
@@ -79,7 +79,10 @@ public sealed class TerminalProxy : IDisposable
                 context.Cancel = true;
                 Resize();
             });
-            _savedModes = Pty.MakeRaw(_host.Fd);
+            // Raw only when the caller's keys go to the container: otherwise Ctrl-C must still reach the
+            // caller as SIGINT (docker's -t without -i).
+            if (_forwardStdin)
+                _savedModes = Pty.MakeRaw(_host.Fd);
         }
         new Thread(CopyOutput) { IsBackground = true, Name = "tty output" }.Start();
         if (_forwardStdin)
