@@ -222,6 +222,86 @@ public sealed class RegistryRoundTripTests : IDisposable
         Assert.Contains("got:typed", run.Stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// -it in front of a terminal (a pty of the test's own): raw while the container runs, the container's
+    /// terminal sized like the caller's and resized on SIGWINCH, modes restored after.
+    /// </summary>
+    [Fact]
+    public void Run_InteractiveTty_CallersTerminalRawResizedAndRestored()
+    {
+        if (Sys.EffectiveUserId != 0)
+        {
+            return;
+        }
+        AssertOk(Strata("pull", _registry.OpenImage));
+        var (master, slavePath) = Pty.OpenMaster();
+        using var _ = master;
+        // Held open so the master does not read EIO before strata opens the slave.
+        using var slave = Sys.Open(slavePath, OpenFlags.ReadWrite | (OpenFlags)0x100 /* O_NOCTTY */);
+        Pty.SetWindowSize(master, new WindowSize(24, 90));
+        string Stty(string flag) => Tool.Run("stty", "-F", slavePath, flag);
+        var modesBefore = Stty("-g");
+        var output = new System.Text.StringBuilder();
+        var reader = new Thread(() =>
+        {
+            var buffer = new byte[4096];
+            try
+            {
+                int n;
+                while ((n = Sys.Read(master, buffer)) > 0)
+                {
+                    lock (output)
+                    {
+                        output.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, n));
+                    }
+                }
+            }
+            catch (SyscallException)
+            {
+            }
+        }) { IsBackground = true };
+        reader.Start();
+        string Text()
+        {
+            lock (output)
+            {
+                return output.ToString().Replace("\r", "", StringComparison.Ordinal);
+            }
+        }
+        void WaitFor(string what) => Assert.True(SpinWait.SpinUntil(() => Text().Contains(what, StringComparison.Ordinal), 30_000), $"no \"{what}\" in:\n{Text()}");
+
+        var info = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardInput = true };
+        foreach (var a in new[] { "-c", "exec \"$@\" <\"$TTY\" >\"$TTY\" 2>\"$TTY\"", "sh", "dotnet", Path.Combine(AppContext.BaseDirectory, "strata.dll"),
+            "--root", StoreRoot, "run", "--rm", "-i", "-t", _registry.OpenImage, "sh", "-c", "stty size; read a; stty size; echo got:$a; exit 2" })
+        {
+            info.ArgumentList.Add(a);
+        }
+        info.Environment["TTY"] = slavePath;
+        info.Environment["HOME"] = _temp.Path;
+        using var strata = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            WaitFor("24 90\n");
+            Assert.Contains("-icanon", Stty("-a"), StringComparison.Ordinal);
+            Pty.SetWindowSize(master, new WindowSize(50, 150));
+            Sys.Kill(strata.Id, Signals.SIGWINCH);
+            Thread.Sleep(500);
+            Sys.WriteAll(master, "go\n"u8);
+            WaitFor("got:go");
+            Assert.True(strata.WaitForExit(30_000), Text());
+            Assert.Equal(2, strata.ExitCode);
+            Assert.Contains("50 150\ngot:go", Text(), StringComparison.Ordinal);
+            Assert.Equal(modesBefore, Stty("-g"));
+        }
+        finally
+        {
+            if (!strata.HasExited)
+            {
+                strata.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     [Fact]
     public void Run_Interactive_StdinAttachedOnlyWithI()
     {
