@@ -46,9 +46,9 @@ public static class ContainerConsole
             var (master, slavePath) = Pty.OpenMaster(MasterName);
             using (master)
             {
-                // runc applies consoleSize only when both are set.
+                // runc applies consoleSize only when both are set, cut to struct winsize's 16 bits.
                 if (size is { Height: > 0, Width: > 0 })
-                    Pty.SetWindowSize(master, new WindowSize(checked((ushort)size.Height), checked((ushort)size.Width)));
+                    Pty.SetWindowSize(master, new WindowSize(unchecked((ushort)size.Height), unchecked((ushort)size.Width)));
                 if (bindDevConsole)
                     BindDevConsole(sys, slavePath);
                 UnixSocket.SendFd(socket, MasterName, master);
