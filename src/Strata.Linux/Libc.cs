@@ -139,6 +139,62 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "setsid", SetLastError = true)]
     internal static partial int Setsid();
 
+    [LibraryImport(Lib, EntryPoint = "connect", SetLastError = true)]
+    internal static partial int Connect(int fd, void* addr, uint addrlen);
+
+    [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
+    internal static partial int Bind(int fd, void* addr, uint addrlen);
+
+    [LibraryImport(Lib, EntryPoint = "listen", SetLastError = true)]
+    internal static partial int Listen(int fd, int backlog);
+
+    [LibraryImport(Lib, EntryPoint = "accept4", SetLastError = true)]
+    internal static partial int Accept4(int fd, void* addr, void* addrlen, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "sendmsg", SetLastError = true)]
+    internal static partial nint Sendmsg(int fd, MsgHdr* msg, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "recvmsg", SetLastError = true)]
+    internal static partial nint Recvmsg(int fd, MsgHdr* msg, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "dup3", SetLastError = true)]
+    internal static partial int Dup3(int oldfd, int newfd, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "fchown", SetLastError = true)]
+    internal static partial int Fchown(int fd, uint uid, uint gid);
+
+    [LibraryImport(Lib, EntryPoint = "isatty")]
+    internal static partial int Isatty(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "tcgetattr", SetLastError = true)]
+    internal static partial int Tcgetattr(int fd, byte* termios);
+
+    [LibraryImport(Lib, EntryPoint = "tcsetattr", SetLastError = true)]
+    internal static partial int Tcsetattr(int fd, int optionalActions, byte* termios);
+
+    [LibraryImport(Lib, EntryPoint = "cfmakeraw")]
+    internal static partial void Cfmakeraw(byte* termios);
+
+    /// <summary>struct msghdr (x86-64 and arm64 layout).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLen;
+        public IoVec* Iov;
+        public nuint IovLen;
+        public void* Control;
+        public nuint ControlLen;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct IoVec
+    {
+        public void* Base;
+        public nuint Len;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     internal struct CapHeader
     {

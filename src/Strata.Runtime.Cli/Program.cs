@@ -183,10 +183,11 @@ namespace Strata.Runtime.Cli
                 }
                 return 0;
             }
-            // runc forwards the signals a foreground run receives to the container's init.
+            // runc forwards the signals a foreground run receives to the container's init; SIGWINCH is not
+            // forwarded but resizes the container's terminal, when it has one.
             var initPid = 0;
             var registrations = new List<PosixSignalRegistration>();
-            foreach (var signal in new[] { Signals.SIGHUP, Signals.SIGINT, Signals.SIGQUIT, Signals.SIGTERM, Signals.SIGUSR1, 12 /* SIGUSR2 */, Signals.SIGWINCH })
+            foreach (var signal in ForwardedSignals)
             {
                 registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, context =>
                 {
@@ -206,6 +207,8 @@ namespace Strata.Runtime.Cli
             }
         }
 
+        private static readonly int[] ForwardedSignals = [Signals.SIGHUP, Signals.SIGINT, Signals.SIGQUIT, Signals.SIGTERM, Signals.SIGUSR1, 12 /* SIGUSR2 */];
+
         private static readonly Dictionary<string, bool> ExecFlags = new()
         {
             ["process|p"] = true, ["env|e"] = true, ["cwd"] = true, ["user|u"] = true, ["additional-gids|g"] = true,
@@ -217,8 +220,6 @@ namespace Strata.Runtime.Cli
         private static int ExecCommand(ContainerRuntime runtime, CommandLine cl)
         {
             var id = RequireId(cl, "exec");
-            if (cl.Has("tty"))
-                throw new RuntimeException("exec --tty is not supported by this version of strata-runtime");
             var argv = cl.Positionals.Skip(1).ToList();
             byte[]? processJson = null;
             if (cl.Get("process") is { } file)
@@ -232,12 +233,13 @@ namespace Strata.Runtime.Cli
                 PidFile = cl.Get("pid-file"),
                 PreserveFds = cl.GetInt("preserve-fds", 0),
                 Wait = !cl.Has("detach"),
+                ConsoleSocket = cl.Get("console-socket"),
             };
             if (!options.Wait)
                 return runtime.Exec(id, options).ExitCode ?? 0;
             // Signals reach the exec'd process, as with run.
             var target = 0;
-            var registrations = new[] { Signals.SIGHUP, Signals.SIGINT, Signals.SIGQUIT, Signals.SIGTERM, Signals.SIGUSR1, 12, Signals.SIGWINCH }
+            var registrations = ForwardedSignals
                 .Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context =>
                 {
                     context.Cancel = true;
@@ -259,7 +261,8 @@ namespace Strata.Runtime.Cli
         private static Oci.Runtime.Process ExecProcessFrom(Oci.Runtime.Process container, List<string> argv, CommandLine cl)
         {
             var process = container;
-            process.Terminal = false;
+            // As runc: the argv form has a terminal only with --tty, whatever the container's process has.
+            process.Terminal = cl.Has("tty");
             process.Args = argv;
             process.Env = [.. process.Env ?? [], .. cl.GetAll("env")];
             if (cl.Get("cwd") is { } cwd)

@@ -96,7 +96,9 @@ public sealed class ContainerService
             }
             var spec = BundleSpec.Create(image.Config, options, rootfs, id[..12]);
             AtomicFile.Write(Path.Combine(bundle, SpecLoader.ConfigFileName), Encoding.UTF8.GetBytes(SpecLoader.Serialize(spec)));
-            var exit = await RunRuntimeAsync(record, bundle, cancellationToken).ConfigureAwait(false);
+            var exit = options.Tty
+                ? await RunWithTerminalAsync(record, bundle, options.Interactive, cancellationToken).ConfigureAwait(false)
+                : await RunRuntimeAsync(record, bundle, options.Interactive, cancellationToken).ConfigureAwait(false);
             return exit;
         }
         finally
@@ -151,14 +153,20 @@ public sealed class ContainerService
         return alive ? record : record with { Status = ContainerStatus.Exited };
     }
 
-    private async Task<int> RunRuntimeAsync(ContainerRecord record, string bundle, CancellationToken cancellationToken)
+    /// <summary>`strata-runtime run` in the foreground; stdin reaches the container only with -i (docker's rule).</summary>
+    private async Task<int> RunRuntimeAsync(ContainerRecord record, string bundle, bool interactive, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(_runtime) { UseShellExecute = false };
+        var info = new ProcessStartInfo(_runtime) { UseShellExecute = false, RedirectStandardInput = !interactive };
         foreach (var arg in new[] { "--root", RuntimeRoot, "run", "--bundle", bundle, record.Id })
         {
             info.ArgumentList.Add(arg);
         }
         using var process = Process.Start(info) ?? throw new ImageException(ImageErrorCode.Unknown, $"could not start {_runtime}");
+        if (!interactive)
+        {
+            // Without -i the container reads end of input at once, as with docker's /dev/null.
+            process.StandardInput.Close();
+        }
         var start = ProcStat.TryRead(process.Id)?.StartTime;
         _images.Metadata.PutContainer(record with { Status = ContainerStatus.Running, Pid = process.Id, PidStartTime = start });
         // strata-runtime forwards signals to the container; strata stays alive to record the exit and clean up.
@@ -176,6 +184,108 @@ public sealed class ContainerService
         var exit = process.ExitCode;
         _images.Metadata.PutContainer(record with { Status = ContainerStatus.Exited, ExitCode = exit, Pid = null, PidStartTime = null });
         return exit;
+    }
+
+    /// <summary>
+    /// -t: the container gets a terminal the way engines get one from runc. strata listens on a console
+    /// socket, `strata-runtime create --console-socket` sends it the pty master, and strata proxies it to its
+    /// own stdio (the caller's terminal raw and sized, resized on SIGWINCH; stdin only with -i). strata is a
+    /// child subreaper, so the container's init becomes its child when create exits and its status is ours
+    /// to wait for, as conmon does.
+    /// </summary>
+    private async Task<int> RunWithTerminalAsync(ContainerRecord record, string bundle, bool interactive, CancellationToken cancellationToken)
+    {
+        Sys.SetChildSubreaper();
+        var socketPath = Path.Combine(Path.GetTempPath(), $"strata-{record.Id[..12]}.sock");
+        var pidFile = Path.Combine(ContainersDir, record.Id, "init.pid");
+        File.Delete(socketPath);
+        HostConsole? host = null;
+        TerminalProxy? proxy = null;
+        try
+        {
+            using (var listener = UnixSocket.Listen(socketPath))
+            {
+                var create = await RunRuntimeCommandAsync(cancellationToken, "create", "--bundle", bundle, "--console-socket", socketPath, "--pid-file", pidFile, record.Id).ConfigureAwait(false);
+                if (create != 0)
+                {
+                    _images.Metadata.PutContainer(record with { Status = ContainerStatus.Exited, ExitCode = create });
+                    return create;
+                }
+                // The runtime connected and the init sent the master before create returned.
+                using var connection = UnixSocket.Accept(listener, 5000)
+                    ?? throw new ImageException(ImageErrorCode.Unknown, "strata-runtime created the container but never connected to the console socket");
+                var (master, _) = UnixSocket.ReceiveFd(connection);
+                try
+                {
+                    host = HostConsole.Find();
+                }
+                catch (SyscallException)
+                {
+                    host = null; // not in front of a terminal: output is still copied
+                }
+                proxy = new TerminalProxy(master, host, forwardStdin: interactive);
+            }
+            var initPid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            _images.Metadata.PutContainer(record with { Status = ContainerStatus.Running, Pid = initPid, PidStartTime = ProcStat.TryRead(initPid)?.StartTime });
+            var exited = Task.Factory.StartNew(() => WaitForExit(initPid), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            // Proxying starts before the process does, so none of its output is lost.
+            proxy.Start();
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Sys.Kill(initPid, 2); });
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Sys.Kill(initPid, 15); });
+            var start = await RunRuntimeCommandAsync(CancellationToken.None, "start", record.Id).ConfigureAwait(false);
+            if (start != 0)
+            {
+                Sys.Kill(initPid, 9);
+            }
+            int exit;
+            try
+            {
+                exit = await exited.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Sys.Kill(initPid, 15);
+                exit = await exited.ConfigureAwait(false);
+            }
+            proxy.Finish(TimeSpan.FromSeconds(2));
+            _images.Metadata.PutContainer(record with { Status = ContainerStatus.Exited, ExitCode = exit, Pid = null, PidStartTime = null });
+            return exit;
+        }
+        finally
+        {
+            proxy?.Dispose();
+            host?.Dispose();
+            File.Delete(socketPath);
+            RunRuntimeQuietly("delete", "--force", record.Id);
+        }
+    }
+
+    /// <summary>Waits for a child (the init, re-parented to this subreaper); the shell-style status.</summary>
+    private static int WaitForExit(int pid)
+    {
+        while (true)
+        {
+            if (Sys.WaitPid(pid) is { } status && status.Pid == pid && (status.Exited || status.Signaled))
+            {
+                return status.ShellExitCode;
+            }
+        }
+    }
+
+    /// <summary>A runtime command with strata's stdout and stderr (its errors reach the user), stdin closed.</summary>
+    private async Task<int> RunRuntimeCommandAsync(CancellationToken cancellationToken, params string[] args)
+    {
+        var info = new ProcessStartInfo(_runtime) { UseShellExecute = false, RedirectStandardInput = true };
+        info.ArgumentList.Add("--root");
+        info.ArgumentList.Add(RuntimeRoot);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(info) ?? throw new ImageException(ImageErrorCode.Unknown, $"could not start {_runtime}");
+        process.StandardInput.Close();
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return process.ExitCode;
     }
 
     private void RemoveFiles(ContainerRecord record)

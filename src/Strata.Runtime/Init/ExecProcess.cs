@@ -28,6 +28,10 @@ public static class ExecProcess
         {
             request.Spec = SpecLoader.Parse(config, "config.json");
             var process = ParseProcess(processJson);
+            // Before the process's own setup, as runc's setns init: a new terminal in the container (no
+            // /dev/console bind: that belongs to the init).
+            if (ContainerConsole.SocketFromEnvironment() is { } console)
+                ContainerConsole.Setup(LinuxSyscalls.Instance, console, process.ConsoleSize, process.User.Uid, bindDevConsole: false);
             // libseccomp was loaded by the native stage before it entered the container's mount namespace.
             var seccomp = request.Spec.Linux?.Seccomp is { } profile ? SeccompFilter.Compile(profile) : null;
             program = new InitProcess(LinuxSyscalls.Instance).FinalizeProcess(process, request.PreserveFds, seccomp);

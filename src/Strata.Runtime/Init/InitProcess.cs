@@ -33,7 +33,7 @@ public sealed class InitProcess(ISyscalls sys)
             Lifecycle.ContainerPlan.ResolveBindSources(request.Spec, request.Bundle);
             // The parent passes it open; a path is opened before pivot_root, while the state directory is visible.
             fifo = request.FifoFd > 0 ? new Microsoft.Win32.SafeHandles.SafeFileHandle(request.FifoFd, ownsHandle: true) : Sys.Open(request.FifoPath, OpenFlags.Path);
-            program = new InitProcess(LinuxSyscalls.Instance).Setup(request);
+            program = new InitProcess(LinuxSyscalls.Instance).Setup(request, ContainerConsole.SocketFromEnvironment());
         }
         catch (Exception e)
         {
@@ -66,9 +66,10 @@ public sealed class InitProcess(ISyscalls sys)
 
     /// <summary>
     /// Everything between the namespaces and exec; returns the program to run, and the seccomp filter when
-    /// it is still to be loaded right before exec.
+    /// it is still to be loaded right before exec. <paramref name="consoleSocket"/> (process.terminal) receives
+    /// the master of the container's new terminal.
     /// </summary>
-    public (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) Setup(InitRequest request)
+    public (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) Setup(InitRequest request, Microsoft.Win32.SafeHandles.SafeFileHandle? consoleSocket = null)
     {
         var spec = request.Spec;
         var process = spec.Process ?? throw new RuntimeException("config.json has no process to run");
@@ -100,6 +101,11 @@ public sealed class InitProcess(ISyscalls sys)
             sys.SetDomainname(domainname);
         foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
             sys.WriteProcFile("/proc/sys/" + key.Replace('.', '/'), value);
+
+        // runc's order: after the mounts (the container's own devpts is mounted), before /dev and / may be
+        // remounted read-only (the slave is bind-mounted on /dev/console).
+        if (consoleSocket is not null)
+            ContainerConsole.Setup(sys, consoleSocket, process.ConsoleSize, process.User.Uid, bindDevConsole: true);
 
         if (ownMountNamespace)
             rootfs.Finish();

@@ -17,6 +17,8 @@ public sealed class ExecOptions
     public string? PidFile { get; init; }
     public int PreserveFds { get; init; }
     public bool Wait { get; init; } = true;
+    /// <summary>With process.terminal: where the terminal's master is sent (required with Wait = false).</summary>
+    public string? ConsoleSocket { get; init; }
 }
 
 public sealed class CreateOptions
@@ -25,6 +27,10 @@ public sealed class CreateOptions
     public string? PidFile { get; init; }
     public bool NoPivot { get; init; }
     public int PreserveFds { get; init; }
+    /// <summary>
+    /// With process.terminal: an AF_UNIX socket the terminal's master is sent to (SCM_RIGHTS), as runc's
+    /// --console-socket. `create` needs it; a foreground `run` without it proxies the terminal itself.
+    /// </summary>
     public string? ConsoleSocket { get; init; }
 }
 
@@ -46,6 +52,18 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
 
     public ContainerRecord Create(string id, CreateOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var (record, terminal) = CreateCore(id, options, foreground: false);
+        terminal?.Dispose();
+        return record;
+    }
+
+    /// <summary>
+    /// Create; <paramref name="foreground"/> (run without --detach) with process.terminal and no console
+    /// socket returns the runtime's own end of the console socket, for the caller to proxy.
+    /// </summary>
+    private (ContainerRecord Record, ForegroundTerminal? Terminal) CreateCore(string id, CreateOptions options, bool foreground)
+    {
         ContainerId.Validate(id);
         var bundle = Path.GetFullPath(options.Bundle);
         if (Store.Exists(id))
@@ -53,14 +71,20 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         var configBytes = SpecLoader.ReadConfig(bundle);
         var spec = SpecLoader.ParseAndValidate(configBytes, Path.Combine(bundle, SpecLoader.ConfigFileName));
         var plan = ContainerPlan.From(spec, bundle, id);
-        if (spec.Process!.Terminal && options.ConsoleSocket is null)
-            throw new RuntimeException("cannot allocate tty if runc will detach without setting console socket");
-        if (spec.Process.Terminal)
-            throw new RuntimeException("process.terminal is not supported by this version of strata-runtime");
+        var (consoleForInit, terminal) = OpenConsole(spec.Process!.Terminal, detach: !foreground, options.ConsoleSocket);
 
-        Store.Reserve(id);
         ICgroupManager? cgroup = null;
         int stage0 = 0, initPid = 0;
+        try
+        {
+            Store.Reserve(id);
+        }
+        catch
+        {
+            consoleForInit?.Dispose();
+            terminal?.Dispose();
+            throw;
+        }
         try
         {
             // 0622 whatever the umask: the init writes to it after switching to the container's user.
@@ -70,18 +94,19 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
 
             var (parentFd, childFd) = Sys.SocketPair();
             using var channel = new Channel(parentFd);
-            var initFd = 3 + options.PreserveFds;
             // The init gets the fifo as an fd (O_PATH): in a user namespace it could not reach the state
             // directory, which is private to the runtime's user.
             using var fifo = Sys.Open(Store.FifoOf(id), OpenFlags.Path);
+            int fifoFd;
             try
             {
-                stage0 = Sys.Spawn(initBinary, ["strata-runtime", "init"], [$"{InitProcess.PipeEnvironment}={initFd.ToString(CultureInfo.InvariantCulture)}"],
-                    [(childFd, initFd), ((int)fifo.DangerousGetHandle(), initFd + 1)]);
+                (stage0, fifoFd) = SpawnInit("init", childFd, options.PreserveFds, consoleForInit, fifo);
             }
             finally
             {
                 Sys.Close(childFd);
+                // Only the init holds it now: if the init dies, the other end sees the socket close.
+                consoleForInit?.Dispose();
             }
             // In the cgroup before it unshares: a new cgroup namespace is then rooted at the container's cgroup.
             cgroup?.AddProcess(stage0);
@@ -115,7 +140,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 Bundle = bundle,
                 Rootfs = plan.Rootfs,
                 FifoPath = Store.FifoOf(id),
-                FifoFd = initFd + 1,
+                FifoFd = fifoFd,
                 InUserNamespace = plan.InUserNamespace,
                 PreserveFds = options.PreserveFds,
                 NoPivot = options.NoPivot,
@@ -145,10 +170,12 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             Store.Save(record);
             if (options.PidFile is { } pidFile)
                 AtomicFile.Write(Path.GetFullPath(pidFile), Encoding.ASCII.GetBytes(initPid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4 /* 0644 */);
-            return record;
+            return (record, terminal);
         }
         catch
         {
+            consoleForInit?.Dispose();
+            terminal?.Dispose();
             CleanupFailedCreate(stage0, initPid, cgroup, id);
             throw;
         }
@@ -176,6 +203,57 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         }
         cgroup.Apply(Sys.EffectiveUserId != 0 && !plan.HasLimits ? null : plan.Resources);
         return cgroup;
+    }
+
+    /// <summary>
+    /// posix_spawn of `strata-runtime init|exec-init`: the channel at fd 3+preserveFds and, with a terminal,
+    /// the console socket right after it (the preserved fds 3.. stay where they are).
+    /// </summary>
+    private (int Pid, int FifoFd) SpawnInit(string verb, int channelFd, int preserveFds, Microsoft.Win32.SafeHandles.SafeFileHandle? console,
+        Microsoft.Win32.SafeHandles.SafeFileHandle? fifo = null)
+    {
+        var initFd = 3 + preserveFds;
+        var next = initFd + 1;
+        var env = new List<string> { $"{InitProcess.PipeEnvironment}={initFd.ToString(CultureInfo.InvariantCulture)}" };
+        var fds = new List<(int, int)> { (channelFd, initFd) };
+        if (console is not null)
+        {
+            env.Add($"{ContainerConsole.SocketEnvironment}={next.ToString(CultureInfo.InvariantCulture)}");
+            fds.Add(((int)console.DangerousGetHandle(), next++));
+        }
+        var fifoFd = 0;
+        if (fifo is not null)
+            fds.Add(((int)fifo.DangerousGetHandle(), fifoFd = next));
+        return (Sys.Spawn(initBinary, ["strata-runtime", verb], env, fds), fifoFd);
+    }
+
+    /// <summary>
+    /// runc's checkTerminal and setupIO: a detached process with a terminal needs a console socket, a
+    /// console socket needs a detached process with a terminal. Returns the socket end for the init (the
+    /// given socket, connected) and, in the foreground, the runtime's own end and the host's terminal.
+    /// All of it happens before anything of the container exists.
+    /// </summary>
+    private static (Microsoft.Win32.SafeHandles.SafeFileHandle? ForInit, ForegroundTerminal? Foreground) OpenConsole(bool terminal, bool detach, string? consoleSocket)
+    {
+        if (detach && terminal && consoleSocket is null)
+            throw new RuntimeException("cannot allocate tty if runc will detach without setting console socket");
+        if ((!detach || !terminal) && consoleSocket is not null)
+            throw new RuntimeException("cannot use console socket if runc will not detach or allocate tty");
+        if (!terminal)
+            return (null, null);
+        if (consoleSocket is not null)
+        {
+            try
+            {
+                return (UnixSocket.Connect(Path.GetFullPath(consoleSocket)), null);
+            }
+            catch (Exception e) when (e is SyscallException or ArgumentException)
+            {
+                throw new RuntimeException($"console socket: {e.Message}", e);
+            }
+        }
+        var foreground = ForegroundTerminal.Open();
+        return (foreground.TakeInitEnd(), foreground);
     }
 
     private void CleanupFailedCreate(int stage0, int initPid, ICgroupManager? cgroup, string id)
@@ -280,29 +358,64 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         if (status is not (ContainerStatus.Running or ContainerStatus.Created))
             throw new RuntimeException($"cannot exec in a {status} container");
         var config = ConfigOf(id) ?? throw new RuntimeException($"container {id} has no saved config; it was created by another runtime version");
-        var processJson = options.ProcessJson ?? System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
-            options.Process?.Invoke(config.Process ?? new Oci.Runtime.Process()) ?? throw new ArgumentException("a process is required", nameof(options)),
-            RuntimeJsonContext.Default.Process);
+        bool terminal;
+        byte[] processJson;
+        if (options.ProcessJson is { } json)
+        {
+            processJson = json;
+            terminal = ExecProcess.ParseProcess(json).Terminal;
+        }
+        else
+        {
+            var process = options.Process?.Invoke(config.Process ?? new Oci.Runtime.Process()) ?? throw new ArgumentException("a process is required", nameof(options));
+            terminal = process.Terminal;
+            processJson = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(process, RuntimeJsonContext.Default.Process);
+        }
+        var (consoleForInit, foreground) = OpenConsole(terminal, detach: !options.Wait, options.ConsoleSocket);
+        using var foregroundTerminal = foreground;
         if (options.Wait)
             Sys.SetChildSubreaper();
 
-        var cgroup = OpenCgroup(record);
-        var (parentFd, childFd) = Sys.SocketPair();
-        using var channel = new Channel(parentFd);
-        var initFd = 3 + options.PreserveFds;
         int stage0;
+        Channel channel;
         try
         {
-            stage0 = Sys.Spawn(initBinary, ["strata-runtime", "exec-init"], [$"{InitProcess.PipeEnvironment}={initFd.ToString(CultureInfo.InvariantCulture)}"], [(childFd, initFd)]);
+            var cgroup = OpenCgroup(record);
+            var (parentFd, childFd) = Sys.SocketPair();
+            channel = new Channel(parentFd);
+            try
+            {
+                stage0 = SpawnInit("exec-init", childFd, options.PreserveFds, consoleForInit).Pid;
+            }
+            catch
+            {
+                channel.Dispose();
+                throw;
+            }
+            finally
+            {
+                Sys.Close(childFd);
+            }
+            try
+            {
+                cgroup?.AddProcess(stage0);
+            }
+            catch
+            {
+                Sys.Kill(stage0, Signals.SIGKILL);
+                Sys.WaitPid(stage0);
+                channel.Dispose();
+                throw;
+            }
         }
         finally
         {
-            Sys.Close(childFd);
+            consoleForInit?.Dispose();
         }
+        using var _ = channel;
         int pid;
         try
         {
-            cgroup?.AddProcess(stage0);
             var bootstrap = JoinEntries(record.InitPid).ToList();
             if (config.Linux?.Seccomp is not null)
                 bootstrap.Add("preload=libseccomp.so.2");
@@ -331,8 +444,13 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         }
         if (options.PidFile is { } pidFile)
             AtomicFile.Write(Path.GetFullPath(pidFile), System.Text.Encoding.ASCII.GetBytes(pid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4);
+        foregroundTerminal?.Attach();
         started?.Invoke(pid);
-        return options.Wait ? (pid, WaitForExit(pid).ShellExitCode) : (pid, null);
+        if (!options.Wait)
+            return (pid, null);
+        var exit = WaitForExit(pid);
+        foregroundTerminal?.Finish();
+        return (pid, exit.ShellExitCode);
     }
 
     /// <summary>Every namespace of the container's init, user first (native/nsexec.c joins in this order).</summary>
@@ -492,17 +610,22 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     /// </summary>
     public int Run(string id, CreateOptions options, bool keep, Action<int>? started = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
         Sys.SetChildSubreaper();
-        var record = Create(id, options);
+        var (record, terminal) = CreateCore(id, options, foreground: true);
         try
         {
+            // Proxying starts before the process does, so none of its output is lost.
+            terminal?.Attach();
             Start(id);
             started?.Invoke(record.InitPid);
             var status = WaitForExit(record.InitPid);
+            terminal?.Finish();
             return status.ShellExitCode;
         }
         finally
         {
+            terminal?.Dispose();
             if (!keep)
                 Delete(id, force: true);
         }

@@ -180,6 +180,144 @@ public sealed class RegistryRoundTripTests : IDisposable
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "containers")));
     }
 
+    /// <summary>The strata command line as one shell string, for `script -c` and pipes.</summary>
+    private string StrataShell(params string[] args) =>
+        string.Join(' ', new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "strata.dll"), "--root", StoreRoot, "--tls-verify=false", "--authfile", _temp.Combine("auth.json") }
+            .Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+
+    private Tool.Result Shell(string command, params string[] positional) =>
+        Tool.Exec("/bin/sh", ["-c", command, .. positional], new Dictionary<string, string> { ["HOME"] = _temp.Path });
+
+    [Fact]
+    public void Run_Tty_ContainerGetsATerminalProxiedToTheCaller()
+    {
+        if (Sys.EffectiveUserId != 0)
+        {
+            return;
+        }
+        AssertOk(Strata("pull", _registry.OpenImage));
+        // script(1) is the caller's terminal: strata's stdio is a pty, as in an interactive shell.
+        var run = Shell("exec script -qec \"$0\" /dev/null </dev/null", StrataShell("run", "--rm", "-t", _registry.OpenImage,
+            "sh", "-c", "tty; [ -t 0 ] && [ -t 1 ] && echo all-tty; echo TERM=$TERM; exit 3"));
+        Assert.True(run.ExitCode == 3, $"exit {run.ExitCode}: {run.Stdout} {run.Stderr}");
+        var lines = run.Stdout.Replace("\r", "", StringComparison.Ordinal).Split('\n');
+        Assert.Contains("/dev/pts/0", lines);
+        Assert.Contains("all-tty", lines);
+        Assert.Contains("TERM=xterm", lines);
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "containers")));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "runtime")));
+    }
+
+    [Fact]
+    public void Run_InteractiveTty_InputReachesTheContainer()
+    {
+        if (Sys.EffectiveUserId != 0)
+        {
+            return;
+        }
+        AssertOk(Strata("pull", _registry.OpenImage));
+        var run = Shell("printf 'typed\\n' | script -qec \"$0\" /dev/null", StrataShell("run", "--rm", "-i", "-t", _registry.OpenImage,
+            "sh", "-c", "read a; echo got:$a; exit 4"));
+        Assert.True(run.ExitCode == 4, $"exit {run.ExitCode}: {run.Stdout} {run.Stderr}");
+        Assert.Contains("got:typed", run.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// -it in front of a terminal (a pty of the test's own): raw while the container runs, the container's
+    /// terminal sized like the caller's and resized on SIGWINCH, modes restored after.
+    /// </summary>
+    [Fact]
+    public void Run_InteractiveTty_CallersTerminalRawResizedAndRestored()
+    {
+        if (Sys.EffectiveUserId != 0)
+        {
+            return;
+        }
+        AssertOk(Strata("pull", _registry.OpenImage));
+        var (master, slavePath) = Pty.OpenMaster();
+        using var _ = master;
+        // Held open so the master does not read EIO before strata opens the slave.
+        using var slave = Sys.Open(slavePath, OpenFlags.ReadWrite | (OpenFlags)0x100 /* O_NOCTTY */);
+        Pty.SetWindowSize(master, new WindowSize(24, 90));
+        string Stty(string flag) => Tool.Run("stty", "-F", slavePath, flag);
+        var modesBefore = Stty("-g");
+        var output = new System.Text.StringBuilder();
+        var reader = new Thread(() =>
+        {
+            var buffer = new byte[4096];
+            try
+            {
+                int n;
+                while ((n = Sys.Read(master, buffer)) > 0)
+                {
+                    lock (output)
+                    {
+                        output.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, n));
+                    }
+                }
+            }
+            catch (SyscallException)
+            {
+            }
+        }) { IsBackground = true };
+        reader.Start();
+        string Text()
+        {
+            lock (output)
+            {
+                return output.ToString().Replace("\r", "", StringComparison.Ordinal);
+            }
+        }
+        void WaitFor(string what) => Assert.True(SpinWait.SpinUntil(() => Text().Contains(what, StringComparison.Ordinal), 30_000), $"no \"{what}\" in:\n{Text()}");
+
+        var info = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardInput = true };
+        foreach (var a in new[] { "-c", "exec \"$@\" <\"$TTY\" >\"$TTY\" 2>\"$TTY\"", "sh", "dotnet", Path.Combine(AppContext.BaseDirectory, "strata.dll"),
+            "--root", StoreRoot, "run", "--rm", "-i", "-t", _registry.OpenImage, "sh", "-c", "stty size; read a; stty size; echo got:$a; exit 2" })
+        {
+            info.ArgumentList.Add(a);
+        }
+        info.Environment["TTY"] = slavePath;
+        info.Environment["HOME"] = _temp.Path;
+        using var strata = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            WaitFor("24 90\n");
+            Assert.Contains("-icanon", Stty("-a"), StringComparison.Ordinal);
+            Pty.SetWindowSize(master, new WindowSize(50, 150));
+            Sys.Kill(strata.Id, Signals.SIGWINCH);
+            Thread.Sleep(500);
+            Sys.WriteAll(master, "go\n"u8);
+            WaitFor("got:go");
+            Assert.True(strata.WaitForExit(30_000), Text());
+            Assert.Equal(2, strata.ExitCode);
+            Assert.Contains("50 150\ngot:go", Text(), StringComparison.Ordinal);
+            Assert.Equal(modesBefore, Stty("-g"));
+        }
+        finally
+        {
+            if (!strata.HasExited)
+            {
+                strata.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void Run_Interactive_StdinAttachedOnlyWithI()
+    {
+        if (Sys.EffectiveUserId != 0)
+        {
+            return;
+        }
+        AssertOk(Strata("pull", _registry.OpenImage));
+        var attached = Shell("echo piped | " + StrataShell("run", "--rm", "-i", _registry.OpenImage, "sh", "-c", "cat; [ -t 0 ] || echo not-a-tty"));
+        AssertOk(attached);
+        Assert.Equal("piped\nnot-a-tty\n", attached.Stdout);
+        var detached = Shell("echo piped | " + StrataShell("run", "--rm", _registry.OpenImage, "cat"));
+        AssertOk(detached);
+        Assert.Equal("", detached.Stdout);
+    }
+
     [Fact]
     public void Pull_ConfigDigestIsReproducibleImageId()
     {

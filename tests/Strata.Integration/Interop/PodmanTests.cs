@@ -87,6 +87,22 @@ public sealed class PodmanTests : IDisposable
         Assert.DoesNotContain("web", Podman("ps", "-a", "--format", "{{.Names}}").Stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>conmon receives the terminal over --console-socket, for the container and for exec.</summary>
+    [Fact]
+    public void PodmanTty_RunAndExec_ProcessHasATerminal()
+    {
+        var run = Podman("run", "--rm", "-t", Image, "sh", "-c", "tty; exit 6");
+        Assert.True(run.ExitCode == 6, run.ToString());
+        var lines = run.Stdout.Replace("\r", "", StringComparison.Ordinal).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("/dev/pts/0", lines[0]);
+
+        Check(Podman("run", "-d", "--name", "term", Image, "sleep", "1000"));
+        var exec = Podman("exec", "-t", "term", "sh", "-c", "tty; [ -t 0 ] && echo stdin-tty; exit 5");
+        Assert.True(exec.ExitCode == 5, exec.ToString());
+        Assert.Equal("/dev/pts/0\nstdin-tty\n", exec.Stdout.Replace("\r", "", StringComparison.Ordinal));
+        Check(Podman("rm", "-f", "-t", "0", "term"));
+    }
+
     [Fact]
     public void PodmanPublish_PortReachableFromHost()
     {
