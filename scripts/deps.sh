@@ -12,6 +12,8 @@ packages=(
   docker-registry    # the CNCF distribution registry, the reference the tests compare against
   umoci              # builds the test images from busybox-static
   apache2-utils      # htpasswd, for the auth-enabled CNCF registry in tests
+  docker.io          # dockerd and its CLI: the interop tests run strata-runtime under a private dockerd
+  containerd         # containerd, ctr and the runc shim: strata-runtime under a private containerd
 )
 missing=()
 for p in "${packages[@]}"; do
