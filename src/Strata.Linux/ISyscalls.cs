@@ -9,6 +9,11 @@ public interface ISyscalls
 {
     void Mount(string? source, string target, string? fstype, MountFlags flags, string? data);
     void Unmount(string target, bool detach);
+    /// <summary>
+    /// The read-only, nosuid, nodev and noexec flags of the mount holding <paramref name="path"/>, from
+    /// statfs(2) f_flags (ST_* and MS_* agree for these four; they differ for relatime, which is left out).
+    /// </summary>
+    MountFlags MountFlagsOf(string path);
     void PivotRoot(string newRoot, string putOld);
     void Chroot(string path);
     void Chdir(string path);

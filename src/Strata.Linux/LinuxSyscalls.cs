@@ -26,6 +26,14 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
             throw new SyscallException("umount", Marshal.GetLastPInvokeError(), target);
     }
 
+    public MountFlags MountFlagsOf(string path)
+    {
+        Libc.StatfsBuffer buf;
+        if (Libc.Statfs(path, &buf) != 0)
+            throw new SyscallException("statfs", Marshal.GetLastPInvokeError(), path);
+        return (MountFlags)(ulong)buf.Flags & (MountFlags.ReadOnly | MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
+    }
+
     public void PivotRoot(string newRoot, string putOld)
     {
         var n = Encoding.UTF8.GetBytes(newRoot + "\0");

@@ -59,6 +59,11 @@ internal sealed class RecordingSyscalls : ISyscalls
 
     public void Unmount(string target, bool detach) => Calls.Add(new UnmountCall(target, detach));
 
+    /// <summary>What <see cref="MountFlagsOf"/> answers (a query, not recorded): nothing set unless a test says so.</summary>
+    public Func<string, MountFlags> FlagsOfMount { get; set; } = _ => MountFlags.None;
+
+    public MountFlags MountFlagsOf(string path) => FlagsOfMount(path);
+
     public void PivotRoot(string newRoot, string putOld) => Calls.Add(new PivotRootCall(newRoot, putOld));
 
     public void Chroot(string path) => Calls.Add(new ChrootCall(path));

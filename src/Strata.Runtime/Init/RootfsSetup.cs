@@ -96,7 +96,7 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
             if (!PathExists(path))
                 continue;
             sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Recursive, null);
-            sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.Recursive, null);
+            sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.Recursive | KeptFlags(path), null);
         }
         foreach (var path in Spec.Linux?.MaskedPaths ?? [])
         {
@@ -106,8 +106,17 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
                 sys.Mount("/dev/null", path, null, MountFlags.Bind, null);
         }
         if (Spec.Root?.Readonly == true)
-            sys.Mount("/", "/", null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly, null);
+            sys.Mount("/", "/", null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | KeptFlags("/"), null);
     }
+
+    /// <summary>
+    /// A bind remount sets the mount's flags to exactly those given: without nosuid, nodev and noexec it
+    /// would clear them (/proc/sys, under a proc mounted nosuid,nodev,noexec, would lose them), and inside
+    /// a user namespace the kernel refuses to clear such locked flags with EPERM. runc keeps them the same
+    /// way (libcontainer/rootfs_linux.go, readonlyPath: statfs, then remount with those flags).
+    /// </summary>
+    private MountFlags KeptFlags(string path) =>
+        sys.MountFlagsOf(path) & (MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
 
     private static bool PathExists(string path) => File.Exists(path) || Directory.Exists(path);
 
