@@ -49,9 +49,43 @@ public sealed class DockerTests
         }
         var ok = RunWith("strata", BusyboxImage.Name, "true");
         Assert.True(ok.ExitCode == 0, ok.ToString());
-        // A missing program is docker's 127, reported by the runtime at create (runc does the same).
-        var missing = RunWith("strata", BusyboxImage.Name, "/no/such/program");
-        Assert.Equal(127, missing.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("/no/such/program", 127)]
+    [InlineData("/etc/passwd", 126)]
+    [InlineData("/tmp", 126)]
+    public void DockerRun_ProgramMissingOrNotExecutable_DockerExitCodeSameAsRunc(string program, int exitCode)
+    {
+        // docker reads the runtime's create error: "no such file or directory" is 127, "permission denied" 126.
+        foreach (var runtime in new[] { "strata", "runc" })
+        {
+            var result = RunWith(runtime, BusyboxImage.Name, program);
+            Assert.True(result.ExitCode == exitCode, $"{runtime}: {result}");
+        }
+        var name = "exec-" + Guid.NewGuid().ToString("N")[..8];
+        _docker.Check("run", "-d", "--name", name, "--runtime", "strata", "--network", "none", BusyboxImage.Name, "sleep", "1000");
+        try
+        {
+            var exec = _docker.Docker("exec", name, program);
+            Assert.True(exec.ExitCode == 126, exec.ToString()); // docker exec reports every runtime exec failure as 126
+            Assert.Contains(exitCode == 127 ? "no such file or directory" : "permission denied", exec.Stdout + exec.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            _docker.Docker("rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public void DockerRun_ReadonlyAndProcMounts_SameOptionsAsRunc()
+    {
+        // /proc/sys and the other read-only paths keep proc's nosuid,nodev,noexec when made read-only.
+        string[] args = [BusyboxImage.Name, "sh", "-c", "grep ' /proc' /proc/self/mounts | sort"];
+        var strata = RunWith("strata", args);
+        Assert.True(strata.ExitCode == 0, strata.ToString());
+        Assert.Contains("proc /proc/sys proc ro,nosuid,nodev,noexec,relatime 0 0", strata.Stdout, StringComparison.Ordinal);
+        Assert.Equal(RunWith("runc", args).Stdout, strata.Stdout);
     }
 
     [Fact]
