@@ -82,7 +82,7 @@ public sealed class ContainerdTests
     }
 
     [Fact]
-    public void CtrDetached_TaskExecPsKillRm_Work()
+    public void CtrDetached_TaskExecPsPauseResumeMetricsKillRm_Work()
     {
         var id = _containerd.NewId("detached");
         _containerd.Check(["run", "-d", .. _containerd.StrataRunFlags, "--memory-limit", "67108864", Imported, id,
@@ -104,6 +104,13 @@ public sealed class ContainerdTests
         Assert.Contains(initPid, File.ReadAllLines(Path.Combine(cgroup, "cgroup.procs")));
         Assert.Equal("67108864", File.ReadAllText(Path.Combine(cgroup, Directory.Exists(v1) ? "memory.limit_in_bytes" : "memory.max")).Trim());
         Assert.Matches($@"(?m)^{initPid}\s", _containerd.Check("task", "ps", id));
+
+        // Pause and resume go through the runtime (freezer); metrics read the container's cgroup.
+        _containerd.Check("task", "pause", id);
+        Assert.Matches($@"(?m)^{id}\s+{initPid}\s+PAUSED", _containerd.Check("task", "list"));
+        _containerd.Check("task", "resume", id);
+        Assert.Matches($@"(?m)^{id}\s+{initPid}\s+RUNNING", _containerd.Check("task", "list"));
+        Assert.Matches(@"(?m)^memory\.(limit_in_bytes|limit)\s+67108864\s*$", _containerd.Check("task", "metrics", id));
 
         _containerd.Check("task", "kill", id); // SIGTERM: the trap exits 3
         Assert.True(LifecycleTests.WaitFor(() => _containerd.Check("task", "list").Contains("STOPPED", StringComparison.Ordinal), 20_000),
