@@ -13,6 +13,8 @@ packages=(
   umoci              # builds the test images from busybox-static
   uidmap             # newuidmap/newgidmap: rootless containers mapping subordinate id ranges
   apache2-utils      # htpasswd, for the auth-enabled CNCF registry in tests
+  docker.io          # dockerd and its CLI: the interop tests run strata-runtime under a private dockerd
+  containerd         # containerd, ctr and the runc shim: strata-runtime under a private containerd
 )
 missing=()
 for p in "${packages[@]}"; do

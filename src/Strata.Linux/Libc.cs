@@ -16,6 +16,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Umount2(string target, int flags);
 
+    [LibraryImport(Lib, EntryPoint = "statfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Statfs(string path, StatfsBuffer* buf);
+
     [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
     internal static partial long Syscall(long number, nint a1, nint a2, nint a3, nint a4, nint a5);
 
@@ -75,9 +78,6 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Openat2(long number, int dirfd, string path, void* how, nuint size);
-
-    [LibraryImport(Lib, EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Statvfs(string path, byte* buf);
 
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
     internal static partial int Socket(int domain, int type, int protocol);
@@ -216,5 +216,16 @@ internal static unsafe partial class Libc
         public int Fd;
         public short Events;
         public short Revents;
+    }
+
+    /// <summary>
+    /// struct statfs on 64-bit Linux (asm-generic/statfs.h, x86_64 and arm64 alike): seven 8-byte words,
+    /// fsid (8), namelen, frsize, then f_flags at offset 80; 120 bytes with the spare words.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 120)]
+    internal struct StatfsBuffer
+    {
+        [FieldOffset(80)]
+        public long Flags;
     }
 }

@@ -72,11 +72,10 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
 
     public MountFlags LockedMountFlags(string path)
     {
-        // struct statvfs (glibc x86-64) is 112 bytes; unsigned long f_flag sits at offset 72.
-        byte* buf = stackalloc byte[256];
-        if (Libc.Statvfs(path, buf) != 0)
-            throw new SyscallException("statvfs", Marshal.GetLastPInvokeError(), path);
-        ulong st = *(ulong*)(buf + 72);
+        Libc.StatfsBuffer buf;
+        if (Libc.Statfs(path, &buf) != 0)
+            throw new SyscallException("statfs", Marshal.GetLastPInvokeError(), path);
+        ulong st = (ulong)buf.Flags;
         const ulong ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_NOATIME = 1024, ST_NODIRATIME = 2048, ST_RELATIME = 4096;
         var flags = MountFlags.None;
         if ((st & ST_NOSUID) != 0) flags |= MountFlags.NoSuid;

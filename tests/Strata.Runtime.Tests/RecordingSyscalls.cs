@@ -57,12 +57,15 @@ internal sealed class RecordingSyscalls : ISyscalls
     public void Mount(string? source, string target, string? fstype, MountFlags flags, string? data) =>
         Calls.Add(new MountCall(source, target, fstype, flags, data));
 
-    public MountFlags LockedMountFlags(string path) => MountFlags.None;
+    public MountFlags LockedMountFlags(string path) => FlagsOfMount(path);
 
     public void MountInRoot(string? source, string root, string target, string? fstype, MountFlags flags, string? data) =>
         Calls.Add(new MountCall(source, target, fstype, flags, data));
 
     public void Unmount(string target, bool detach) => Calls.Add(new UnmountCall(target, detach));
+
+    /// <summary>What <see cref="LockedMountFlags"/> answers (a query, not recorded): nothing set unless a test says so.</summary>
+    public Func<string, MountFlags> FlagsOfMount { get; set; } = _ => MountFlags.None;
 
     public void PivotRoot(string newRoot, string putOld) => Calls.Add(new PivotRootCall(newRoot, putOld));
 

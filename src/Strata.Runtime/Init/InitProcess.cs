@@ -250,9 +250,13 @@ public sealed class InitProcess(ISyscalls sys)
         if (name.Contains('/', StringComparison.Ordinal))
         {
             var full = name.StartsWith('/') ? name : Path.Combine(cwd, name);
-            if (!IsExecutable(full))
-                throw new RuntimeException($"exec: \"{name}\": stat {name}: no such file or directory or not executable");
-            return name;
+            if (IsExecutable(full))
+                return name;
+            // runc's two messages (Go's exec.LookPath): engines map them to distinct exit codes, docker to
+            // 127 for "no such file or directory" and 126 for "permission denied" (a directory, no x bit).
+            throw new RuntimeException(File.Exists(full) || Directory.Exists(full)
+                ? $"exec: \"{name}\": permission denied"
+                : $"exec: \"{name}\": stat {name}: no such file or directory");
         }
         var pathVar = env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
         foreach (var dir in pathVar.Split(':'))

@@ -96,10 +96,8 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
             if (!PathExists(path))
                 continue;
             sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Recursive, null);
-            // As runc's readonlyPath: repeat nosuid/nodev/noexec, which a user namespace locks.
-            var keep = sys.LockedMountFlags(path) & (MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
-            if (request.InUserNamespace)
-                keep = Locked(path, MountFlags.None);
+            // As runc's readonlyPath: repeat nosuid/nodev/noexec, and in a user namespace every locked flag.
+            var keep = request.InUserNamespace ? Locked(path, MountFlags.None) : KeptFlags(path);
             sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.Recursive | keep, null);
         }
         foreach (var path in Spec.Linux?.MaskedPaths ?? [])
@@ -110,7 +108,7 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
                 sys.Mount("/dev/null", path, null, MountFlags.Bind, null);
         }
         if (Spec.Root?.Readonly == true)
-            sys.Mount("/", "/", null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | Locked("/", MountFlags.None), null);
+            sys.Mount("/", "/", null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | KeptFlags("/") | Locked("/", MountFlags.None), null);
     }
 
     /// <summary>
@@ -126,6 +124,15 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
         var locked = sys.LockedMountFlags(path);
         return (requested & atime) != 0 ? locked & ~atime : locked;
     }
+
+    /// <summary>
+    /// A bind remount sets the mount's flags to exactly those given: without nosuid, nodev and noexec it
+    /// would clear them (/proc/sys, under a proc mounted nosuid,nodev,noexec, would lose them), and inside
+    /// a user namespace the kernel refuses to clear such locked flags with EPERM. runc keeps them the same
+    /// way (libcontainer/rootfs_linux.go, readonlyPath: statfs, then remount with those flags).
+    /// </summary>
+    private MountFlags KeptFlags(string path) =>
+        sys.LockedMountFlags(path) & (MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
 
     private static bool PathExists(string path) => File.Exists(path) || Directory.Exists(path);
 

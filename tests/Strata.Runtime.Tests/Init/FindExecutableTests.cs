@@ -28,13 +28,25 @@ public sealed class FindExecutableTests : IDisposable
     }
 
     [Fact]
-    public void FindExecutable_AbsoluteNotExecutable_Throws()
+    public void FindExecutable_AbsoluteNotExecutable_RuncPermissionDenied()
     {
         var tool = _dir.File("bin/tool", "", NotExecutable);
 
         var e = Assert.Throws<RuntimeException>(() => InitProcess.FindExecutable(tool, [], "/"));
 
-        Assert.Contains($"exec: \"{tool}\"", e.Message);
+        // docker turns "permission denied" into exit code 126 and "no such file" into 127, as with runc.
+        Assert.Equal($"exec: \"{tool}\": permission denied", e.Message);
+    }
+
+    [Fact]
+    public void FindExecutable_AbsoluteDirectory_RuncPermissionDenied()
+    {
+        var dir = _dir.P("bin");
+        _dir.File("bin/other", "", NotExecutable);
+
+        var e = Assert.Throws<RuntimeException>(() => InitProcess.FindExecutable(dir, [], "/"));
+
+        Assert.Equal($"exec: \"{dir}\": permission denied", e.Message);
     }
 
     [Fact]
@@ -44,7 +56,7 @@ public sealed class FindExecutableTests : IDisposable
 
         var e = Assert.Throws<RuntimeException>(() => InitProcess.FindExecutable(missing, [], "/"));
 
-        Assert.Contains("no such file or directory", e.Message);
+        Assert.Equal($"exec: \"{missing}\": stat {missing}: no such file or directory", e.Message);
     }
 
     [Fact]

@@ -440,6 +440,30 @@ public sealed class RootfsSetupTests : IDisposable
     }
 
     [Fact]
+    public void Finish_ReadonlyPathOnNosuidNodevNoexecMount_RemountKeepsThoseFlags()
+    {
+        var dir = _host.Dir("proc-sys");
+        var spec = SpecWithMounts();
+        spec.Root = new Root { Path = "rootfs", Readonly = true };
+        spec.Linux!.MaskedPaths = [];
+        spec.Linux.ReadonlyPaths = [dir];
+        // As statfs shows /proc/sys under a proc mounted nosuid,nodev,noexec and already read-only.
+        _sys.FlagsOfMount = path => path == dir
+            ? MountFlags.ReadOnly | MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec
+            : MountFlags.NoDev;
+
+        new RootfsSetup(_sys, Request(spec)).Finish();
+
+        const MountFlags kept = MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec;
+        Assert.Equal(
+        [
+            new MountCall(dir, dir, null, MountFlags.Bind | MountFlags.Recursive, null),
+            new MountCall(dir, dir, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.Recursive | kept, null),
+            new MountCall("/", "/", null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.NoDev, null),
+        ], _sys.Calls);
+    }
+
+    [Fact]
     public void Finish_MaskedPaths_DirectoryGetsReadOnlyTmpfsFileGetsDevNull()
     {
         var dir = _host.Dir("masked-dir");
