@@ -101,6 +101,8 @@ public sealed class ImageService : IDisposable
     public async Task<ImageRecord> PullAsync(ImageName name, ITransferProgress? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
+        // Held until the name is recorded: a prune must not take the blobs written so far for garbage.
+        using var storeLock = StoreLock.Shared(Root);
         using var client = CreateClient(name.Registry);
         var top = await client.GetManifestAsync(name.Repository, name.ManifestReference, cancellationToken).ConfigureAwait(false);
         Content.Write(top.Digest, top.Bytes);
@@ -274,6 +276,9 @@ public sealed class ImageService : IDisposable
     /// </summary>
     public PruneResult Prune()
     {
+        // Exclusive: waits for pulls, loads and container starts in progress, whose content is not yet
+        // referenced by a name or a container record, and keeps new ones out until the sweep is done.
+        using var storeLock = StoreLock.Exclusive(Root);
         var liveBlobs = new HashSet<Digest>();
         var liveSnapshots = new HashSet<Digest>();
         var roots = Metadata.ListImages().SelectMany(i => new[] { i.Target, i.Manifest })

@@ -61,6 +61,10 @@ public sealed class ContainerService
     public async Task<int> RunAsync(RunOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // Shared until the rootfs is mounted: from loading the image to the container record, and while
+        // snapshots are unpacked, a prune must neither sweep the image's content nor the unpack's temporary
+        // directories. Released before the container runs; its record keeps its image in use from then on.
+        var storeLock = StoreLock.Shared(_images.Root);
         var image = _images.Load(options.Image);
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var name = options.Name ?? "strata-" + id[..8];
@@ -78,6 +82,7 @@ public sealed class ContainerService
         }
         catch
         {
+            storeLock.Dispose();
             Directory.Delete(dir, recursive: true);
             throw;
         }
@@ -94,6 +99,7 @@ public sealed class ContainerService
             {
                 await _images.Snapshots.FlattenAsync(image.Manifest, image.Config, rootfs, cancellationToken).ConfigureAwait(false);
             }
+            storeLock.Dispose();
             var spec = BundleSpec.Create(image.Config, options, rootfs, id[..12]);
             AtomicFile.Write(Path.Combine(bundle, SpecLoader.ConfigFileName), Encoding.UTF8.GetBytes(SpecLoader.Serialize(spec)));
             var exit = await RunRuntimeAsync(record, bundle, cancellationToken).ConfigureAwait(false);
@@ -101,6 +107,7 @@ public sealed class ContainerService
         }
         finally
         {
+            storeLock.Dispose();
             if (mounted)
             {
                 TryUnmount(rootfs);
