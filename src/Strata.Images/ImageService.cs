@@ -69,6 +69,7 @@ public sealed class ImageService : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         Directory.CreateDirectory(options.Root);
+        StoreLock.EnsureExists(options.Root);
         Content = new ContentStore(options.Root);
         Metadata = new MetadataStore(options.Root);
         Snapshots = new SnapshotStore(options.Root, Content);

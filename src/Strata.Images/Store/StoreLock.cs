@@ -19,6 +19,9 @@ public sealed class StoreLock : IDisposable
 
     public static string PathIn(string root) => Path.Combine(root, "store.lock");
 
+    /// <summary>Creates the lock file with the store, so it exists from the store's first use on.</summary>
+    public static void EnsureExists(string root) => Sys.Open(PathIn(root), OpenFlags.ReadWrite | OpenFlags.Create, (UnixFileMode)0b110_000_000).Dispose();
+
     /// <summary>Waits for and takes the lock shared: for work that adds content.</summary>
     public static StoreLock Shared(string root) => Take(root, exclusive: false);
 
