@@ -3,7 +3,7 @@
 # Measures: monolithic and chunked upload of a 200 MB blob, blob download, manifest GET req/s at 1 and 64
 # connections, and each server's peak and final RSS. Needs: dotnet, curl, docker-registry, wrk
 # (apt-get install -y docker-registry wrk). Prints a Markdown table and writes it to results/registry.md;
-# BLOB_MB, CHUNK_MB, DURATION and RESULTS_DIR can be overridden from the environment.
+# BLOB_MB, CHUNK_MB, DURATION, RESULTS_DIR and STRATA_BIN can be overridden from the environment.
 set -euo pipefail
 
 BLOB_MB=${BLOB_MB:-200}
@@ -34,7 +34,13 @@ free_port() {
 wait_up() { for _ in $(seq 300); do curl -fs "http://$1/v2/" >/dev/null && return 0; sleep 0.1; done; echo "server $1 did not start" >&2; exit 1; }
 rss_kb() { awk -v k="$2" '$1==k":" {print $2}' "/proc/$1/status"; }
 
-dotnet publish "$ROOT/src/Strata.Cli" -c Release -o "$WORK/strata-bin" --nologo -v quiet >/dev/null
+# strata publishes as NativeAOT (minutes on a small machine); STRATA_BIN reuses a binary already published.
+if [[ -n "${STRATA_BIN:-}" ]]; then
+  STRATA=$STRATA_BIN
+else
+  dotnet publish "$ROOT/src/Strata.Cli" -c Release -o "$WORK/strata-bin" --nologo -v quiet >/dev/null
+  STRATA=$WORK/strata-bin/strata
+fi
 
 head -c $((BLOB_MB * 1024 * 1024)) /dev/urandom > "$WORK/blob"
 BLOB_DIGEST="sha256:$(sha256sum "$WORK/blob" | cut -d' ' -f1)"
@@ -138,7 +144,7 @@ run cncf "127.0.0.1:$CNCF_PORT" "$CNCF_PID"
 kill "$CNCF_PID"
 
 STRATA_PORT=$(free_port)
-"$WORK/strata-bin/strata" registry serve --listen "127.0.0.1:$STRATA_PORT" --storage "$WORK/strata" --log-level Warning >"$WORK/strata.log" 2>&1 &
+"$STRATA" registry serve --listen "127.0.0.1:$STRATA_PORT" --storage "$WORK/strata" --log-level Warning >"$WORK/strata.log" 2>&1 &
 STRATA_PID=$!; PIDS+=("$STRATA_PID")
 run strata "127.0.0.1:$STRATA_PORT" "$STRATA_PID"
 

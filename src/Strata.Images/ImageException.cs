@@ -22,6 +22,9 @@ public enum ImageErrorCode
     ContainerRunning,
     InUse,
     InvalidArchive,
+
+    /// <summary>The store's filesystem refused a write (no space left, quota, I/O error): not worth retrying.</summary>
+    StoreWrite,
 }
 
 /// <summary>A failure of the image store, a registry exchange, an unpack or a container operation.</summary>

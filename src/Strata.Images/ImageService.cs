@@ -22,6 +22,34 @@ public sealed class ImageServiceOptions
     public TimeProvider Time { get; set; } = TimeProvider.System;
 }
 
+/// <summary>How a push uploads blobs it cannot skip or mount.</summary>
+public enum UploadMode
+{
+    /// <summary>Chunked for blobs larger than <see cref="PushOptions.ChunkedThreshold"/>, monolithic otherwise.</summary>
+    Auto,
+    Monolithic,
+    Chunked,
+}
+
+public sealed class PushOptions
+{
+    public UploadMode Mode { get; set; } = UploadMode.Auto;
+
+    /// <summary>Bytes per PATCH; the registry's OCI-Chunk-Min-Length wins when larger.</summary>
+    public long ChunkSize { get; set; } = 16L << 20;
+
+    /// <summary>In <see cref="UploadMode.Auto"/>, blobs larger than this go in chunks, so a failure resumes from the last chunk.</summary>
+    public long ChunkedThreshold { get; set; } = 64L << 20;
+
+    /// <summary>The chunk size to upload a blob of <paramref name="size"/> bytes with, or null for one monolithic PUT.</summary>
+    public long? ChunkSizeFor(long size) => Mode switch
+    {
+        UploadMode.Chunked => ChunkSize,
+        UploadMode.Auto when size > ChunkedThreshold => ChunkSize,
+        _ => null,
+    };
+}
+
 /// <summary>A loaded image: its name record and its documents.</summary>
 public sealed record Image(ImageRecord Record, Manifest Manifest, ImageConfig Config);
 
@@ -41,6 +69,7 @@ public sealed class ImageService : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         Directory.CreateDirectory(options.Root);
+        StoreLock.EnsureExists(options.Root);
         Content = new ContentStore(options.Root);
         Metadata = new MetadataStore(options.Root);
         Snapshots = new SnapshotStore(options.Root, Content);
@@ -73,6 +102,8 @@ public sealed class ImageService : IDisposable
     public async Task<ImageRecord> PullAsync(ImageName name, ITransferProgress? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
+        // Held until the name is recorded: a prune must not take the blobs written so far for garbage.
+        using var storeLock = StoreLock.Shared(Root);
         using var client = CreateClient(name.Registry);
         var top = await client.GetManifestAsync(name.Repository, name.ManifestReference, cancellationToken).ConfigureAwait(false);
         Content.Write(top.Digest, top.Bytes);
@@ -135,12 +166,14 @@ public sealed class ImageService : IDisposable
 
     /// <summary>
     /// Pushes a stored image's platform manifest to <paramref name="destination"/>: per blob a HEAD, else a
-    /// cross-repository mount when the image came from the same registry, else a monolithic upload; the
-    /// manifest last, with its original bytes so its digest is unchanged.
+    /// cross-repository mount when the image came from the same registry, else an upload, monolithic or in
+    /// chunks as <paramref name="options"/> choose; the manifest last, with its original bytes so its digest
+    /// is unchanged.
     /// </summary>
-    public async Task<Digest> PushAsync(string source, ImageName destination, ITransferProgress? progress = null, CancellationToken cancellationToken = default)
+    public async Task<Digest> PushAsync(string source, ImageName destination, ITransferProgress? progress = null, PushOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        options ??= new PushOptions();
         var image = Load(source);
         var sourceName = ImageName.TryParse(image.Record.Name.Split('@')[0], out var parsed, out _) ? parsed : null;
         var mountFrom = sourceName is not null && sourceName.Registry == destination.Registry ? sourceName.Repository : null;
@@ -159,7 +192,10 @@ public sealed class ImageService : IDisposable
                     return;
                 }
                 progress?.Report(blob.Digest, blob.Size, BlobState.Transferring, 0);
-                var mounted = await client.PushBlobAsync(destination.Repository, blob.Digest, blob.Size, () => Content.OpenRead(blob.Digest), mountFrom, cancellationToken).ConfigureAwait(false);
+                var reporter = progress is null ? null : new Progress(blob, progress);
+                var mounted = await client.PushBlobAsync(
+                    destination.Repository, blob.Digest, blob.Size, () => Content.OpenRead(blob.Digest), mountFrom,
+                    reporter, options.ChunkSizeFor(blob.Size), cancellationToken).ConfigureAwait(false);
                 progress?.Report(blob.Digest, blob.Size, mounted ? BlobState.Mounted : BlobState.Done, blob.Size);
             }
             finally
@@ -241,6 +277,9 @@ public sealed class ImageService : IDisposable
     /// </summary>
     public PruneResult Prune()
     {
+        // Exclusive: waits for pulls, loads and container starts in progress, whose content is not yet
+        // referenced by a name or a container record, and keeps new ones out until the sweep is done.
+        using var storeLock = StoreLock.Exclusive(Root);
         var liveBlobs = new HashSet<Digest>();
         var liveSnapshots = new HashSet<Digest>();
         var roots = Metadata.ListImages().SelectMany(i => new[] { i.Target, i.Manifest })

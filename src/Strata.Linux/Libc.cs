@@ -118,6 +118,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Lchown(string path, uint uid, uint gid);
 
+    [LibraryImport(Lib, EntryPoint = "flock", SetLastError = true)]
+    internal static partial int Flock(int fd, int operation);
+
     [LibraryImport(Lib, EntryPoint = "fsync", SetLastError = true)]
     internal static partial int Fsync(int fd);
 

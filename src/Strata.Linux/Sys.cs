@@ -219,6 +219,27 @@ public static unsafe class Sys
             throw new SyscallException("fsync", Marshal.GetLastPInvokeError());
     }
 
+    /// <summary>
+    /// flock(2): a shared or exclusive advisory lock on an open file, waiting for it unless
+    /// <paramref name="wait"/> is false (then false when another holder has it). Locks belong to the open
+    /// file description, so two opens in one process exclude each other like two processes do.
+    /// </summary>
+    public static bool Flock(SafeHandle handle, bool exclusive, bool wait = true)
+    {
+        const int LockSh = 1, LockEx = 2, LockNb = 4;
+        var operation = (exclusive ? LockEx : LockSh) | (wait ? 0 : LockNb);
+        while (Libc.Flock((int)handle.DangerousGetHandle(), operation) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.EINTR)
+                continue;
+            if (errno == Errno.EAGAIN && !wait)
+                return false;
+            throw new SyscallException("flock", errno);
+        }
+        return true;
+    }
+
     public static int Setsid() => Libc.Setsid();
 
     public static uint Umask(uint mask) => Libc.Umask(mask);
@@ -263,6 +284,7 @@ public enum OpenFlags
     ReadOnly = 0,
     WriteOnly = 1,
     ReadWrite = 2,
+    Create = 0x40,
     Directory = 0x10000,
     NoFollow = 0x20000,
     Path = 0x200000,

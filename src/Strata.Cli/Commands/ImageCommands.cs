@@ -61,16 +61,38 @@ public static class ImageCommands
     {
         var source = new Argument<string>("image") { Description = "Local image to push." };
         var destination = new Argument<string?>("destination") { Description = "Where to push it (default: the image's own name).", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("push", "Push an image to a registry.") { source, destination };
+        var upload = new Option<string>("--upload")
+        {
+            Description = "How to upload blobs: auto (in chunks above --chunked-threshold), monolithic or chunked.",
+            DefaultValueFactory = _ => "auto",
+        };
+        upload.AcceptOnlyFromAmong("auto", "monolithic", "chunked");
+        var chunkSize = new Option<string>("--chunk-size")
+        {
+            Description = "Bytes per chunk of a chunked upload (16m by default; the registry's OCI-Chunk-Min-Length wins when larger).",
+            DefaultValueFactory = _ => "16m",
+        };
+        var threshold = new Option<string>("--chunked-threshold")
+        {
+            Description = "With --upload auto, blobs larger than this are uploaded in chunks (64m by default).",
+            DefaultValueFactory = _ => "64m",
+        };
+        var command = new Command("push", "Push an image to a registry.") { source, destination, upload, chunkSize, threshold };
         command.SetAction((parse, ct) => GlobalFlags.GuardAsync("push", async () =>
         {
             var src = parse.GetValue(source)!;
             var dest = ImageName.Parse(parse.GetValue(destination) ?? src);
+            var options = new PushOptions
+            {
+                Mode = parse.GetValue(upload) switch { "monolithic" => UploadMode.Monolithic, "chunked" => UploadMode.Chunked, _ => UploadMode.Auto },
+                ChunkSize = Format.ParseBytes(parse.GetValue(chunkSize)!),
+                ChunkedThreshold = Format.ParseBytes(parse.GetValue(threshold)!),
+            };
             using var store = GlobalFlags.OpenStore(parse);
             Oci.Image.Digest digest;
             using (var view = new TransferProgressView("push"))
             {
-                digest = await store.PushAsync(src, dest, view, ct).ConfigureAwait(false);
+                digest = await store.PushAsync(src, dest, view, options, ct).ConfigureAwait(false);
             }
             await Console.Out.WriteLineAsync($"{dest.ManifestReference}: digest: {digest}").ConfigureAwait(false);
             return 0;

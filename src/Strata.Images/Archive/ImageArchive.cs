@@ -154,6 +154,8 @@ public sealed class ImageArchive(ImageService store)
 
     private async Task<IReadOnlyList<LoadedImage>> LoadAsync(ArchiveFiles files, ArchiveFormat format, CancellationToken cancellationToken)
     {
+        // Held until the names are recorded, so a prune cannot sweep blobs this load is committing.
+        using var storeLock = StoreLock.Shared(_store.Root);
         var load = new PendingLoad();
         var pending = format == ArchiveFormat.DockerArchive
             ? await DockerArchive.ReadAsync(files, load, cancellationToken).ConfigureAwait(false)

@@ -61,24 +61,39 @@ public sealed class ContainerService
     public async Task<int> RunAsync(RunOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var image = _images.Load(options.Image);
-        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var name = options.Name ?? "strata-" + id[..8];
-        var dir = Path.Combine(ContainersDir, id);
-        var bundle = Path.Combine(dir, "bundle");
-        var rootfs = Path.Combine(bundle, "rootfs");
-        Directory.CreateDirectory(rootfs);
-        var record = new ContainerRecord(id, name, image.Record.Name, image.Record.Manifest,
-            string.Join(' ', options.Command.Count > 0 ? options.Command : image.Config.Config?.Cmd ?? []),
-            DateTimeOffset.UtcNow, ContainerStatus.Created, null, null, null,
-            SnapshotStoreOverlay ? "overlay" : "copy");
+        // Shared until the rootfs is mounted: from loading the image to the container record, and while
+        // snapshots are unpacked, a prune must neither sweep the image's content nor the unpack's temporary
+        // directories. Released before the container runs; its record keeps its image in use from then on.
+        var storeLock = StoreLock.Shared(_images.Root);
+        Image image;
+        ContainerRecord record;
+        string id, dir, bundle, rootfs;
         try
         {
-            _images.Metadata.PutContainer(record);
+            image = _images.Load(options.Image);
+            id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            var name = options.Name ?? "strata-" + id[..8];
+            dir = Path.Combine(ContainersDir, id);
+            bundle = Path.Combine(dir, "bundle");
+            rootfs = Path.Combine(bundle, "rootfs");
+            record = new ContainerRecord(id, name, image.Record.Name, image.Record.Manifest,
+                string.Join(' ', options.Command.Count > 0 ? options.Command : image.Config.Config?.Cmd ?? []),
+                DateTimeOffset.UtcNow, ContainerStatus.Created, null, null, null,
+                SnapshotStoreOverlay ? "overlay" : "copy");
+            Directory.CreateDirectory(rootfs);
+            try
+            {
+                _images.Metadata.PutContainer(record);
+            }
+            catch
+            {
+                Directory.Delete(dir, recursive: true);
+                throw;
+            }
         }
         catch
         {
-            Directory.Delete(dir, recursive: true);
+            storeLock.Dispose();
             throw;
         }
         var mounted = false;
@@ -94,6 +109,7 @@ public sealed class ContainerService
             {
                 await _images.Snapshots.FlattenAsync(image.Manifest, image.Config, rootfs, cancellationToken).ConfigureAwait(false);
             }
+            storeLock.Dispose();
             var spec = BundleSpec.Create(image.Config, options, rootfs, id[..12]);
             AtomicFile.Write(Path.Combine(bundle, SpecLoader.ConfigFileName), Encoding.UTF8.GetBytes(SpecLoader.Serialize(spec)));
             var exit = options.Tty
@@ -103,6 +119,7 @@ public sealed class ContainerService
         }
         finally
         {
+            storeLock.Dispose();
             if (mounted)
             {
                 TryUnmount(rootfs);

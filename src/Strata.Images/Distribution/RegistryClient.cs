@@ -35,6 +35,9 @@ public sealed record ManifestResponse(byte[] Bytes, string MediaType, Digest Dig
 /// </summary>
 public sealed class RegistryClient : IDisposable
 {
+    /// <summary>The smallest chunk a registry accepts (distribution-spec v1.1 "Pushing a blob in chunks").</summary>
+    public const string ChunkMinLengthHeader = "OCI-Chunk-Min-Length";
+
     private static readonly string[] ManifestAccept =
         [MediaTypes.OciIndex, MediaTypes.OciManifest, MediaTypes.DockerManifestList, MediaTypes.DockerManifest];
 
@@ -201,18 +204,31 @@ public sealed class RegistryClient : IDisposable
 
     /// <summary>
     /// Uploads a blob unless a cross-repository mount from <paramref name="mountFrom"/> succeeds: POST with
-    /// ?mount=&amp;from= (201 = mounted, 202 = an upload session instead), then one monolithic PUT with ?digest=
-    /// (distribution-spec "Mounting a blob from another repository", "Pushing a blob monolithically").
+    /// ?mount=&amp;from= (201 = mounted, 202 = an upload session instead), then either one monolithic PUT
+    /// with ?digest= (distribution-spec "Pushing a blob monolithically") or, when
+    /// <paramref name="chunkSize"/> is set, PATCHes of that many bytes with Content-Range, each sent to the
+    /// Location the previous response named, closed by a PUT with ?digest= ("Pushing a blob in chunks").
+    /// A chunk never gets smaller than the registry's OCI-Chunk-Min-Length (except the last one). When a
+    /// chunk fails or the registry answers 416, the upload resumes from the offset the registry reports.
     /// Returns true when the blob was mounted rather than uploaded.
     /// </summary>
-    public async Task<bool> PushBlobAsync(string repository, Digest digest, long size, Func<Stream> open, string? mountFrom, CancellationToken cancellationToken = default)
+    /// <param name="open">Opens the blob's content; must be seekable for a chunked upload.</param>
+    /// <param name="progress">Receives the bytes sent so far.</param>
+    public async Task<bool> PushBlobAsync(
+        string repository, Digest digest, long size, Func<Stream> open, string? mountFrom,
+        IProgress<long>? progress = null, long? chunkSize = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(open);
+        if (chunkSize is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize, "a chunk size must be positive");
+        }
         var query = mountFrom is not null && mountFrom != repository
             ? $"?mount={Uri.EscapeDataString(digest.ToString())}&from={Uri.EscapeDataString(mountFrom)}"
             : "";
         var scope = mountFrom is not null && mountFrom != repository ? $"{PushScope(repository)} repository:{mountFrom}:pull" : PushScope(repository);
         Uri location;
+        long minChunk = 0;
         using (var start = await SendAsync(
             () => new HttpRequestMessage(HttpMethod.Post, Api($"{repository}/blobs/uploads/{query}")) { Content = new ByteArrayContent([]) },
             scope, cancellationToken).ConfigureAwait(false))
@@ -227,13 +243,25 @@ public sealed class RegistryClient : IDisposable
                 throw new ImageException(ImageErrorCode.Registry, $"upload of {digest} to {repository}: unexpected status {(int)start.StatusCode}");
             }
             location = UploadLocation(start, digest);
+            if (start.Headers.TryGetValues(ChunkMinLengthHeader, out var min) && long.TryParse(min.FirstOrDefault(), out var parsed) && parsed > 0)
+            {
+                minChunk = parsed;
+            }
         }
-        var separator = location.Query.Length > 0 ? "&" : "?";
-        var put = new Uri(location + separator + "digest=" + Uri.EscapeDataString(digest.ToString()));
+        if (chunkSize is { } chunk)
+        {
+            location = await PushChunksAsync(repository, digest, size, open, location, Math.Max(chunk, minChunk), progress, cancellationToken).ConfigureAwait(false);
+            using var close = await SendAsync(
+                () => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, digest)) { Content = new ByteArrayContent([]) },
+                PushScope(repository), cancellationToken).ConfigureAwait(false);
+            await EnsureSuccessAsync(close, $"upload of {digest} to {repository}", ImageErrorCode.Registry, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+        var put = WithDigest(location, digest);
         using var response = await SendAsync(
             () =>
             {
-                var content = new StreamContent(open(), 1 << 17);
+                var content = new StreamContent(new BlobReadStream(open(), 0, size, progress, ownsSource: true), 1 << 17);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 content.Headers.ContentLength = size;
                 return new HttpRequestMessage(HttpMethod.Put, put) { Content = content };
@@ -242,6 +270,93 @@ public sealed class RegistryClient : IDisposable
         await EnsureSuccessAsync(response, $"upload of {digest} to {repository}", ImageErrorCode.Registry, cancellationToken).ConfigureAwait(false);
         return false;
     }
+
+    /// <summary>The PATCH loop of a chunked upload; returns the Location to close the upload at.</summary>
+    private async Task<Uri> PushChunksAsync(
+        string repository, Digest digest, long size, Func<Stream> open, Uri location, long chunk, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        await using var source = open();
+        if (!source.CanSeek)
+        {
+            throw new ArgumentException("a chunked upload needs a seekable stream", nameof(open));
+        }
+        long offset = 0;
+        var resumes = 0;
+        while (offset < size)
+        {
+            var from = offset;
+            var length = Math.Min(chunk, size - from);
+            var target = location;
+            HttpResponseMessage response;
+            try
+            {
+                response = await SendAsync(
+                    () =>
+                    {
+                        source.Position = from;
+                        var content = new StreamContent(new BlobReadStream(source, from, length, progress, ownsSource: false), 1 << 17);
+                        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                        content.Headers.ContentLength = length;
+                        // The spec's Content-Range is "start-end" (inclusive) without the "bytes " unit of RFC 9110.
+                        content.Headers.TryAddWithoutValidation("Content-Range", $"{from}-{from + length - 1}");
+                        return new HttpRequestMessage(HttpMethod.Patch, target) { Content = content };
+                    },
+                    PushScope(repository), cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException) when (resumes < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                resumes++;
+                (location, offset) = await UploadStatusAsync(repository, digest, location, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            using (response)
+            {
+                if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && resumes < _options.MaxAttempts)
+                {
+                    // The registry holds a different number of bytes than we think (a chunk it partly
+                    // received before a failure): carry on from its offset.
+                    resumes++;
+                    (location, offset) = response.Headers.Location is not null && RangeEnd(response) is { } held
+                        ? (UploadLocation(response, digest), held + 1)
+                        : await UploadStatusAsync(repository, digest, location, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                await EnsureSuccessAsync(response, $"upload of {digest} to {repository}", ImageErrorCode.Registry, cancellationToken).ConfigureAwait(false);
+                location = UploadLocation(response, digest);
+                offset = from + length;
+                if (RangeEnd(response) is { } end && end + 1 != offset)
+                {
+                    throw new ImageException(ImageErrorCode.Registry,
+                        $"upload of {digest} to {repository}: after bytes {from}-{from + length - 1} the registry reports it holds 0-{end}");
+                }
+            }
+        }
+        return location;
+    }
+
+    /// <summary>GET of an upload's status ("Closing a chunked upload"): its Location and how many bytes it holds.</summary>
+    private async Task<(Uri Location, long Offset)> UploadStatusAsync(string repository, Digest digest, Uri location, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, location), PushScope(repository), cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, $"upload of {digest} to {repository}", ImageErrorCode.Registry, cancellationToken).ConfigureAwait(false);
+        var next = response.Headers.Location is null ? location : UploadLocation(response, digest);
+        return (next, RangeEnd(response) is { } end ? end + 1 : 0);
+    }
+
+    /// <summary>The last byte of an upload's Range header ("0-1023", some registries "bytes=0-1023"), or null.</summary>
+    internal static long? RangeEnd(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Range", out var values) || values.FirstOrDefault() is not { } value)
+        {
+            return null;
+        }
+        var range = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..];
+        var dash = range.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 && long.TryParse(range[(dash + 1)..], out var end) && end >= 0 ? end : null;
+    }
+
+    private static Uri WithDigest(Uri location, Digest digest) =>
+        new(location + (location.Query.Length > 0 ? "&" : "?") + "digest=" + Uri.EscapeDataString(digest.ToString()));
 
     /// <summary>PUT of a manifest's original bytes under a tag or digest; returns the digest the registry reports.</summary>
     public async Task<Digest> PutManifestAsync(string repository, string reference, byte[] bytes, string mediaType, CancellationToken cancellationToken = default)

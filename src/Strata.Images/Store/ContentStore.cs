@@ -78,6 +78,10 @@ public sealed class ContentStore
             }
             Commit(tmp, expected);
         }
+        catch (IOException e)
+        {
+            throw StoreWriteFailed(expected, e);
+        }
         finally
         {
             File.Delete(tmp);
@@ -98,7 +102,9 @@ public sealed class ContentStore
         {
             long total = 0;
             using var hasher = Digest.CreateHasher(expected.Algorithm);
-            await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            // Unbuffered: every byte is written by the WriteAsync that can report ENOSPC as a store error;
+            // a buffer flushed on dispose would throw it from there instead, over the real error.
+            await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
             {
                 int read;
                 while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
@@ -109,7 +115,14 @@ public sealed class ContentStore
                         throw new ImageException(ImageErrorCode.SizeMismatch, $"blob {expected} is longer than its descriptor's {max} bytes");
                     }
                     hasher.AppendData(buffer, 0, read);
-                    await fs.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await fs.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (IOException e)
+                    {
+                        throw StoreWriteFailed(expected, e);
+                    }
                     progress?.Report(total);
                 }
                 if (expectedSize is { } size && total != size)
@@ -121,8 +134,15 @@ public sealed class ContentStore
                 {
                     throw new ImageException(ImageErrorCode.DigestMismatch, $"blob has digest {actual}, expected {expected}");
                 }
-                await fs.FlushAsync(cancellationToken).ConfigureAwait(false);
-                fs.Flush(flushToDisk: true);
+                try
+                {
+                    await fs.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    fs.Flush(flushToDisk: true);
+                }
+                catch (IOException e)
+                {
+                    throw StoreWriteFailed(expected, e);
+                }
             }
             Commit(tmp, expected);
             return total;
@@ -203,6 +223,13 @@ public sealed class ContentStore
         }
         return removed;
     }
+
+    /// <summary>
+    /// A failed write into the store (ENOSPC, EDQUOT, EIO) as an error that names the blob and is not retried
+    /// like a network failure; the message keeps the kernel's ("No space left on device : 'PATH'").
+    /// </summary>
+    private static ImageException StoreWriteFailed(Digest digest, IOException e) =>
+        new(ImageErrorCode.StoreWrite, $"cannot store blob {digest}: {e.Message}", e);
 
     private string TempPath(Digest digest) => Path.Combine(_ingest, $"{digest.Encoded}.{Guid.NewGuid():N}");
 
