@@ -52,9 +52,14 @@ SH
   chmod +x "$WORK/$1.sh"
 }
 
-echo "building strata (Release)..." >&2
-dotnet publish "$ROOT/src/Strata.Cli" -c Release -o "$WORK/strata-bin" --nologo -v quiet >/dev/null
-STRATA="$WORK/strata-bin/strata"
+# strata publishes as NativeAOT (minutes on a small machine); STRATA_BIN reuses a binary already published.
+if [[ -n "${STRATA_BIN:-}" ]]; then
+  STRATA=$STRATA_BIN
+else
+  echo "building strata (Release, NativeAOT)..." >&2
+  dotnet publish "$ROOT/src/Strata.Cli" -c Release -o "$WORK/strata-bin" --nologo -v quiet >/dev/null
+  STRATA="$WORK/strata-bin/strata"
+fi
 
 SRC_PORT=$(free_port); registry_script src "$SRC_PORT"; "$WORK/src.sh"
 DST_PORT=$(free_port); registry_script dst "$DST_PORT"; "$WORK/dst.sh"
