@@ -55,6 +55,9 @@ public static class RegistryApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Kestrel's default (64 KiB) makes each blob chunk wait for the socket to drain before the next
+            // file read; room for two chunks lets the read of one overlap the send of the other.
+            kestrel.Limits.MaxResponseBufferSize = 2 * 1024 * 1024;
             var endpoint = ParseListen(options.Listen);
             kestrel.Listen(endpoint, listen =>
             {

@@ -95,8 +95,8 @@ public sealed partial class DistributionApi
         return true;
     }
 
-    /// <summary>256 KiB per read and flush: a quarter of the syscalls and thread switches of 64 KiB.</summary>
-    private const int CopyChunkSize = 256 * 1024;
+    /// <summary>1 MiB per read and flush: a sixteenth of the syscalls and thread switches of 64 KiB.</summary>
+    private const int CopyChunkSize = 1024 * 1024;
 
     /// <summary>Reads the file straight into the response pipe's buffers: one copy fewer than Stream.CopyTo.</summary>
     private static async Task CopyAsync(Stream source, System.IO.Pipelines.PipeWriter destination, long count, CancellationToken cancellationToken)
