@@ -16,6 +16,11 @@ public sealed class PodmanTests : IDisposable
     private readonly bool _bridgeBefore = Directory.Exists("/sys/class/net/" + Bridge);
     /// <summary>The bridge podman's CNI network creates on first use and leaves behind.</summary>
     private const string Bridge = "cni-podman0";
+    private readonly bool _libpodParentBefore;
+
+    /// <summary>The cgroup podman's cgroupfs manager puts containers and conmon under, in every hierarchy.</summary>
+    private static IEnumerable<string> LibpodParents() =>
+        Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => Path.Combine(h, "libpod_parent"));
     private const string Image = "localhost/strata-busybox:1";
 
     public PodmanTests()
@@ -23,6 +28,7 @@ public sealed class PodmanTests : IDisposable
         if (!File.Exists("/usr/bin/podman"))
             throw new InvalidOperationException("podman is missing: apt-get install podman (scripts/deps.sh installs it)");
         _iptablesBefore = Sandbox.Run("/usr/sbin/iptables-save", []).Stdout;
+        _libpodParentBefore = LibpodParents().Any(Directory.Exists);
         // The VM's hard limits are below podman's default ulimits; cgroupfs because there is no systemd.
         File.WriteAllText(Path.Combine(_dir, "containers.conf"), """
             [containers]
@@ -136,6 +142,17 @@ public sealed class PodmanTests : IDisposable
         File.WriteAllText("/proc/sys/net/ipv4/ip_forward", _forwardBefore);
         if (!_bridgeBefore && Directory.Exists("/sys/class/net/" + Bridge))
             Sandbox.Run("/usr/sbin/ip", ["link", "del", Bridge]);
+        // podman leaves libpod_parent (and conmon's cgroup in it) behind; empty cgroups are removed, deepest first.
+        if (!_libpodParentBefore)
+        {
+            foreach (var parent in LibpodParents().Where(Directory.Exists))
+            {
+                foreach (var dir in Directory.EnumerateDirectories(parent, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(parent))
+                {
+                    try { Directory.Delete(dir); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                }
+            }
+        }
         try
         {
             Directory.Delete(_dir, recursive: true);
