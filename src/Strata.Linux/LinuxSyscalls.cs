@@ -23,7 +23,7 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
     public void MountInRoot(string? source, string root, string target, string? fstype, MountFlags flags, string? data)
     {
         var relative = Path.GetRelativePath(root, target);
-        if (relative == "." )
+        if (relative == ".")
         {
             Mount(source, target, fstype, flags, data);
             return;

@@ -1,6 +1,9 @@
 namespace Strata.Images.Tests;
 
-/// <summary>A directory deleted when the test ends, whatever happened.</summary>
+/// <summary>
+/// A directory deleted when the test ends, whatever happened: first anything still mounted under it (a
+/// store's tmpfs, the overlay of a container that failed mid-run), innermost first.
+/// </summary>
 public sealed class TempDir : IDisposable
 {
     public TempDir()
@@ -14,6 +17,11 @@ public sealed class TempDir : IDisposable
 
     public void Dispose()
     {
+        foreach (var mountPoint in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4])
+                     .Where(m => m == Path || m.StartsWith(Path + "/", StringComparison.Ordinal)).OrderByDescending(m => m.Length))
+        {
+            Integration.Tool.Exec("umount", ["-l", mountPoint], null);
+        }
         try
         {
             Directory.Delete(Path, recursive: true);

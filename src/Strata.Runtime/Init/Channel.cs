@@ -17,8 +17,10 @@ public sealed class InitRequest
     public string Rootfs { get; set; } = "";
     /// <summary>config.json, parsed by the init from the bytes sent after this request.</summary>
     public Spec Spec { get; set; } = new();
-    public string FifoPath { get; set; } = "";
-    /// <summary>The exec fifo, opened O_PATH by the parent and inherited at this fd number (0: open FifoPath).</summary>
+    /// <summary>
+    /// The exec fifo, opened O_PATH by the parent and inherited at this fd number: in a user namespace the
+    /// init could not reach the state directory to open it.
+    /// </summary>
     public int FifoFd { get; set; }
     /// <summary>In a user namespace (new or joined): device nodes cannot be made, only bind-mounted from the host.</summary>
     public bool InUserNamespace { get; set; }
@@ -63,7 +65,6 @@ internal static class InitCodec
         w.WriteNumber("initPid", r.InitPid);
         w.WriteString("bundle", r.Bundle);
         w.WriteString("rootfs", r.Rootfs);
-        w.WriteString("fifoPath", r.FifoPath);
         w.WriteNumber("fifoFd", r.FifoFd);
         w.WriteBoolean("inUserNamespace", r.InUserNamespace);
         w.WriteNumber("preserveFds", r.PreserveFds);
@@ -92,8 +93,7 @@ internal static class InitCodec
             InitPid = e.GetProperty("initPid").GetInt32(),
             Bundle = e.GetProperty("bundle").GetString() ?? "",
             Rootfs = e.GetProperty("rootfs").GetString() ?? "",
-            FifoPath = e.GetProperty("fifoPath").GetString() ?? "",
-            FifoFd = e.TryGetProperty("fifoFd", out var fifoFd) ? fifoFd.GetInt32() : 0,
+            FifoFd = e.GetProperty("fifoFd").GetInt32(),
             InUserNamespace = e.TryGetProperty("inUserNamespace", out var userNs) && userNs.GetBoolean(),
             PreserveFds = e.GetProperty("preserveFds").GetInt32(),
             NoPivot = e.GetProperty("noPivot").GetBoolean(),

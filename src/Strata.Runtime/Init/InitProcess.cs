@@ -31,8 +31,7 @@ public sealed class InitProcess(ISyscalls sys)
         {
             request.Spec = SpecLoader.Parse(config, Path.Combine(request.Bundle, SpecLoader.ConfigFileName));
             Lifecycle.ContainerPlan.ResolveBindSources(request.Spec, request.Bundle);
-            // The parent passes it open; a path is opened before pivot_root, while the state directory is visible.
-            fifo = request.FifoFd > 0 ? new Microsoft.Win32.SafeHandles.SafeFileHandle(request.FifoFd, ownsHandle: true) : Sys.Open(request.FifoPath, OpenFlags.Path);
+            fifo = new Microsoft.Win32.SafeHandles.SafeFileHandle(request.FifoFd, ownsHandle: true);
             program = new InitProcess(LinuxSyscalls.Instance).Setup(request, ContainerConsole.SocketFromEnvironment());
         }
         catch (Exception e)

@@ -96,9 +96,7 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
             if (!PathExists(path))
                 continue;
             sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Recursive, null);
-            // As runc's readonlyPath: repeat nosuid/nodev/noexec, and in a user namespace every locked flag.
-            var keep = request.InUserNamespace ? Locked(path, MountFlags.None) : KeptFlags(path);
-            sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.Recursive | keep, null);
+            sys.Mount(path, path, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountFlags.Recursive | KeptFlags(path), null);
         }
         foreach (var path in Spec.Linux?.MaskedPaths ?? [])
         {
@@ -108,7 +106,7 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
                 sys.Mount("/dev/null", path, null, MountFlags.Bind, null);
         }
         if (Spec.Root?.Readonly == true)
-            sys.Mount("/", "/", null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | KeptFlags("/") | Locked("/", MountFlags.None), null);
+            sys.Mount("/", "/", null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | KeptFlags("/"), null);
     }
 
     /// <summary>
@@ -129,10 +127,12 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
     /// A bind remount sets the mount's flags to exactly those given: without nosuid, nodev and noexec it
     /// would clear them (/proc/sys, under a proc mounted nosuid,nodev,noexec, would lose them), and inside
     /// a user namespace the kernel refuses to clear such locked flags with EPERM. runc keeps them the same
-    /// way (libcontainer/rootfs_linux.go, readonlyPath: statfs, then remount with those flags).
+    /// way (libcontainer/rootfs_linux.go, readonlyPath: statfs, then remount with those flags). In a user
+    /// namespace, every locked flag (<see cref="Locked"/>).
     /// </summary>
-    private MountFlags KeptFlags(string path) =>
-        sys.LockedMountFlags(path) & (MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
+    private MountFlags KeptFlags(string path) => request.InUserNamespace
+        ? Locked(path, MountFlags.None)
+        : sys.LockedMountFlags(path) & (MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
 
     private static bool PathExists(string path) => File.Exists(path) || Directory.Exists(path);
 

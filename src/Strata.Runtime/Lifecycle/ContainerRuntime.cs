@@ -139,7 +139,6 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 InitPid = initPid,
                 Bundle = bundle,
                 Rootfs = plan.Rootfs,
-                FifoPath = Store.FifoOf(id),
                 FifoFd = fifoFd,
                 InUserNamespace = plan.InUserNamespace,
                 PreserveFds = options.PreserveFds,

@@ -14,19 +14,8 @@ public sealed class RegistryRoundTripTests : IDisposable
 
     public RegistryRoundTripTests(RegistryFixture registry) => _registry = registry;
 
-    public void Dispose()
-    {
-        // A test that failed mid-run must not leave an overlay mounted under the temp dir.
-        foreach (var line in File.ReadAllLines("/proc/self/mountinfo"))
-        {
-            var mountPoint = line.Split(' ')[4];
-            if (mountPoint.StartsWith(_temp.Path, StringComparison.Ordinal))
-            {
-                Tool.Exec("umount", ["-l", mountPoint], null);
-            }
-        }
-        _temp.Dispose();
-    }
+    // TempDir unmounts what a test that failed mid-run left mounted under it.
+    public void Dispose() => _temp.Dispose();
 
     private string StoreRoot => _temp.Combine("root");
 
