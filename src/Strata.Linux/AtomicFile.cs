@@ -1,9 +1,14 @@
 namespace Strata.Linux;
 
-/// <summary>Durable small-file writes: temp file, fsync, rename, fsync the directory.</summary>
+/// <summary>Atomic small-file writes: temp file, fsync, rename, fsync the directory.</summary>
 public static class AtomicFile
 {
-    public static void Write(string path, ReadOnlySpan<byte> bytes, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+    /// <param name="durable">
+    /// False skips both fsyncs: the rename still makes the write atomic (readers see the old or the new file),
+    /// but a power loss may lose it. Right for state that a reboot makes meaningless anyway (a runtime's
+    /// container state under /run, pid files), where the fsyncs would cost milliseconds per operation.
+    /// </param>
+    public static void Write(string path, ReadOnlySpan<byte> bytes, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite, bool durable = true)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
@@ -13,7 +18,7 @@ public static class AtomicFile
             using (var fs = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode }))
             {
                 fs.Write(bytes);
-                fs.Flush(flushToDisk: true);
+                fs.Flush(flushToDisk: durable);
             }
             File.Move(tmp, full, overwrite: true);
         }
@@ -22,6 +27,8 @@ public static class AtomicFile
             File.Delete(tmp);
             throw;
         }
+        if (!durable)
+            return;
         using var d = Sys.Open(dir, OpenFlags.ReadOnly | OpenFlags.Directory);
         Sys.Fsync(d);
     }

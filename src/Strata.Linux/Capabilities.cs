@@ -17,19 +17,20 @@ public static class Capabilities
 
     public static IReadOnlyList<string> All => Names;
 
-    /// <summary>The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap), else the table's.</summary>
-    public static int LastCapability
+    private static int _lastCapability = -1;
+
+    /// <summary>The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap), else the table's; read once.</summary>
+    public static int LastCapability => _lastCapability >= 0 ? _lastCapability : _lastCapability = ReadLastCapability();
+
+    private static int ReadLastCapability()
     {
-        get
+        try
         {
-            try
-            {
-                return int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
-            {
-                return Names.Length - 1;
-            }
+            return int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return Names.Length - 1;
         }
     }
 

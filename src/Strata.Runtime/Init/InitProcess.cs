@@ -162,11 +162,16 @@ public sealed class InitProcess(ISyscalls sys)
             sys.SetCapabilities(new CapabilitySets(Capabilities.Mask(caps.Effective), Capabilities.Mask(caps.Permitted), Capabilities.Mask(caps.Inheritable)));
             // An ambient capability must also be permitted and inheritable; the kernel refuses the rest with
             // EPERM. runc and crun skip those silently, and configs in the wild (runc spec's own) rely on it.
+            // Those are skipped before the call: an exception per capability costs more than the syscall.
+            var raisable = Capabilities.Mask(caps.Permitted) & Capabilities.Mask(caps.Inheritable);
             foreach (var name in caps.Ambient ?? [])
             {
+                var cap = Capabilities.Parse(name);
+                if (cap < 0 || (raisable & (1UL << cap)) == 0)
+                    continue;
                 try
                 {
-                    sys.RaiseAmbientCapability(Capabilities.Parse(name));
+                    sys.RaiseAmbientCapability(cap);
                 }
                 catch (SyscallException e) when (e.Errno is Errno.EPERM or Errno.EINVAL)
                 {

@@ -90,7 +90,8 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             // 0622 whatever the umask: the init writes to it after switching to the container's user.
             Sys.Mkfifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
             File.SetUnixFileMode(Store.FifoOf(id), (UnixFileMode)0x192);
-            cgroup = CreateCgroup(plan);
+            var host = CgroupHost.Detect();
+            cgroup = CreateCgroup(plan, host);
 
             var (parentFd, childFd) = Sys.SocketPair();
             using var channel = new Channel(parentFd);
@@ -144,7 +145,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 PreserveFds = options.PreserveFds,
                 NoPivot = options.NoPivot,
                 NewNamespaces = plan.NewNamespaceNames.ToList(),
-                Cgroups = cgroup is null ? [] : CgroupMounts(cgroup),
+                Cgroups = cgroup is null ? [] : CgroupMounts(cgroup, host),
             });
             channel.SendBytes(configBytes);
             var answer = channel.ReceiveSyncMessage("the container's ready message");
@@ -168,7 +169,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             };
             Store.Save(record);
             if (options.PidFile is { } pidFile)
-                AtomicFile.Write(Path.GetFullPath(pidFile), Encoding.ASCII.GetBytes(initPid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4 /* 0644 */);
+                AtomicFile.Write(Path.GetFullPath(pidFile), Encoding.ASCII.GetBytes(initPid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4 /* 0644 */, durable: false);
             return (record, terminal);
         }
         catch
@@ -185,9 +186,8 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     /// delegation without systemd): as runc does, a container that neither names a cgroup nor sets limits
     /// then runs in the caller's cgroup (null here); otherwise the error says why.
     /// </summary>
-    private static ICgroupManager? CreateCgroup(ContainerPlan plan)
+    private static ICgroupManager? CreateCgroup(ContainerPlan plan, CgroupHost host)
     {
-        var host = CgroupHost.Detect();
         var cgroup = CgroupManager.Open(host, ContainerPlan.AbsoluteCgroupsPath(plan.CgroupsPath, host));
         try
         {
@@ -276,9 +276,8 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         Store.Remove(id);
     }
 
-    private static List<CgroupMountSource> CgroupMounts(ICgroupManager cgroup)
+    private static List<CgroupMountSource> CgroupMounts(ICgroupManager cgroup, CgroupHost host)
     {
-        var host = CgroupHost.Detect();
         var result = new List<CgroupMountSource>();
         foreach (var h in host.Hierarchies)
         {
@@ -442,7 +441,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             throw;
         }
         if (options.PidFile is { } pidFile)
-            AtomicFile.Write(Path.GetFullPath(pidFile), System.Text.Encoding.ASCII.GetBytes(pid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4);
+            AtomicFile.Write(Path.GetFullPath(pidFile), System.Text.Encoding.ASCII.GetBytes(pid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4, durable: false);
         foregroundTerminal?.Attach();
         started?.Invoke(pid);
         if (!options.Wait)

@@ -5,8 +5,9 @@ namespace Strata.Runtime.State;
 
 /// <summary>
 /// Container state under --root: one directory per container holding state.json and, between create
-/// and start, the exec fifo. Every write is a temp file, fsync, rename, so a crash leaves either the old
-/// or the new state, never a torn one.
+/// and start, the exec fifo. Every write is a temp file and a rename, so a reader or a crash sees either the
+/// old or the new state, never a torn one. Not fsync'ed (as runc): the containers a state file describes do
+/// not outlive a reboot, and the default root is a tmpfs.
 /// </summary>
 public sealed class StateStore
 {
@@ -59,6 +60,10 @@ public sealed class StateStore
         byte[] bytes;
         try
         {
+            // Checked first: a missing container is the common case of create, and an exception costs more
+            // than the stat. The catch still covers a delete racing this read.
+            if (!File.Exists(path))
+                return null;
             bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -91,7 +96,7 @@ public sealed class StateStore
     public void Save(ContainerRecord record)
     {
         var bytes = record.ToJson();
-        AtomicFile.Write(Path.Combine(DirectoryOf(record.Id), StateFile), bytes);
+        AtomicFile.Write(Path.Combine(DirectoryOf(record.Id), StateFile), bytes, durable: false);
     }
 
     public void Remove(string id)
