@@ -48,8 +48,6 @@
 
 static int bootstrap_fd = -1;
 
-void strata_prefault(void); /* prefault.c */
-
 static void write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
@@ -212,6 +210,5 @@ __attribute__((constructor)) static void strata_nsexec(void)
 		_exit(0);
 	}
 	free(msg);
-	strata_prefault();
 	/* The container's init continues into the .NET runtime; _STRATA_INITPIPE tells Main the fd. */
 }

@@ -16,6 +16,8 @@ internal sealed class CgroupFiles
 
     private const int ENOENT = 2;
     private const int EBUSY = 16;
+    private const int ENOTDIR = 20;
+    private const int ENOTEMPTY = 39;
 
     private readonly bool _plain;
     private readonly List<(string Path, string Value)>? _writes;
@@ -35,6 +37,14 @@ internal sealed class CgroupFiles
     {
         string path = Path.Combine(dir, file);
         byte[] bytes = Encoding.UTF8.GetBytes(value);
+        if (!_plain)
+        {
+            int errno = Strata.Linux.Sys.TryWriteOnce(path, bytes);
+            if (errno != 0)
+                throw new CgroupException($"cannot write \"{value}\" to {path}: {ErrorText(errno, null)}", path, errno);
+            _writes?.Add((path, value));
+            return;
+        }
         try
         {
             // cgroupfs files exist as soon as the directory does; O_CREAT is never needed and O_TRUNC is
@@ -78,19 +88,11 @@ internal sealed class CgroupFiles
     public static string? TryRead(string dir, string file)
     {
         string path = Path.Combine(dir, file);
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            int errno = ErrnoOf(e);
-            throw new CgroupException($"cannot read {path}: {ErrorText(errno, e)}", path, errno == 0 ? null : errno, e);
-        }
+        // open and read, without a stream and its buffers: this runs at every create.
+        string? text = Strata.Linux.Sys.TryReadText(path, out int errno);
+        if (text is not null || errno is ENOENT or ENOTDIR)
+            return text;
+        throw new CgroupException($"cannot read {path}: {ErrorText(errno, null)}", path, errno);
     }
 
     public static string Read(string dir, string file) =>
@@ -159,15 +161,23 @@ internal sealed class CgroupFiles
             Directory.Delete(path, recursive: true);
             return;
         }
-        foreach (string child in Directory.EnumerateDirectories(path))
-            RemoveDirectory(child);
         long deadline = Environment.TickCount64 + 1000;
+        bool childrenRemoved = false;
         for (int delay = 2; ; delay = Math.Min(delay * 2, 50))
         {
             try
             {
                 Directory.Delete(path, recursive: false);
                 return;
+            }
+            catch (IOException e) when (!childrenRemoved && ErrnoOf(e) is EBUSY or ENOTEMPTY)
+            {
+                // A cgroup with children refuses too: those come first (usually there are none, so they
+                // are looked for only then).
+                foreach (string child in Directory.EnumerateDirectories(path))
+                    RemoveDirectory(child);
+                childrenRemoved = true;
+                continue;
             }
             catch (DirectoryNotFoundException)
             {

@@ -33,7 +33,10 @@ public sealed class CgroupHost
     internal CgroupHierarchy? Unified { get; }
 
     public static CgroupHost Detect() =>
-        FromFiles(File.ReadAllText("/proc/self/mountinfo"), File.ReadAllText("/proc/self/cgroup"));
+        FromFiles(ReadProcFile("/proc/self/mountinfo"), ReadProcFile("/proc/self/cgroup"));
+
+    private static string ReadProcFile(string path) =>
+        Strata.Linux.Sys.TryReadText(path, out int errno) ?? throw new CgroupException($"cannot read {path}: errno {errno}", path, errno);
 
     /// <param name="mountinfoText">The text of /proc/self/mountinfo (proc(5)).</param>
     /// <param name="procSelfCgroupText">The text of /proc/self/cgroup ("id:controllers:path" lines).</param>

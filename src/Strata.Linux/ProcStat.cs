@@ -10,16 +10,8 @@ public readonly record struct ProcStat(int Pid, char State, ulong StartTime)
     /// <summary>Reads /proc/PID/stat; null when the process does not exist.</summary>
     public static ProcStat? TryRead(int pid, string procRoot = "/proc")
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"{procRoot}/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
-        {
-            return null;
-        }
-        return Parse(text);
+        var text = Sys.TryReadText($"{procRoot}/{pid.ToString(CultureInfo.InvariantCulture)}/stat", out _);
+        return text is null ? null : Parse(text);
     }
 
     public static ProcStat Parse(string text)

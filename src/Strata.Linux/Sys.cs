@@ -9,6 +9,8 @@ public static unsafe class Sys
 {
     private const int OCloexec = 0x80000;
     private const int ONonblock = 0x800;
+    private const int ORdonly = 0;
+    private const int OWronly = 1;
     private const int FGetfd = 1;
     private const int FSetfd = 2;
     private const int FdCloexec = 1;
@@ -127,6 +129,90 @@ public static unsafe class Sys
         if (fd < 0)
             throw new SyscallException("open", Marshal.GetLastPInvokeError(), path);
         return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>
+    /// A small kernel file (procfs, sysfs, cgroupfs) read whole with open and read: no stream, no advisory
+    /// lock, one buffer. These files report size 0, so it reads until EOF. Null, with the errno, when the
+    /// file cannot be opened or read.
+    /// </summary>
+    public static string? TryReadText(string path, out int errno)
+    {
+        var fd = Libc.Open(path, ORdonly | OCloexec, 0);
+        if (fd < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return null;
+        }
+        byte[]? rented = null;
+        try
+        {
+            Span<byte> buffer = stackalloc byte[4096];
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.CopyTo(bigger);
+                    if (rented is not null)
+                        System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+                    rented = bigger;
+                    buffer = bigger;
+                }
+                nint n;
+                fixed (byte* p = buffer)
+                    n = Libc.Read(fd, p + length, (nuint)(buffer.Length - length));
+                if (n > 0)
+                {
+                    length += (int)n;
+                    continue;
+                }
+                if (n == 0)
+                {
+                    errno = 0;
+                    return System.Text.Encoding.UTF8.GetString(buffer[..length]);
+                }
+                errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.EINTR)
+                    return null;
+            }
+        }
+        finally
+        {
+            _ = Libc.Close(fd);
+            if (rented is not null)
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// One write(2) of <paramref name="data"/> to an existing file (a cgroupfs or procfs value, where each
+    /// write is one value); 0 or the errno.
+    /// </summary>
+    public static int TryWriteOnce(string path, ReadOnlySpan<byte> data)
+    {
+        var fd = Libc.Open(path, OWronly | OCloexec, 0);
+        if (fd < 0)
+            return Marshal.GetLastPInvokeError();
+        try
+        {
+            while (true)
+            {
+                nint n;
+                fixed (byte* p = data)
+                    n = Libc.Write(fd, p, (nuint)data.Length);
+                if (n >= 0)
+                    return n == data.Length ? 0 : Errno.EIO;
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.EINTR)
+                    return errno;
+            }
+        }
+        finally
+        {
+            _ = Libc.Close(fd);
+        }
     }
 
     public static SafeFileHandle OpenNonBlocking(string path, OpenFlags flags) => Open(path, flags | (OpenFlags)ONonblock);

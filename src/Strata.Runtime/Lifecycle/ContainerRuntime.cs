@@ -53,16 +53,16 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     public ContainerRecord Create(string id, CreateOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var (record, terminal) = CreateCore(id, options, foreground: false);
-        terminal?.Dispose();
-        return record;
+        var created = CreateCore(id, options, foreground: false);
+        created.Terminal?.Dispose();
+        return created.Record;
     }
 
     /// <summary>
     /// Create; <paramref name="foreground"/> (run without --detach) with process.terminal and no console
     /// socket returns the runtime's own end of the console socket, for the caller to proxy.
     /// </summary>
-    private (ContainerRecord Record, ForegroundTerminal? Terminal) CreateCore(string id, CreateOptions options, bool foreground)
+    private (ContainerRecord Record, ForegroundTerminal? Terminal, Hooks? Hooks, ICgroupManager? Cgroup) CreateCore(string id, CreateOptions options, bool foreground)
     {
         ContainerId.Validate(id);
         var bundle = Path.GetFullPath(options.Bundle);
@@ -90,9 +90,6 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             // 0622 whatever the umask: the init writes to it after switching to the container's user.
             Sys.Mkfifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
             File.SetUnixFileMode(Store.FifoOf(id), (UnixFileMode)0x192);
-            var host = CgroupHost.Detect();
-            cgroup = CreateCgroup(plan, host);
-
             var (parentFd, childFd) = Sys.SocketPair();
             using var channel = new Channel(parentFd);
             // The init gets the fifo as an fd (O_PATH): in a user namespace it could not reach the state
@@ -109,7 +106,11 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 // Only the init holds it now: if the init dies, the other end sees the socket close.
                 consoleForInit?.Dispose();
             }
-            // In the cgroup before it unshares: a new cgroup namespace is then rooted at the container's cgroup.
+            // The cgroup is made while the native stage starts (exec and dynamic linking take milliseconds);
+            // it waits for the bootstrap message, so it is in the cgroup before it unshares, and a new cgroup
+            // namespace is rooted at the container's cgroup.
+            var host = CgroupHost.Detect();
+            cgroup = CreateCgroup(plan, host);
             cgroup?.AddProcess(stage0);
             channel.SendBootstrap(plan.BootstrapEntries());
             var reply = channel.ReceiveLine("the container's pid");
@@ -170,7 +171,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             Store.Save(record);
             if (options.PidFile is { } pidFile)
                 AtomicFile.Write(Path.GetFullPath(pidFile), Encoding.ASCII.GetBytes(initPid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4 /* 0644 */, durable: false);
-            return (record, terminal);
+            return (record, terminal, spec.Hooks, cgroup);
         }
         catch
         {
@@ -310,6 +311,13 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             default:
                 throw new RuntimeException($"cannot start a container in the {status} state");
         }
+        StartCreated(record, HooksOf(id));
+    }
+
+    /// <summary>Start of a container known to be created: releases the init's exec fifo, then poststart hooks.</summary>
+    private void StartCreated(ContainerRecord record, Hooks? hooks)
+    {
+        var id = record.Id;
         var fifo = Store.FifoOf(id);
         using (var reader = Sys.OpenNonBlocking(fifo, OpenFlags.ReadOnly))
         {
@@ -331,7 +339,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             }
         }
         File.Delete(fifo);
-        if (HooksOf(id) is { Poststart.Count: > 0 } hooks)
+        if (hooks is { Poststart.Count: > 0 })
             HookRunner.RunAllWarnOnly("poststart", hooks.Poststart, new OciStateView(id, ContainerStatus.Running, record.InitPid, record.Bundle, record.Annotations), Warn);
     }
 
@@ -574,11 +582,11 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             Sys.Kill(record.InitPid, Signals.SIGKILL);
             WaitGone(record.InitPid, record.InitStartTime);
         }
-        Destroy(record, cgroup);
+        Destroy(record, cgroup, HooksOf(record.Id));
     }
 
     /// <summary>Removes what a stopped container leaves: stray processes, its cgroup, its state.</summary>
-    private void Destroy(ContainerRecord record, ICgroupManager? cgroup)
+    private void Destroy(ContainerRecord record, ICgroupManager? cgroup, Hooks? hooks)
     {
         // Without its own pid namespace a container's children outlive its init.
         if (!record.OwnPidNamespace && cgroup is not null)
@@ -587,7 +595,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 Sys.Kill(pid, Signals.SIGKILL);
         }
         cgroup?.Destroy();
-        if (HooksOf(record.Id) is { Poststop.Count: > 0 } hooks)
+        if (hooks is { Poststop.Count: > 0 })
             HookRunner.RunAllWarnOnly("poststop", hooks.Poststop, new OciStateView(record.Id, ContainerStatus.Stopped, 0, record.Bundle, record.Annotations), Warn);
         Store.Remove(record.Id);
     }
@@ -610,14 +618,17 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     {
         ArgumentNullException.ThrowIfNull(options);
         Sys.SetChildSubreaper();
-        var (record, terminal) = CreateCore(id, options, foreground: true);
+        var (record, terminal, hooks, cgroup) = CreateCore(id, options, foreground: true);
+        var reaped = false;
         try
         {
             // Proxying starts before the process does, so none of its output is lost.
             terminal?.Attach();
-            Start(id);
+            // What create just wrote is what `start` and `delete` would read back: state, config, cgroup.
+            StartCreated(record, hooks);
             started?.Invoke(record.InitPid);
             var status = WaitForExit(record.InitPid);
+            reaped = true;
             terminal?.Finish();
             return status.ShellExitCode;
         }
@@ -625,7 +636,12 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         {
             terminal?.Dispose();
             if (!keep)
-                Delete(id, force: true);
+            {
+                if (reaped)
+                    Destroy(record, cgroup, hooks);
+                else
+                    Delete(id, force: true);
+            }
         }
     }
 
