@@ -1,0 +1,69 @@
+using System.Text;
+using Strata.Runtime.Init;
+
+namespace Strata.Runtime.Tests.Init;
+
+public sealed class InitCodecTests
+{
+    private static InitRequest Sample() => new()
+    {
+        ContainerId = "c1",
+        InitPid = 4242,
+        Bundle = "/b/\"quoted\" ü",
+        Rootfs = "/b/rootfs",
+        FifoFd = 5,
+        InUserNamespace = true,
+        PreserveFds = 2,
+        NoPivot = false,
+        NewNamespaces = ["pid", "mount"],
+        Cgroups =
+        [
+            new CgroupMountSource { Name = "memory", Options = "memory", HostPath = "/sys/fs/cgroup/memory/c1" },
+            new CgroupMountSource { Name = "unified", Options = "", Unified = true, HostPath = "/sys/fs/cgroup/unified/c1" },
+        ],
+    };
+
+    [Fact]
+    public void InitRequest_RoundTrips()
+    {
+        var read = InitCodec.ReadInitRequest(InitCodec.Write(Sample()));
+
+        Assert.Equivalent(Sample(), read, strict: true);
+    }
+
+    [Fact]
+    public void InitRequest_UnknownPropertiesAreSkipped()
+    {
+        var json = Encoding.UTF8.GetString(InitCodec.Write(Sample())).Replace("{", "{\"later\":{\"a\":[1,{\"b\":2}]},", StringComparison.Ordinal);
+
+        var read = InitCodec.ReadInitRequest(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal("memory", read.Cgroups[0].Name);
+        Assert.Equal(["pid", "mount"], read.NewNamespaces);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("[]")]
+    [InlineData("{\"containerId\":\"c1\"}")]
+    [InlineData("{\"containerId\":\"c1\",\"initPid\":\"x\"}")]
+    [InlineData("{\"containerId\":\"c1\",\"cgroups\":[1]}")]
+    [InlineData("{\"containerId\":")]
+    public void InitRequest_Malformed_Throws(string json)
+    {
+        var e = Record.Exception(() => InitCodec.ReadInitRequest(Encoding.UTF8.GetBytes(json)));
+
+        Assert.True(e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException, e?.GetType().Name);
+    }
+
+    [Fact]
+    public void SyncMessage_RoundTripsAndNeedsAType()
+    {
+        var read = InitCodec.ReadSyncMessage(InitCodec.Write(new SyncMessage { Type = SyncMessage.Error, Message = "mount /proc: EPERM" }));
+
+        Assert.Equal(SyncMessage.Error, read.Type);
+        Assert.Equal("mount /proc: EPERM", read.Message);
+        Assert.Null(InitCodec.ReadSyncMessage(InitCodec.Write(new SyncMessage { Type = SyncMessage.Ready })).Message);
+        Assert.Throws<KeyNotFoundException>(() => InitCodec.ReadSyncMessage("{\"message\":\"x\"}"u8.ToArray()));
+    }
+}
