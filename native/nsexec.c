@@ -9,8 +9,8 @@
  * socket. It does exactly what needs a single-threaded process (the same split as runc's nsexec):
  *
  *   1. read the bootstrap message from the parent: namespaces to join (setns) and to create (unshare);
- *   2. join the given namespaces, then unshare the new ones (the parent already placed this process
- *      in the container's cgroups, so a new cgroup namespace is rooted there);
+ *   2. join the given namespaces, then unshare the new ones, except a new cgroup namespace: the init
+ *      unshares that once the parent has moved it into the container's cgroups.
  *      A new user namespace is unshared first and alone: the process then asks the parent to write
  *      its uid/gid maps ("usermap\n", answered by one byte once they are written; only the parent
  *      can, from outside the namespace, or through newuidmap/newgidmap when rootless), becomes root

@@ -103,6 +103,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int Fcntl(int fd, int cmd, int arg);
 
+    [LibraryImport(Lib, EntryPoint = "unshare", SetLastError = true)]
+    internal static partial int Unshare(int flags);
+
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 

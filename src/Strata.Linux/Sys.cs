@@ -100,6 +100,16 @@ public static unsafe class Sys
     }
 
     /// <summary>PR_SET_CHILD_SUBREAPER: orphaned descendants (the container's init) are re-parented to us.</summary>
+    /// <summary>
+    /// unshare(CLONE_NEWCGROUP). In a multi-threaded process it applies to the calling thread only: the thread
+    /// that later execs takes the namespace into the new program.
+    /// </summary>
+    public static void UnshareCgroupNamespace()
+    {
+        if (Libc.Unshare(0x02000000 /* CLONE_NEWCGROUP */) != 0)
+            throw new SyscallException("unshare cgroup namespace", Marshal.GetLastPInvokeError());
+    }
+
     public static void SetChildSubreaper()
     {
         if (Libc.Prctl(36, 1, 0, 0, 0) != 0)

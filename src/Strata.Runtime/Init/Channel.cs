@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
@@ -18,10 +19,11 @@ public sealed class InitRequest
     /// <summary>config.json, parsed by the init from the bytes sent after this request.</summary>
     public Spec Spec { get; set; } = new();
     /// <summary>
-    /// The exec fifo, opened O_PATH by the parent and inherited at this fd number: in a user namespace the
-    /// init could not reach the state directory to open it.
+    /// A console socket follows the exec fifo over the channel (process.terminal). Both are passed as fds
+    /// (SCM_RIGHTS) after the request: in a user namespace the init could not reach the state directory to
+    /// open the fifo, and the native stage may have started before either existed.
     /// </summary>
-    public int FifoFd { get; set; }
+    public bool Console { get; set; }
     /// <summary>In a user namespace (new or joined): device nodes cannot be made, only bind-mounted from the host.</summary>
     public bool InUserNamespace { get; set; }
     public int PreserveFds { get; set; }
@@ -65,7 +67,7 @@ internal static class InitCodec
         w.WriteNumber("initPid", r.InitPid);
         w.WriteString("bundle", r.Bundle);
         w.WriteString("rootfs", r.Rootfs);
-        w.WriteNumber("fifoFd", r.FifoFd);
+        w.WriteBoolean("console", r.Console);
         w.WriteBoolean("inUserNamespace", r.InUserNamespace);
         w.WriteNumber("preserveFds", r.PreserveFds);
         w.WriteBoolean("noPivot", r.NoPivot);
@@ -93,7 +95,7 @@ internal static class InitCodec
             InitPid = e.GetProperty("initPid").GetInt32(),
             Bundle = e.GetProperty("bundle").GetString() ?? "",
             Rootfs = e.GetProperty("rootfs").GetString() ?? "",
-            FifoFd = e.GetProperty("fifoFd").GetInt32(),
+            Console = e.GetProperty("console").GetBoolean(),
             InUserNamespace = e.TryGetProperty("inUserNamespace", out var userNs) && userNs.GetBoolean(),
             PreserveFds = e.GetProperty("preserveFds").GetInt32(),
             NoPivot = e.GetProperty("noPivot").GetBoolean(),
@@ -142,6 +144,18 @@ internal sealed class Channel : IDisposable
     public void Send(InitRequest request) => SendBytes(InitCodec.Write(request));
 
     public void Send(SyncMessage message) => SendBytes(InitCodec.Write(message));
+
+    /// <summary>An fd sent as one SCM_RIGHTS message named <paramref name="name"/>, after the frames before it.</summary>
+    public void SendFd(string name, SafeHandle fd) => UnixSocket.SendFd(_fd, name, fd);
+
+    public SafeFileHandle ReceiveFd(string name)
+    {
+        var (fd, received) = UnixSocket.ReceiveFd(_fd);
+        if (received == name)
+            return fd;
+        fd.Dispose();
+        throw new RuntimeException($"init protocol: expected the {name} fd, received \"{received}\"");
+    }
 
     public InitRequest ReceiveInitRequest() => Parse(ReceiveBytes("init request"), InitCodec.ReadInitRequest, "init request");
 

@@ -25,14 +25,19 @@ public sealed class InitProcess(ISyscalls sys)
         using var channel = new Channel(fd);
         var request = channel.ReceiveInitRequest();
         var config = channel.ReceiveBytes("config.json");
-        Microsoft.Win32.SafeHandles.SafeFileHandle fifo;
+        var fifo = channel.ReceiveFd("fifo");
+        var console = request.Console ? channel.ReceiveFd("console") : null;
         (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) program;
         try
         {
+            // The parent has moved this process into the container's cgroups by now (see
+            // ContainerPlan.BootstrapEntries): a new cgroup namespace is rooted there. .NET is multi-threaded,
+            // so this moves only the calling thread, the one that sets the container up and execs.
+            if (request.NewNamespaces.Contains(NamespaceType.Cgroup))
+                Sys.UnshareCgroupNamespace();
             request.Spec = SpecLoader.Parse(config, Path.Combine(request.Bundle, SpecLoader.ConfigFileName));
             Lifecycle.ContainerPlan.ResolveBindSources(request.Spec, request.Bundle);
-            fifo = new Microsoft.Win32.SafeHandles.SafeFileHandle(request.FifoFd, ownsHandle: true);
-            program = new InitProcess(LinuxSyscalls.Instance).Setup(request, ContainerConsole.SocketFromEnvironment());
+            program = new InitProcess(LinuxSyscalls.Instance).Setup(request, console);
         }
         catch (Exception e)
         {

@@ -53,9 +53,14 @@ public sealed class ContainerPlan
         Flags.Where(f => NewNamespaces.HasFlag(f.Value)).Select(f => f.Key);
 
     /// <summary>The native stage's bootstrap entries (see native/nsexec.c).</summary>
+    /// <summary>
+    /// What the native stage unshares and joins. A new cgroup namespace is not among them: the init unshares
+    /// it once the parent has moved it into the container's cgroups (runc's nsexec waits for that too), so
+    /// the native stage need not wait for the cgroups and the init's start overlaps their creation.
+    /// </summary>
     public IEnumerable<string> BootstrapEntries()
     {
-        yield return $"flags={(int)NewNamespaces}";
+        yield return $"flags={(int)(NewNamespaces & ~NamespaceFlags.Cgroup)}";
         foreach (var (type, path) in JoinNamespaces)
             yield return $"join={(int)type}:{path}";
     }

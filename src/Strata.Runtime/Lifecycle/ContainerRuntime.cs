@@ -92,26 +92,14 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             File.SetUnixFileMode(Store.FifoOf(id), (UnixFileMode)0x192);
             var (parentFd, childFd) = Sys.SocketPair();
             using var channel = new Channel(parentFd);
-            // The init gets the fifo as an fd (O_PATH): in a user namespace it could not reach the state
-            // directory, which is private to the runtime's user.
-            using var fifo = Sys.Open(Store.FifoOf(id), OpenFlags.Path);
-            int fifoFd;
             try
             {
-                (stage0, fifoFd) = SpawnInit("init", childFd, options.PreserveFds, consoleForInit, fifo);
+                stage0 = SpawnInit("init", childFd, options.PreserveFds, console: null);
             }
             finally
             {
                 Sys.Close(childFd);
-                // Only the init holds it now: if the init dies, the other end sees the socket close.
-                consoleForInit?.Dispose();
             }
-            // The cgroup is made while the native stage starts (exec and dynamic linking take milliseconds);
-            // it waits for the bootstrap message, so it is in the cgroup before it unshares, and a new cgroup
-            // namespace is rooted at the container's cgroup.
-            var host = CgroupHost.Detect();
-            cgroup = CreateCgroup(plan, host);
-            cgroup?.AddProcess(stage0);
             channel.SendBootstrap(plan.BootstrapEntries());
             var reply = channel.ReceiveLine("the container's pid");
             if (reply == "usermap")
@@ -125,6 +113,12 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             if (reply.StartsWith("error=", StringComparison.Ordinal))
                 throw new RuntimeException(reply[6..]);
             initPid = int.Parse(reply.AsSpan(4), CultureInfo.InvariantCulture);
+
+            // The cgroup is made while the init's runtime starts; the init waits for the request below before
+            // it unshares its cgroup namespace, which is then rooted at the container's cgroup.
+            var host = CgroupHost.Detect();
+            cgroup = CreateCgroup(plan, host);
+            cgroup?.AddProcess(initPid);
 
             // The namespaces exist now: prestart and createRuntime hooks run in the runtime's namespaces
             // (e.g. network setup into the new netns), before the init builds the rootfs.
@@ -141,7 +135,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 InitPid = initPid,
                 Bundle = bundle,
                 Rootfs = plan.Rootfs,
-                FifoFd = fifoFd,
+                Console = consoleForInit is not null,
                 InUserNamespace = plan.InUserNamespace,
                 PreserveFds = options.PreserveFds,
                 NoPivot = options.NoPivot,
@@ -149,6 +143,16 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 Cgroups = cgroup is null ? [] : CgroupMounts(cgroup, host),
             });
             channel.SendBytes(configBytes);
+            // The fifo as an fd (O_PATH): in a user namespace the init could not reach the state directory,
+            // which is private to the runtime's user.
+            using (var fifo = Sys.Open(Store.FifoOf(id), OpenFlags.Path))
+                channel.SendFd("fifo", fifo);
+            if (consoleForInit is not null)
+            {
+                channel.SendFd("console", consoleForInit);
+                // Only the init holds it now: if the init dies, the other end sees the socket close.
+                consoleForInit.Dispose();
+            }
             var answer = channel.ReceiveSyncMessage("the container's ready message");
             if (answer.Type != SyncMessage.Ready)
                 throw new RuntimeException(answer.Message ?? $"init protocol: unexpected {answer.Type} message");
@@ -206,25 +210,21 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     }
 
     /// <summary>
-    /// posix_spawn of `strata-runtime init|exec-init`: the channel at fd 3+preserveFds and, with a terminal,
-    /// the console socket right after it (the preserved fds 3.. stay where they are).
+    /// posix_spawn of `strata-runtime init|exec-init`: the channel at fd 3+preserveFds and, with a terminal
+    /// (exec-init; the init gets its console over the channel), the console socket right after it (the
+    /// preserved fds 3.. stay where they are).
     /// </summary>
-    private (int Pid, int FifoFd) SpawnInit(string verb, int channelFd, int preserveFds, Microsoft.Win32.SafeHandles.SafeFileHandle? console,
-        Microsoft.Win32.SafeHandles.SafeFileHandle? fifo = null)
+    private int SpawnInit(string verb, int channelFd, int preserveFds, Microsoft.Win32.SafeHandles.SafeFileHandle? console)
     {
         var initFd = 3 + preserveFds;
-        var next = initFd + 1;
         var env = new List<string> { $"{InitProcess.PipeEnvironment}={initFd.ToString(CultureInfo.InvariantCulture)}" };
         var fds = new List<(int, int)> { (channelFd, initFd) };
         if (console is not null)
         {
-            env.Add($"{ContainerConsole.SocketEnvironment}={next.ToString(CultureInfo.InvariantCulture)}");
-            fds.Add(((int)console.DangerousGetHandle(), next++));
+            env.Add($"{ContainerConsole.SocketEnvironment}={(initFd + 1).ToString(CultureInfo.InvariantCulture)}");
+            fds.Add(((int)console.DangerousGetHandle(), initFd + 1));
         }
-        var fifoFd = 0;
-        if (fifo is not null)
-            fds.Add(((int)fifo.DangerousGetHandle(), fifoFd = next));
-        return (Sys.Spawn(initBinary, ["strata-runtime", verb], env, fds), fifoFd);
+        return Sys.Spawn(initBinary, ["strata-runtime", verb], env, fds);
     }
 
     /// <summary>
@@ -391,7 +391,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             channel = new Channel(parentFd);
             try
             {
-                stage0 = SpawnInit("exec-init", childFd, options.PreserveFds, consoleForInit).Pid;
+                stage0 = SpawnInit("exec-init", childFd, options.PreserveFds, consoleForInit);
             }
             catch
             {

@@ -11,7 +11,7 @@ public sealed class InitCodecTests
         InitPid = 4242,
         Bundle = "/b/\"quoted\" ü",
         Rootfs = "/b/rootfs",
-        FifoFd = 5,
+        Console = true,
         InUserNamespace = true,
         PreserveFds = 2,
         NoPivot = false,

@@ -50,12 +50,13 @@ public sealed class ContainerPlanTests : IDisposable
     }
 
     [Fact]
-    public void BootstrapEntries_NewOnly_FlagsAsDecimalInt()
+    public void BootstrapEntries_NewOnly_FlagsAsDecimalInt_CgroupNamespaceLeftToTheInit()
     {
         var plan = Plan(Spec());
 
-        Assert.Equal([$"flags={(int)DefaultNamespaces}"], plan.BootstrapEntries());
-        Assert.Equal("flags=1845624832", plan.BootstrapEntries().First());
+        Assert.Equal([$"flags={(int)(DefaultNamespaces & ~NamespaceFlags.Cgroup)}"], plan.BootstrapEntries());
+        Assert.Equal("flags=1812070400", plan.BootstrapEntries().First());
+        Assert.True(plan.NewNamespaces.HasFlag(NamespaceFlags.Cgroup));
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public sealed class ContainerPlanTests : IDisposable
         Assert.Equal([(NamespaceFlags.Network, netns), (NamespaceFlags.Ipc, ipcns)], plan.JoinNamespaces);
         Assert.Equal(
         [
-            $"flags={(int)(DefaultNamespaces & ~NamespaceFlags.Network & ~NamespaceFlags.Ipc)}",
+            $"flags={(int)(DefaultNamespaces & ~NamespaceFlags.Network & ~NamespaceFlags.Ipc & ~NamespaceFlags.Cgroup)}",
             $"join={0x40000000}:{netns}",
             $"join={0x08000000}:{ipcns}",
         ], plan.BootstrapEntries());
@@ -226,7 +227,7 @@ public sealed class ContainerPlanTests : IDisposable
 
         Assert.True(plan.NewNamespaces.HasFlag(NamespaceFlags.User));
         Assert.True(plan.InUserNamespace);
-        Assert.StartsWith($"flags={(int)plan.NewNamespaces}", plan.BootstrapEntries().First(), StringComparison.Ordinal);
+        Assert.StartsWith($"flags={(int)(plan.NewNamespaces & ~NamespaceFlags.Cgroup)}", plan.BootstrapEntries().First(), StringComparison.Ordinal);
     }
 
     [Fact]
