@@ -1,23 +1,30 @@
 /*
- * strata nsexec: the namespace stage of `strata-runtime init`.
+ * strata nsexec: the namespace stage (stage 0) of the container's init.
  *
  * A .NET process is multi-threaded before Main runs, and the kernel refuses what the runtime must do
  * from such a process: unshare(CLONE_NEWUSER) and setns() into a user or mount namespace fail with
  * EINVAL, unshare(CLONE_NEWNS) would move only the calling thread, and managed code in a forked child
  * of a multi-threaded process can deadlock. This file is linked into the NativeAOT binary and runs as
- * an ELF constructor, before the .NET runtime starts, only when _STRATA_INITPIPE names the bootstrap
- * socket. It does exactly what needs a single-threaded process (the same split as runc's nsexec):
+ * an ELF constructor, before the .NET runtime starts. It does exactly what needs a single-threaded
+ * process (the same split as runc's nsexec):
  *
  *   1. read the bootstrap message from the parent: namespaces to join (setns) and to create (unshare);
- *   2. join the given namespaces, then unshare the new ones, except a new cgroup namespace: the init
- *      unshares that once the parent has moved it into the container's cgroups.
- *      A new user namespace is unshared first and alone: the process then asks the parent to write
- *      its uid/gid maps ("usermap\n", answered by one byte once they are written; only the parent
- *      can, from outside the namespace, or through newuidmap/newgidmap when rootless), becomes root
- *      in it, and only then creates the other namespaces, so that they are owned by it;
+ *   2. join the given namespaces, then unshare the new ones. A new user namespace is unshared first
+ *      and alone: the process then asks the parent to write its uid/gid maps ("usermap\n", answered by
+ *      one byte once they are written; only the parent can, from outside the namespace, or through
+ *      newuidmap/newgidmap when rootless), becomes root in it, and only then creates the other
+ *      namespaces, so that they are owned by it. A new cgroup namespace is left to the init, which
+ *      unshares it once the parent has moved it into the container's cgroups;
  *   3. fork: the child is the container's init (pid 1 when a pid namespace is new). This process
  *      reports the child's pid to the parent and exits; the child returns from the constructor, the
  *      .NET runtime starts inside the namespaces, and C# does everything else (rootfs, mounts, exec).
+ *
+ * Stage 0 comes to exist in one of two ways:
+ *   - `strata-runtime create|run`: forked by this constructor in the runtime's own process, before the
+ *     .NET runtime starts (start_zygote), and waiting for the bootstrap while the runtime reads
+ *     config.json; the parent finds it in _STRATA_ZYGOTE;
+ *   - otherwise (exec, or a runtime hosted by another program) spawned as `strata-runtime init` with
+ *     _STRATA_INITPIPE naming the bootstrap socket.
  *
  * Wire format (parent -> here): u32 length, then NUL-terminated "key=value" strings:
  *   flags=<decimal CLONE_* mask to unshare>
@@ -40,6 +47,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -102,23 +110,26 @@ struct join {
 	char *path;
 };
 
-__attribute__((constructor)) static void strata_nsexec(void)
+/*
+ * The namespace stage proper: reads the bootstrap from fd, joins and unshares, forks the init, reports its
+ * pid and exits. Returns only in the forked init, which goes on into the .NET runtime. A zygote (see
+ * start_zygote) whose parent never sends a bootstrap exits quietly.
+ */
+static void stage0(int fd, int zygote)
 {
-	const char *env = getenv("_STRATA_INITPIPE");
-	if (env == NULL || *env == '\0')
-		return;
+	bootstrap_fd = fd;
 	/* Until it execs the container's program this process is strata-runtime inside the container:
 	 * non-dumpable, so container processes without CAP_SYS_PTRACE cannot open /proc/PID/exe or its
 	 * fds (the CVE-2019-5736 class). execve makes the container's program dumpable again. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		bail("prctl(PR_SET_DUMPABLE)");
-	bootstrap_fd = atoi(env);
-	if (bootstrap_fd < 3)
-		bail("bad _STRATA_INITPIPE %s", env);
 
 	uint32_t len;
-	if (read_full(bootstrap_fd, &len, sizeof len) < 0)
+	if (read_full(bootstrap_fd, &len, sizeof len) < 0) {
+		if (zygote)
+			_exit(0);
 		bail("read bootstrap length");
+	}
 	if (len == 0 || len > MAX_MSG)
 		bail("bootstrap length %u out of range", len);
 	char *msg = malloc(len + 1);
@@ -210,5 +221,71 @@ __attribute__((constructor)) static void strata_nsexec(void)
 		_exit(0);
 	}
 	free(msg);
+	if (zygote) {
+		/* The init of a zygote goes on as the process that forked it would have, with the caller's
+		 * arguments: Main tells it is the init from _STRATA_INITPIPE alone. The environment is the one
+		 * a spawned init gets. */
+		char value[16];
+		snprintf(value, sizeof value, "%d", bootstrap_fd);
+		if (clearenv() != 0 || setenv("_STRATA_INITPIPE", value, 1) != 0)
+			bail("environment of the init");
+	}
 	/* The container's init continues into the .NET runtime; _STRATA_INITPIPE tells Main the fd. */
+}
+
+/* `create` or `run` anywhere in the arguments: a container is probably about to be created. A wrong
+ * guess costs a fork and an exit: the unused zygote sees its socket close when this process exits. */
+static int creates_container(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "create") == 0 || strcmp(argv[i], "run") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The zygote: stage 0 forked here, before the .NET runtime starts (a single-threaded process can fork
+ * safely), instead of spawned later as `strata-runtime init`. It waits for the bootstrap while this
+ * process starts .NET and reads config.json, so neither an exec nor the dynamic loader is on the way to
+ * the container. The parent finds it in _STRATA_ZYGOTE ("fd,pid"); everything else about it is stage 0.
+ * Any failure here only means there is no zygote: create then spawns stage 0.
+ */
+static void start_zygote(void)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		stage0(sv[1], 1);
+		return; /* the container's init */
+	}
+	close(sv[1]);
+	char value[32];
+	snprintf(value, sizeof value, "%d,%d", sv[0], (int)pid);
+	if (setenv("_STRATA_ZYGOTE", value, 1) != 0)
+		close(sv[0]); /* the zygote sees EOF and exits */
+}
+
+/* glibc passes main's arguments to the constructors of the executable. */
+__attribute__((constructor)) static void strata_nsexec(int argc, char **argv, char **envp)
+{
+	(void)envp;
+	const char *env = getenv("_STRATA_INITPIPE");
+	if (env == NULL || *env == '\0') {
+		if (creates_container(argc, argv))
+			start_zygote();
+		return;
+	}
+	int fd = atoi(env);
+	if (fd < 3)
+		bail("bad _STRATA_INITPIPE %s", env);
+	stage0(fd, 0);
 }

@@ -8,11 +8,13 @@ using Strata.Runtime.Init;
 using Strata.Runtime.Lifecycle;
 using Strata.Runtime.State;
 
-// `strata-runtime init` is the container's init, reached through the native stage: nothing else may run first.
-if (args.Length > 0 && args[0] == "init")
-    return InitProcess.Main();
+// The container's init, reached through the native stage (native/nsexec.c): nothing else may run first.
+// Spawned, it is `strata-runtime init|exec-init`; forked from the zygote, it keeps the runtime's arguments,
+// and only _STRATA_INITPIPE tells.
 if (args.Length > 0 && args[0] == "exec-init")
     return ExecProcess.Main();
+if ((args.Length > 0 && args[0] == "init") || Environment.GetEnvironmentVariable(InitProcess.PipeEnvironment) is { Length: > 0 })
+    return InitProcess.Main();
 return RuntimeCli.Run(args);
 
 namespace Strata.Runtime.Cli
@@ -67,6 +69,10 @@ namespace Strata.Runtime.Cli
                 Console.Error.WriteLine(e.Message);
                 log.Error(e.Message);
                 return 1;
+            }
+            finally
+            {
+                Zygote.Discard();
             }
         }
 

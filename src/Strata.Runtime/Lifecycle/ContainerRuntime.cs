@@ -90,16 +90,30 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             // 0622 whatever the umask: the init writes to it after switching to the container's user.
             Sys.Mkfifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
             File.SetUnixFileMode(Store.FifoOf(id), (UnixFileMode)0x192);
-            var (parentFd, childFd) = Sys.SocketPair();
-            using var channel = new Channel(parentFd);
-            try
+            int channelFd;
+            if (Zygote.Take() is { } zygote)
             {
-                stage0 = SpawnInit("init", childFd, options.PreserveFds, console: null);
+                (stage0, channelFd) = zygote;
             }
-            finally
+            else
             {
-                Sys.Close(childFd);
+                var (parentFd, childFd) = Sys.SocketPair();
+                channelFd = parentFd;
+                try
+                {
+                    stage0 = SpawnInit("init", childFd, options.PreserveFds, console: null);
+                }
+                catch
+                {
+                    Sys.Close(parentFd);
+                    throw;
+                }
+                finally
+                {
+                    Sys.Close(childFd);
+                }
             }
+            using var channel = new Channel(channelFd);
             channel.SendBootstrap(plan.BootstrapEntries());
             var reply = channel.ReceiveLine("the container's pid");
             if (reply == "usermap")

@@ -29,6 +29,31 @@ public class CliTests
         Assert.Equal(id + "\n", sb.Exec("list", "-q").Stdout);
     }
 
+    /// <summary>
+    /// The native stage forks a zygote when "create" or "run" appears among the arguments; here it is a
+    /// container id, the zygote goes unused, and the runtime must reap it rather than leave it to whatever
+    /// adopts it. Pid 1 of a new pid namespace is a perl script that waits for the runtime alone and reaps
+    /// nothing else, so a leaked zygote stays a zombie there.
+    /// </summary>
+    [Fact]
+    public void State_IdNamedRun_LeavesNoZombie()
+    {
+        using var sb = new Sandbox(Runtimes.Strata);
+        const string init = """
+            my $pid = fork(); if (!$pid) { exec @ARGV or die "exec: $!"; }
+            waitpid($pid, 0); my $rc = $? >> 8;
+            select(undef, undef, undef, 0.3);
+            my $z = 0;
+            opendir(my $d, "/proc");
+            for my $p (grep { /^\d+$/ } readdir($d)) { open(my $f, "<", "/proc/$p/stat") or next; $z++ if <$f> =~ /\) Z /; }
+            print "rc=$rc zombies=$z\n";
+            """;
+        var result = Sandbox.Run("/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", "/usr/bin/perl", "-e", init, sb.Binary, "--root", sb.Root, "state", "run"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("rc=1 zombies=0\n", result.Stdout);
+        Assert.Contains("container does not exist", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void State_RunningContainer_IsOciStateJson(string runtime)

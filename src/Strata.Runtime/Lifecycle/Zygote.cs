@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace Strata.Runtime.Lifecycle;
+
+/// <summary>
+/// The stage 0 that native/nsexec.c forks before the .NET runtime starts, when the command line creates a
+/// container: waiting on a socket for the bootstrap, it spares create an exec of the runtime and its dynamic
+/// loading. Found in _STRATA_ZYGOTE ("fd,pid"), and taken at most once: one process, one zygote.
+/// </summary>
+public static class Zygote
+{
+    private const string Environment = "_STRATA_ZYGOTE";
+    private static bool _taken;
+
+    /// <summary>The zygote's pid and this process's end of its socket, or null when there is none (left).</summary>
+    internal static (int Pid, int Fd)? Take()
+    {
+        if (_taken)
+            return null;
+        _taken = true;
+        var value = System.Environment.GetEnvironmentVariable(Environment);
+        // Not for the hooks and other children: they would see an fd that is not theirs.
+        System.Environment.SetEnvironmentVariable(Environment, null);
+        if (value?.Split(',') is not [var fd, var pid])
+            return null;
+        return int.TryParse(fd, NumberStyles.None, CultureInfo.InvariantCulture, out var f)
+            && int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var p)
+            ? (p, f)
+            : null;
+    }
+
+    /// <summary>
+    /// Ends a zygote nothing took (the command was not a create after all, or create failed before it): it
+    /// sees its socket close and exits, and is reaped here rather than left to whatever adopts it.
+    /// </summary>
+    public static void Discard()
+    {
+        if (Take() is not { } zygote)
+            return;
+        Strata.Linux.Sys.Close(zygote.Fd);
+        Strata.Linux.Sys.WaitPid(zygote.Pid);
+    }
+}
