@@ -198,25 +198,40 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
             throw new SyscallException($"setrlimit resource {resource} to {soft}:{hard}", Marshal.GetLastPInvokeError());
     }
 
+    // setgroups, setresgid and setresuid go to the kernel directly: glibc's wrappers apply them to every
+    // thread of the process by signalling each (POSIX semantics), and the caller is the one thread that
+    // goes on to exec, as capabilities, no_new_privs and seccomp are per thread too. The runtime's other
+    // threads never run container code and end at exec. Elsewhere than x86-64 and arm64: glibc's wrappers.
+    private static readonly (long SetGroups, long SetResGid, long SetResUid)? CredentialSyscalls =
+        RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => (116, 119, 117),
+            Architecture.Arm64 => (159, 149, 147),
+            _ => null,
+        };
+
     public void SetGroups(IReadOnlyList<uint> gids)
     {
         var list = gids.ToArray();
         fixed (uint* p = list)
         {
-            if (Libc.Setgroups((nuint)list.Length, p) != 0)
+            var r = CredentialSyscalls is { } n ? Libc.Syscall(n.SetGroups, list.Length, (nint)p, 0, 0, 0) : Libc.Setgroups((nuint)list.Length, p);
+            if (r != 0)
                 throw new SyscallException("setgroups", Marshal.GetLastPInvokeError());
         }
     }
 
     public void SetResGid(uint gid)
     {
-        if (Libc.Setresgid(gid, gid, gid) != 0)
+        var r = CredentialSyscalls is { } n ? Libc.Syscall(n.SetResGid, (nint)gid, (nint)gid, (nint)gid, 0, 0) : Libc.Setresgid(gid, gid, gid);
+        if (r != 0)
             throw new SyscallException($"setresgid {gid}", Marshal.GetLastPInvokeError());
     }
 
     public void SetResUid(uint uid)
     {
-        if (Libc.Setresuid(uid, uid, uid) != 0)
+        var r = CredentialSyscalls is { } n ? Libc.Syscall(n.SetResUid, (nint)uid, (nint)uid, (nint)uid, 0, 0) : Libc.Setresuid(uid, uid, uid);
+        if (r != 0)
             throw new SyscallException($"setresuid {uid}", Marshal.GetLastPInvokeError());
     }
 
