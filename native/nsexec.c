@@ -111,11 +111,33 @@ struct join {
 };
 
 /*
+ * Rewrites the command line in place to "strata-runtime init", as a spawned init has it: what ps and
+ * /proc/PID/cmdline show of a created container's init, and the arguments Main receives. The strings
+ * live in one block the kernel reports as the command line; the rest of it is cleared, and the
+ * arguments past "init" become empty strings, since main's argc cannot change.
+ */
+static void become_init(int argc, char **argv)
+{
+	static const char title[] = "strata-runtime\0init";
+	if (argc < 2)
+		return;
+	char *start = argv[0];
+	char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	if ((size_t)(end - start) < sizeof title)
+		return;
+	memset(start, 0, (size_t)(end - start));
+	memcpy(start, title, sizeof title);
+	argv[1] = start + strlen(start) + 1;
+	for (int i = 2; i < argc; i++)
+		argv[i] = end - 1;
+}
+
+/*
  * The namespace stage proper: reads the bootstrap from fd, joins and unshares, forks the init, reports its
  * pid and exits. Returns only in the forked init, which goes on into the .NET runtime. A zygote (see
  * start_zygote) whose parent never sends a bootstrap exits quietly.
  */
-static void stage0(int fd, int zygote)
+static void stage0(int fd, int zygote, int argc, char **argv)
 {
 	bootstrap_fd = fd;
 	/* Until it execs the container's program this process is strata-runtime inside the container:
@@ -222,13 +244,13 @@ static void stage0(int fd, int zygote)
 	}
 	free(msg);
 	if (zygote) {
-		/* The init of a zygote goes on as the process that forked it would have, with the caller's
-		 * arguments: Main tells it is the init from _STRATA_INITPIPE alone. The environment is the one
-		 * a spawned init gets. */
+		/* The init of a zygote goes on as the process that forked it would have: it gets the
+		 * environment and the command line a spawned init has. */
 		char value[16];
 		snprintf(value, sizeof value, "%d", bootstrap_fd);
 		if (clearenv() != 0 || setenv("_STRATA_INITPIPE", value, 1) != 0)
 			bail("environment of the init");
+		become_init(argc, argv);
 	}
 	/* The container's init continues into the .NET runtime; _STRATA_INITPIPE tells Main the fd. */
 }
@@ -251,7 +273,7 @@ static int creates_container(int argc, char **argv)
  * the container. The parent finds it in _STRATA_ZYGOTE ("fd,pid"); everything else about it is stage 0.
  * Any failure here only means there is no zygote: create then spawns stage 0.
  */
-static void start_zygote(void)
+static void start_zygote(int argc, char **argv)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -264,7 +286,7 @@ static void start_zygote(void)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		stage0(sv[1], 1);
+		stage0(sv[1], 1, argc, argv);
 		return; /* the container's init */
 	}
 	close(sv[1]);
@@ -281,11 +303,11 @@ __attribute__((constructor)) static void strata_nsexec(int argc, char **argv, ch
 	const char *env = getenv("_STRATA_INITPIPE");
 	if (env == NULL || *env == '\0') {
 		if (creates_container(argc, argv))
-			start_zygote();
+			start_zygote(argc, argv);
 		return;
 	}
 	int fd = atoi(env);
 	if (fd < 3)
 		bail("bad _STRATA_INITPIPE %s", env);
-	stage0(fd, 0);
+	stage0(fd, 0, argc, argv);
 }

@@ -9,8 +9,8 @@ using Strata.Runtime.Lifecycle;
 using Strata.Runtime.State;
 
 // The container's init, reached through the native stage (native/nsexec.c): nothing else may run first.
-// Spawned, it is `strata-runtime init|exec-init`; forked from the zygote, it keeps the runtime's arguments,
-// and only _STRATA_INITPIPE tells.
+// Spawned, it is `strata-runtime init|exec-init`; forked from the zygote, its command line was rewritten to
+// `strata-runtime init`, unless the original was too short to hold it: _STRATA_INITPIPE tells then.
 if (args.Length > 0 && args[0] == "exec-init")
     return ExecProcess.Main();
 if ((args.Length > 0 && args[0] == "init") || Environment.GetEnvironmentVariable(InitProcess.PipeEnvironment) is { Length: > 0 })

@@ -36,6 +36,25 @@ public class LifecycleTests
         Assert.Equal(mountsBefore, sb.HostMountsUnderSandbox());
     }
 
+    /// <summary>
+    /// Between create and start, ps shows the container's init as "RUNTIME init" (runc's re-exec; strata's init,
+    /// forked from the zygote, rewrites the runtime's command line to match).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Create_InitCommandLine_IsRuntimeInit(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "true");
+        var create = sb.ExecDetached("create", "--bundle", bundle, id);
+        Assert.True(create.ExitCode == 0, create.ToString());
+
+        var cmdline = File.ReadAllText($"/proc/{sb.PidOf(id)}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal([Path.GetFileName(sb.Binary), "init"], [Path.GetFileName(cmdline[0]), .. cmdline[1..]]);
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Run_ProcessExitCode_IsTheRuntimesExitCode(string runtime)
