@@ -278,6 +278,22 @@ static void start_zygote(int argc, char **argv)
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return;
+	/* Started with stdin, stdout or stderr closed, the socket could take one of their numbers, and the
+	 * container would be handed the channel as its stdio: both ends go above 2. */
+	for (int i = 0; i < 2; i++) {
+		if (sv[i] > 2)
+			continue;
+		int high = fcntl(sv[i], F_DUPFD_CLOEXEC, 3);
+		close(sv[i]);
+		sv[i] = high;
+	}
+	if (sv[0] < 0 || sv[1] < 0) {
+		if (sv[0] >= 0)
+			close(sv[0]);
+		if (sv[1] >= 0)
+			close(sv[1]);
+		return;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(sv[0]);
