@@ -318,6 +318,8 @@ __attribute__((constructor)) static void strata_nsexec(int argc, char **argv, ch
 	(void)envp;
 	const char *env = getenv("_STRATA_INITPIPE");
 	if (env == NULL || *env == '\0') {
+		/* Only this process's own zygote may be named there, not one an ancestor left in the environment. */
+		unsetenv("_STRATA_ZYGOTE");
 		if (creates_container(argc, argv))
 			start_zygote(argc, argv);
 		return;

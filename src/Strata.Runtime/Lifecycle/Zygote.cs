@@ -18,9 +18,9 @@ public static class Zygote
         if (_taken)
             return null;
         _taken = true;
+        // Set by this process's own constructor, which clears any value inherited from an ancestor; left
+        // in place (the fd is close-on-exec, and a child strata-runtime clears it the same way).
         var value = System.Environment.GetEnvironmentVariable(Environment);
-        // Not for the hooks and other children: they would see an fd that is not theirs.
-        System.Environment.SetEnvironmentVariable(Environment, null);
         if (value?.Split(',') is not [var fd, var pid])
             return null;
         return int.TryParse(fd, NumberStyles.None, CultureInfo.InvariantCulture, out var f)

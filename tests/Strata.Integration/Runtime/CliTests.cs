@@ -54,6 +54,22 @@ public class CliTests
         Assert.Contains("container does not exist", result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>A zygote named in an inherited environment (a strata-runtime started by a hook, say) is not this process's.</summary>
+    [Fact]
+    public void ZygoteVariableInherited_IsIgnored()
+    {
+        using var sb = new Sandbox(Runtimes.Strata);
+        var env = new Dictionary<string, string> { ["_STRATA_ZYGOTE"] = "0,1" };
+
+        var state = Sandbox.Run(sb.Binary, ["--root", sb.Root, "state", "nothere"], env);
+        var id = sb.NewId();
+        var run = Sandbox.Run(sb.Binary, ["--root", sb.Root, "run", "--bundle", sb.Bundle(id, null, "sh", "-c", "exit 5"), id], env);
+
+        Assert.Equal(1, state.ExitCode);
+        Assert.Equal("container does not exist", state.Stderr.Trim());
+        Assert.True(run.ExitCode == 5, run.ToString());
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void State_RunningContainer_IsOciStateJson(string runtime)
