@@ -99,7 +99,6 @@ public static unsafe class Sys
         throw new SyscallException("exec", Marshal.GetLastPInvokeError(), path);
     }
 
-    /// <summary>PR_SET_CHILD_SUBREAPER: orphaned descendants (the container's init) are re-parented to us.</summary>
     /// <summary>
     /// unshare(CLONE_NEWCGROUP). In a multi-threaded process it applies to the calling thread only: the thread
     /// that later execs takes the namespace into the new program.
@@ -110,6 +109,7 @@ public static unsafe class Sys
             throw new SyscallException("unshare cgroup namespace", Marshal.GetLastPInvokeError());
     }
 
+    /// <summary>PR_SET_CHILD_SUBREAPER: orphaned descendants (the container's init) are re-parented to us.</summary>
     public static void SetChildSubreaper()
     {
         if (Libc.Prctl(36, 1, 0, 0, 0) != 0)
