@@ -5,6 +5,9 @@ namespace Strata.Linux;
 /// <summary>The fields of /proc/PID/stat a runtime needs (proc(5)).</summary>
 public readonly record struct ProcStat(int Pid, char State, ulong StartTime)
 {
+    /// <summary>Field 4, the parent's pid.</summary>
+    public int ParentPid { get; init; }
+
     public bool IsZombieOrDead => State is 'Z' or 'X' or 'x';
 
     /// <summary>Reads /proc/PID/stat; null when the process does not exist.</summary>
@@ -23,6 +26,9 @@ public readonly record struct ProcStat(int Pid, char State, ulong StartTime)
         var pid = int.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
         var rest = text[(close + 2)..].Split(' ');
         // rest[0] is field 3 (state); starttime is field 22.
-        return new ProcStat(pid, rest[0][0], ulong.Parse(rest[22 - 3], CultureInfo.InvariantCulture));
+        return new ProcStat(pid, rest[0][0], ulong.Parse(rest[22 - 3], CultureInfo.InvariantCulture))
+        {
+            ParentPid = int.Parse(rest[4 - 3], CultureInfo.InvariantCulture),
+        };
     }
 }

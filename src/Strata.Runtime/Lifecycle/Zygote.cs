@@ -23,8 +23,11 @@ public static class Zygote
         var value = System.Environment.GetEnvironmentVariable(Environment);
         if (value?.Split(',') is not [var fd, var pid])
             return null;
+        // A program that hosts the runtime has no such constructor: a value it inherited names another
+        // process's zygote, which is not its child.
         return int.TryParse(fd, NumberStyles.None, CultureInfo.InvariantCulture, out var f)
             && int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var p)
+            && Strata.Linux.ProcStat.TryRead(p) is { } stat && stat.ParentPid == System.Environment.ProcessId
             ? (p, f)
             : null;
     }

@@ -1,4 +1,5 @@
 using Strata.Runtime.Lifecycle;
+using Strata.Runtime.State;
 
 namespace Strata.Integration.Runtime;
 
@@ -18,7 +19,18 @@ public class LibraryHostTests
         var bundle = sb.Bundle(id, null, "sh", "-c", "cat /proc/self/cgroup > /tmp/cgroup; hostname > /tmp/hostname; exit 3");
         var runtime = new ContainerRuntime(sb.Root, Runtimes.StrataPath);
 
-        var record = runtime.Create(id, new CreateOptions { Bundle = bundle });
+        // A host may inherit a zygote variable meant for some strata-runtime up its process tree (here pid 1,
+        // whose parent we are not): it must not take that for its own.
+        ContainerRecord record;
+        Environment.SetEnvironmentVariable("_STRATA_ZYGOTE", "0,1");
+        try
+        {
+            record = runtime.Create(id, new CreateOptions { Bundle = bundle });
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("_STRATA_ZYGOTE", null);
+        }
         Assert.Equal("created", runtime.View(id).Status);
         Assert.False(File.Exists(Path.Combine(bundle, "rootfs", "tmp", "hostname")));
 

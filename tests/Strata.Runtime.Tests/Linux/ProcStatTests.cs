@@ -22,7 +22,7 @@ public sealed class ProcStatTests : IDisposable
     {
         var stat = ProcStat.Parse(StatLine(1, "systemd", 'S', 42));
 
-        Assert.Equal(new ProcStat(1, 'S', 42), stat);
+        Assert.Equal(new ProcStat(1, 'S', 42) { ParentPid = 1004 }, stat);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class ProcStatTests : IDisposable
         const string line = "123 (a b) c) S 1 123 123 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 777 1000 200 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
         Assert.Equal(52, line.Split(')').Last().Trim().Split(' ').Length + 2);
 
-        Assert.Equal(new ProcStat(123, 'S', 777), ProcStat.Parse(line));
+        Assert.Equal(new ProcStat(123, 'S', 777) { ParentPid = 1 }, ProcStat.Parse(line));
     }
 
     [Theory]
@@ -67,7 +67,7 @@ public sealed class ProcStatTests : IDisposable
     {
         _proc.File("77/stat", StatLine(77, "sleep 1", 'S', 555));
 
-        Assert.Equal(new ProcStat(77, 'S', 555), ProcStat.TryRead(77, _proc.Path));
+        Assert.Equal(new ProcStat(77, 'S', 555) { ParentPid = 1004 }, ProcStat.TryRead(77, _proc.Path));
     }
 
     [Fact]
