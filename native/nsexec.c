@@ -121,6 +121,11 @@ static void become_init(int argc, char **argv)
 	static const char title[] = "strata-runtime\0init";
 	if (argc < 2)
 		return;
+	/* Only the layout the kernel makes: the strings back to back, in order. */
+	for (int i = 1; i < argc; i++) {
+		if (argv[i] != argv[i - 1] + strlen(argv[i - 1]) + 1)
+			return;
+	}
 	char *start = argv[0];
 	char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
 	if ((size_t)(end - start) < sizeof title)

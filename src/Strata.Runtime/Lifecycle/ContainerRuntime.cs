@@ -219,7 +219,16 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 throw new RuntimeException($"a rootless container with {(plan.HasLimits ? "resource limits" : "linux.cgroupsPath")} needs a writable (delegated) cgroup: {e.Message}", e);
             return null;
         }
-        cgroup.Apply(Sys.EffectiveUserId != 0 && !plan.HasLimits ? null : plan.Resources);
+        try
+        {
+            cgroup.Apply(Sys.EffectiveUserId != 0 && !plan.HasLimits ? null : plan.Resources);
+        }
+        catch
+        {
+            // The caller never gets the manager to clean up with: a limit the kernel refused leaves nothing.
+            cgroup.Destroy();
+            throw;
+        }
         return cgroup;
     }
 

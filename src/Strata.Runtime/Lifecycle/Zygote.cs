@@ -41,6 +41,13 @@ public static class Zygote
         if (Take() is not { } zygote)
             return;
         Strata.Linux.Sys.Close(zygote.Fd);
-        Strata.Linux.Sys.WaitPid(zygote.Pid);
+        try
+        {
+            Strata.Linux.Sys.WaitPid(zygote.Pid);
+        }
+        catch (Strata.Linux.SyscallException e) when (e.Errno == Strata.Linux.Errno.ECHILD)
+        {
+            // Started with SIGCHLD ignored, the kernel reaped it already.
+        }
     }
 }

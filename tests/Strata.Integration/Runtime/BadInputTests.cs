@@ -56,6 +56,22 @@ public class BadInputTests
         AssertNothingLeft(sb, id);
     }
 
+    /// <summary>A limit that passes validation but the kernel refuses when it is written (a CPU this host lacks).</summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Create_LimitTheKernelRefuses_FailsAndLeavesNothing(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var cpu = (Environment.ProcessorCount + 5).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var bundle = sb.Bundle(id, s => s.Linux!.Resources = new LinuxResources { Cpu = new LinuxCpu { Cpus = cpu } });
+        var result = sb.ExecDetached("create", "--bundle", bundle, id);
+        Assert.Equal(1, result.ExitCode);
+        if (sb.IsStrata)
+            Assert.Contains("cpuset.cpus", result.Stderr, StringComparison.Ordinal);
+        AssertNothingLeft(sb, id);
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_MissingMountSource_FailsAndLeavesNothing(string runtime)
