@@ -49,6 +49,8 @@ public sealed class CgroupMountSource
 public sealed class SyncMessage
 {
     public const string Ready = "ready";
+    /// <summary>The init unshared its new cgroup namespace (sent before anything else, only when there is one).</summary>
+    public const string CgroupNamespace = "cgroupns";
     public const string Error = "error";
 
     public string Type { get; set; } = "";

@@ -24,17 +24,28 @@ public sealed class InitProcess(ISyscalls sys)
         }
         using var channel = new Channel(fd);
         var request = channel.ReceiveInitRequest();
+        if (request.NewNamespaces.Contains(NamespaceType.Cgroup))
+        {
+            // The parent has moved this process into the container's cgroups by now (see
+            // ContainerPlan.BootstrapEntries): a new cgroup namespace is rooted there. .NET is multi-threaded,
+            // so this moves only the calling thread, the one that sets the container up and execs.
+            try
+            {
+                Sys.UnshareCgroupNamespace();
+            }
+            catch (SyscallException e)
+            {
+                channel.Send(new SyncMessage { Type = SyncMessage.Error, Message = e.Message });
+                return 1;
+            }
+            channel.Send(new SyncMessage { Type = SyncMessage.CgroupNamespace });
+        }
         var config = channel.ReceiveBytes("config.json");
         var fifo = channel.ReceiveFd("fifo");
         var console = request.Console ? channel.ReceiveFd("console") : null;
         (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) program;
         try
         {
-            // The parent has moved this process into the container's cgroups by now (see
-            // ContainerPlan.BootstrapEntries): a new cgroup namespace is rooted there. .NET is multi-threaded,
-            // so this moves only the calling thread, the one that sets the container up and execs.
-            if (request.NewNamespaces.Contains(NamespaceType.Cgroup))
-                Sys.UnshareCgroupNamespace();
             request.Spec = SpecLoader.Parse(config, Path.Combine(request.Bundle, SpecLoader.ConfigFileName));
             Lifecycle.ContainerPlan.ResolveBindSources(request.Spec, request.Bundle);
             program = new InitProcess(LinuxSyscalls.Instance).Setup(request, console);

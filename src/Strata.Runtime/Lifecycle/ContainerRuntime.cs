@@ -134,13 +134,6 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             cgroup = CreateCgroup(plan, host);
             cgroup?.AddProcess(initPid);
 
-            // The namespaces exist now: prestart and createRuntime hooks run in the runtime's namespaces
-            // (e.g. network setup into the new netns), before the init builds the rootfs.
-            var creating = new OciStateView(id, ContainerStatus.Creating, initPid, bundle, spec.Annotations);
-            HookRunner.RunAll("prestart", spec.Hooks?.Prestart, creating);
-            HookRunner.RunAll("createRuntime", spec.Hooks?.CreateRuntime, creating);
-            File.WriteAllBytes(Path.Combine(Store.DirectoryOf(id), ConfigCopy), configBytes);
-
             // The init parses config.json itself: it needs the whole document, and re-serializing the
             // parsed one would cost the parent as much as the parse.
             channel.Send(new InitRequest
@@ -156,6 +149,22 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 NewNamespaces = plan.NewNamespaceNames.ToList(),
                 Cgroups = cgroup is null ? [] : CgroupMounts(cgroup, host),
             });
+            // On the request the init unshares a new cgroup namespace and says so: the hooks below then see the
+            // container's namespaces complete, as with runc.
+            if (plan.NewNamespaces.HasFlag(NamespaceFlags.Cgroup))
+            {
+                var message = channel.ReceiveSyncMessage("the init's cgroup namespace");
+                if (message.Type != SyncMessage.CgroupNamespace)
+                    throw new RuntimeException(message.Message ?? $"init protocol: unexpected {message.Type} message");
+            }
+
+            // The namespaces exist now: prestart and createRuntime hooks run in the runtime's namespaces
+            // (e.g. network setup into the new netns), before the init builds the rootfs.
+            var creating = new OciStateView(id, ContainerStatus.Creating, initPid, bundle, spec.Annotations);
+            HookRunner.RunAll("prestart", spec.Hooks?.Prestart, creating);
+            HookRunner.RunAll("createRuntime", spec.Hooks?.CreateRuntime, creating);
+            File.WriteAllBytes(Path.Combine(Store.DirectoryOf(id), ConfigCopy), configBytes);
+
             channel.SendBytes(configBytes);
             // The fifo as an fd (O_PATH): in a user namespace the init could not reach the state directory,
             // which is private to the runtime's user.

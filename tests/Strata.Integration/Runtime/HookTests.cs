@@ -40,6 +40,31 @@ public class HookTests
         Assert.Equal("poststop stopped", string.Join(' ', File.ReadAllLines(log)[4].Split(' ')[..2]));
     }
 
+    /// <summary>
+    /// When prestart and createRuntime hooks run, the container's namespaces all exist: the cgroup namespace
+    /// the hook sees on the init's pid is the one the container's process has.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Hooks_CreateRuntime_SeesTheContainersCgroupNamespace(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var log = Path.Combine(sb.Dir, "hook-cgroupns");
+        var id = sb.NewId();
+        var hook = new Hook
+        {
+            Path = "/bin/sh",
+            Args = ["sh", "-c", $"p=$(cat | sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p'); readlink /proc/$p/ns/cgroup > {log}"],
+        };
+        var bundle = sb.Bundle(id, s => s.Hooks = new Hooks { CreateRuntime = [hook] }, "sh", "-c", "readlink /proc/self/ns/cgroup > /tmp/cgroupns");
+        Assert.Equal(0, sb.Exec("run", "--bundle", bundle, id).ExitCode);
+
+        var seenByHook = File.ReadAllText(log).Trim();
+        Assert.StartsWith("cgroup:[", seenByHook, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllText(Path.Combine(bundle, "rootfs", "tmp", "cgroupns")).Trim(), seenByHook);
+        Assert.NotEqual(new FileInfo("/proc/self/ns/cgroup").LinkTarget, seenByHook);
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Hooks_CreateRuntimeFails_CreateFailsAndLeavesNothing(string runtime)
