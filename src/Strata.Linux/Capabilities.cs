@@ -22,17 +22,10 @@ public static class Capabilities
     /// <summary>The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap), else the table's; read once.</summary>
     public static int LastCapability => _lastCapability >= 0 ? _lastCapability : _lastCapability = ReadLastCapability();
 
-    private static int ReadLastCapability()
-    {
-        try
-        {
-            return int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
-        {
-            return Names.Length - 1;
-        }
-    }
+    private static int ReadLastCapability() =>
+        int.TryParse(Sys.TryReadText("/proc/sys/kernel/cap_last_cap", out _)?.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var last)
+            ? last
+            : Names.Length - 1;
 
     /// <summary>The number of CAP_NAME; -1 when unknown.</summary>
     public static int Parse(string name) => Array.IndexOf(Names, name);

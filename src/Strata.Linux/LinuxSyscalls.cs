@@ -261,22 +261,9 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
 
     public void WriteProcFile(string path, string value)
     {
-        var fd = Libc.Open(path, 0x1 | 0x80000 /* O_WRONLY|O_CLOEXEC */, 0);
-        if (fd < 0)
-            throw new SyscallException("open", Marshal.GetLastPInvokeError(), path);
-        try
-        {
-            var bytes = Encoding.UTF8.GetBytes(value);
-            fixed (byte* p = bytes)
-            {
-                if (Libc.Write(fd, p, (nuint)bytes.Length) < 0)
-                    throw new SyscallException($"write {value} to", Marshal.GetLastPInvokeError(), path);
-            }
-        }
-        finally
-        {
-            _ = Libc.Close(fd);
-        }
+        var errno = Sys.TryWriteOnce(path, Encoding.UTF8.GetBytes(value));
+        if (errno != 0)
+            throw new SyscallException($"write {value} to", errno, path);
     }
 
     /// <summary>gnu_dev_makedev from glibc's sys/sysmacros.h.</summary>
