@@ -199,14 +199,9 @@ internal sealed class Channel : IDisposable
     /// <summary>The one-byte answer to the native stage's "usermap" request: the maps are written.</summary>
     public void SendAck() => Sys.WriteAll(_fd, "1"u8);
 
-    public void SendBootstrap(IEnumerable<string> entries)
-    {
-        var body = Encoding.UTF8.GetBytes(string.Concat(entries.Select(e => e + "\0")));
-        Span<byte> header = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)body.Length);
-        Sys.WriteAll(_fd, header);
-        Sys.WriteAll(_fd, body);
-    }
+    /// <summary>The native stage's message: a frame of NUL-terminated "key=value" strings.</summary>
+    public void SendBootstrap(IEnumerable<string> entries) =>
+        SendBytes(Encoding.UTF8.GetBytes(string.Concat(entries.Select(e => e + "\0"))));
 
     /// <summary>Reads the one-line reply of the native stage: "pid=N" or "error=...".</summary>
     public string ReceiveLine(string expected)
