@@ -22,7 +22,12 @@
  * Stage 0 comes to exist in one of two ways:
  *   - `strata-runtime create|run`: forked by this constructor in the runtime's own process, before the
  *     .NET runtime starts (start_zygote), and waiting for the bootstrap while the runtime reads
- *     config.json; the parent finds it in _STRATA_ZYGOTE;
+ *     config.json; the parent finds it in _STRATA_ZYGOTE. Run as root, this zygote first pre-forks an
+ *     init in a new pid and mount namespace (prefork), the two every rootful container has unless it
+ *     shares them, so that the init's .NET runtime starts while the parent's does. The parent adopts
+ *     it when config.json asks for nothing else of this stage (the init itself then creates or joins
+ *     the network, IPC, UTS and cgroup namespaces, which a thread can do for itself); otherwise the
+ *     zygote kills it and goes on as stage 0;
  *   - otherwise (exec, or a runtime hosted by another program) spawned as `strata-runtime init` with
  *     _STRATA_INITPIPE naming the bootstrap socket.
  *
@@ -32,7 +37,9 @@
  *   preload=<library soname>                     (dlopen'ed before any namespace is joined: after
  *                                                 setns into the container's mount namespace the host's
  *                                                 libraries are out of reach, e.g. libseccomp for exec)
- * Reply (here -> parent): one line "pid=<n>\n" or "error=<message>\n".
+ *   adopt                                        (zygote only: the parent takes the pre-forked init)
+ * Reply (here -> parent): one line "pid=<n>\n" or "error=<message>\n"; none to "adopt". A zygote
+ * first says "spec=<pid of the pre-forked init, or 0>\n" before it reads the bootstrap.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -49,12 +56,15 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_JOIN 16
 #define MAX_MSG (64 * 1024)
 
 static int bootstrap_fd = -1;
+/* The zygote's pre-forked init until it is adopted or discarded: a failing zygote takes it along. */
+static pid_t preforked_init = -1;
 
 static void write_all(int fd, const char *buf, size_t len)
 {
@@ -86,6 +96,8 @@ __attribute__((noreturn, format(printf, 1, 2))) static void bail(const char *fmt
 	int m = snprintf(line, sizeof line, "error=nsexec: %.*s: %s\n", n, msg, strerror(saved));
 	if (bootstrap_fd >= 0 && m > 0)
 		write_all(bootstrap_fd, line, (size_t)m);
+	if (preforked_init > 0)
+		kill(preforked_init, SIGKILL);
 	_exit(1);
 }
 
@@ -142,8 +154,31 @@ static void become_init(int argc, char **argv)
  * pid and exits. Returns only in the forked init, which goes on into the .NET runtime. A zygote (see
  * start_zygote) whose parent never sends a bootstrap exits quietly.
  */
-static void stage0(int fd, int zygote, int argc, char **argv)
+/* Ends the pre-forked init nobody adopted; it is this process's child. */
+static void discard(pid_t preforked)
 {
+	if (preforked <= 0)
+		return;
+	preforked_init = -1;
+	kill(preforked, SIGKILL);
+	while (waitpid(preforked, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* What the init forked here needs to go on into the .NET runtime: the environment and the command line
+ * a spawned init has, and the channel to the parent (chan) as _STRATA_INITPIPE. */
+static void become_zygote_init(int chan, int argc, char **argv)
+{
+	char value[16];
+	snprintf(value, sizeof value, "%d", chan);
+	if (clearenv() != 0 || setenv("_STRATA_INITPIPE", value, 1) != 0)
+		bail("environment of the init");
+	become_init(argc, argv);
+}
+
+static void stage0(int fd, int chan, pid_t preforked, int argc, char **argv)
+{
+	int is_zygote = chan != fd;
 	bootstrap_fd = fd;
 	/* Until it execs the container's program this process is strata-runtime inside the container:
 	 * non-dumpable, so container processes without CAP_SYS_PTRACE cannot open /proc/PID/exe or its
@@ -153,8 +188,10 @@ static void stage0(int fd, int zygote, int argc, char **argv)
 
 	uint32_t len;
 	if (read_full(bootstrap_fd, &len, sizeof len) < 0) {
-		if (zygote)
+		if (is_zygote) {
+			discard(preforked);
 			_exit(0);
+		}
 		bail("read bootstrap length");
 	}
 	if (len == 0 || len > MAX_MSG)
@@ -169,6 +206,17 @@ static void stage0(int fd, int zygote, int argc, char **argv)
 	int flags = 0;
 	struct join joins[MAX_JOIN];
 	int njoin = 0;
+	for (char *p = msg; p < msg + len; p += strlen(p) + 1) {
+		if (strcmp(p, "adopt") == 0) {
+			if (preforked <= 0)
+				bail("no pre-forked init to adopt");
+			/* The init is the parent's now: orphaned by this exit, it goes to the parent, a child
+			 * subreaper when it waits for the container (run), or on up as a created container's does. */
+			_exit(0);
+		}
+	}
+	/* The bootstrap asks for namespaces of its own. */
+	discard(preforked);
 	for (char *p = msg; p < msg + len; p += strlen(p) + 1) {
 		if (strncmp(p, "flags=", 6) == 0) {
 			flags = atoi(p + 6);
@@ -248,16 +296,73 @@ static void stage0(int fd, int zygote, int argc, char **argv)
 		_exit(0);
 	}
 	free(msg);
-	if (zygote) {
-		/* The init of a zygote goes on as the process that forked it would have: it gets the
-		 * environment and the command line a spawned init has. */
-		char value[16];
-		snprintf(value, sizeof value, "%d", bootstrap_fd);
-		if (clearenv() != 0 || setenv("_STRATA_INITPIPE", value, 1) != 0)
-			bail("environment of the init");
-		become_init(argc, argv);
+	if (is_zygote) {
+		/* The init of a zygote talks to the parent on its own channel, not the bootstrap's. */
+		close(bootstrap_fd);
+		bootstrap_fd = -1;
+		become_zygote_init(chan, argc, argv);
 	}
 	/* The container's init continues into the .NET runtime; _STRATA_INITPIPE tells Main the fd. */
+}
+
+/*
+ * Forks the init early, in a new pid and mount namespace, before the bootstrap says what it needs, and
+ * returns to the host's namespaces. Returns the init's pid; 0 in the init; -1 when there is none (the
+ * zygote then waits for the bootstrap as stage 0 always did).
+ */
+static pid_t prefork(void)
+{
+	int root = open("/", O_PATH | O_CLOEXEC);
+	int cwd = open(".", O_PATH | O_CLOEXEC);
+	int mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	pid_t child = -1;
+	if (root < 0 || cwd < 0 || mntns < 0 || pidns < 0 || unshare(CLONE_NEWPID | CLONE_NEWNS) < 0)
+		goto out;
+	child = fork();
+	if (child == 0)
+		goto out;
+	/* Back where the parent is: the bootstrap may ask for other namespaces. Joining the mount namespace
+	 * again resets root and cwd to its root; both are restored, so a runtime started chrooted stays so. */
+	if (setns(mntns, CLONE_NEWNS) < 0 || setns(pidns, CLONE_NEWPID) < 0 || fchdir(root) < 0 || chroot(".") < 0
+	    || fchdir(cwd) < 0) {
+		int saved = errno;
+		discard(child);
+		errno = saved;
+		bail("return to the runtime's namespaces after pre-forking the init");
+	}
+out:
+	if (root >= 0)
+		close(root);
+	if (cwd >= 0)
+		close(cwd);
+	if (mntns >= 0)
+		close(mntns);
+	if (pidns >= 0)
+		close(pidns);
+	return child;
+}
+
+/* The zygote proper (see start_zygote): pre-forks the init when it can, says so, then is stage 0. */
+static void zygote(int boot, int chan, int argc, char **argv)
+{
+	bootstrap_fd = boot;
+	/* Before the fork: the pre-forked init is non-dumpable from its first instruction (see stage0). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		bail("prctl(PR_SET_DUMPABLE)");
+	/* Rootless, a container always has a user namespace, which only the bootstrap can describe. */
+	pid_t preforked = geteuid() == 0 ? prefork() : -1;
+	preforked_init = preforked;
+	if (preforked == 0) {
+		close(boot);
+		bootstrap_fd = -1;
+		become_zygote_init(chan, argc, argv);
+		return;
+	}
+	char line[32];
+	int m = snprintf(line, sizeof line, "spec=%d\n", preforked > 0 ? (int)preforked : 0);
+	write_all(boot, line, (size_t)m);
+	stage0(boot, chan, preforked, argc, argv);
 }
 
 /* `create` or `run` anywhere in the arguments: a container is probably about to be created. A wrong
@@ -275,16 +380,15 @@ static int creates_container(int argc, char **argv)
  * The zygote: stage 0 forked here, before the .NET runtime starts (a single-threaded process can fork
  * safely), instead of spawned later as `strata-runtime init`. It waits for the bootstrap while this
  * process starts .NET and reads config.json, so neither an exec nor the dynamic loader is on the way to
- * the container. The parent finds it in _STRATA_ZYGOTE ("fd,pid"); everything else about it is stage 0.
+ * the container. The parent finds it in _STRATA_ZYGOTE ("bootstrap fd,pid,init channel fd").
  * Any failure here only means there is no zygote: create then spawns stage 0.
  */
-static void start_zygote(int argc, char **argv)
+/* A close-on-exec socketpair with both ends above 2: started with stdin, stdout or stderr closed, a socket
+ * could take one of their numbers, and the container would be handed the channel as its stdio. */
+static int socketpair_high(int sv[2])
 {
-	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return;
-	/* Started with stdin, stdout or stderr closed, the socket could take one of their numbers, and the
-	 * container would be handed the channel as its stdio: both ends go above 2. */
+		return -1;
 	for (int i = 0; i < 2; i++) {
 		if (sv[i] > 2)
 			continue;
@@ -292,29 +396,49 @@ static void start_zygote(int argc, char **argv)
 		close(sv[i]);
 		sv[i] = high;
 	}
-	if (sv[0] < 0 || sv[1] < 0) {
-		if (sv[0] >= 0)
-			close(sv[0]);
-		if (sv[1] >= 0)
-			close(sv[1]);
+	if (sv[0] >= 0 && sv[1] >= 0)
+		return 0;
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	return -1;
+}
+
+static void start_zygote(int argc, char **argv)
+{
+	/* boot: parent and zygote (bootstrap, uid/gid maps, pid); chan: parent and the init. */
+	int boot[2], chan[2];
+	if (socketpair_high(boot) < 0)
+		return;
+	if (socketpair_high(chan) < 0) {
+		close(boot[0]);
+		close(boot[1]);
 		return;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
+		close(boot[0]);
+		close(boot[1]);
+		close(chan[0]);
+		close(chan[1]);
 		return;
 	}
 	if (pid == 0) {
-		close(sv[0]);
-		stage0(sv[1], 1, argc, argv);
+		close(boot[0]);
+		close(chan[0]);
+		zygote(boot[1], chan[1], argc, argv);
 		return; /* the container's init */
 	}
-	close(sv[1]);
-	char value[32];
-	snprintf(value, sizeof value, "%d,%d", sv[0], (int)pid);
-	if (setenv("_STRATA_ZYGOTE", value, 1) != 0)
-		close(sv[0]); /* the zygote sees EOF and exits */
+	close(boot[1]);
+	close(chan[1]);
+	char value[48];
+	snprintf(value, sizeof value, "%d,%d,%d", boot[0], (int)pid, chan[0]);
+	if (setenv("_STRATA_ZYGOTE", value, 1) != 0) {
+		/* the zygote sees EOF and exits */
+		close(boot[0]);
+		close(chan[0]);
+	}
 }
 
 /* glibc passes main's arguments to the constructors of the executable. */
@@ -332,5 +456,5 @@ __attribute__((constructor)) static void strata_nsexec(int argc, char **argv, ch
 	int fd = atoi(env);
 	if (fd < 3)
 		bail("bad _STRATA_INITPIPE %s", env);
-	stage0(fd, 0, argc, argv);
+	stage0(fd, fd, -1, argc, argv);
 }

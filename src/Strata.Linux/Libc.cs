@@ -106,6 +106,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "unshare", SetLastError = true)]
     internal static partial int Unshare(int flags);
 
+    [LibraryImport(Lib, EntryPoint = "setns", SetLastError = true)]
+    internal static partial int Setns(int fd, int nstype);
+
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 

@@ -100,13 +100,22 @@ public static unsafe class Sys
     }
 
     /// <summary>
-    /// unshare(CLONE_NEWCGROUP). In a multi-threaded process it applies to the calling thread only: the thread
-    /// that later execs takes the namespace into the new program.
+    /// unshare(2) of network, IPC, UTS or cgroup namespaces. In a multi-threaded process they apply to the
+    /// calling thread only: the thread that later execs takes them into the new program. (A user or mount
+    /// namespace cannot be unshared so; see native/nsexec.c.)
     /// </summary>
-    public static void UnshareCgroupNamespace()
+    public static void Unshare(NamespaceFlags flags)
     {
-        if (Libc.Unshare(0x02000000 /* CLONE_NEWCGROUP */) != 0)
-            throw new SyscallException("unshare cgroup namespace", Marshal.GetLastPInvokeError());
+        if (flags != NamespaceFlags.None && Libc.Unshare((int)flags) != 0)
+            throw new SyscallException($"unshare {flags} namespace", Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>setns(2) for the calling thread, as <see cref="Unshare"/>: network, IPC, UTS or cgroup.</summary>
+    public static void SetNamespace(SafeHandle fd, NamespaceFlags type)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (Libc.Setns((int)fd.DangerousGetHandle(), (int)type) != 0)
+            throw new SyscallException($"setns {type} namespace", Marshal.GetLastPInvokeError());
     }
 
     /// <summary>PR_SET_CHILD_SUBREAPER: orphaned descendants (the container's init) are re-parented to us.</summary>

@@ -54,7 +54,7 @@ namespace Strata.Runtime.Cli
                     Console.WriteLine(Usage);
                     return command is null && !global.Has("help") ? 1 : 0;
                 }
-                var runtime = new ContainerRuntime(global.Get("root", StateStore.DefaultRoot));
+                var runtime = new ContainerRuntime(global.Get("root", StateStore.DefaultRoot)) { Debug = log.Debug };
                 log.Debug($"{command} {string.Join(' ', rest)}");
                 return Dispatch(runtime, command, rest);
             }

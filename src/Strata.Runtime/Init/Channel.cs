@@ -28,8 +28,18 @@ public sealed class InitRequest
     public bool InUserNamespace { get; set; }
     public int PreserveFds { get; set; }
     public bool NoPivot { get; set; }
-    /// <summary>Namespaces the init created (not joined): a hostname needs its own UTS namespace, and so on.</summary>
+    /// <summary>Namespaces the container has new (not joined): a hostname needs its own UTS namespace, and so on.</summary>
     public List<string> NewNamespaces { get; set; } = [];
+    /// <summary>
+    /// Namespaces the init itself creates on its exec thread (network, IPC, UTS, cgroup; see
+    /// ContainerPlan.PerThreadNamespaces), those before the cgroup one as soon as it has the request.
+    /// </summary>
+    public List<string> CreateNamespaces { get; set; } = [];
+    /// <summary>Namespaces the init itself joins, in this order; their fds follow the request and config.json.</summary>
+    public List<string> JoinNamespaces { get; set; } = [];
+    /// <summary>Say when the namespaces are complete (SyncMessage.Namespaces): there are hooks to run in them.</summary>
+    public bool ReportNamespaces { get; set; }
+    /// <summary>Not part of the request: sent once the parent has made the cgroups and moved the init in.</summary>
     public List<CgroupMountSource> Cgroups { get; set; } = [];
 }
 
@@ -49,8 +59,8 @@ public sealed class CgroupMountSource
 public sealed class SyncMessage
 {
     public const string Ready = "ready";
-    /// <summary>The init unshared its new cgroup namespace (sent before anything else, only when there is one).</summary>
-    public const string CgroupNamespace = "cgroupns";
+    /// <summary>The init is in all its namespaces, the cgroup one included (sent when the request asks).</summary>
+    public const string Namespaces = "namespaces";
     public const string Error = "error";
 
     public string Type { get; set; } = "";
@@ -74,8 +84,15 @@ internal static class InitCodec
         w.WriteNumber("preserveFds", r.PreserveFds);
         w.WriteBoolean("noPivot", r.NoPivot);
         State.Json.WriteList(w, "newNamespaces", r.NewNamespaces);
+        State.Json.WriteList(w, "createNamespaces", r.CreateNamespaces);
+        State.Json.WriteList(w, "joinNamespaces", r.JoinNamespaces);
+        w.WriteBoolean("reportNamespaces", r.ReportNamespaces);
+    });
+
+    public static byte[] Write(IReadOnlyList<CgroupMountSource> cgroups) => State.Json.Object(w =>
+    {
         w.WriteStartArray("cgroups");
-        foreach (var c in r.Cgroups)
+        foreach (var c in cgroups)
         {
             w.WriteStartObject();
             w.WriteString("name", c.Name);
@@ -86,6 +103,18 @@ internal static class InitCodec
         }
         w.WriteEndArray();
     });
+
+    public static List<CgroupMountSource> ReadCgroups(ReadOnlyMemory<byte> json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("cgroups").EnumerateArray().Select(c => new CgroupMountSource
+        {
+            Name = c.GetProperty("name").GetString() ?? "",
+            Options = c.GetProperty("options").GetString() ?? "",
+            Unified = c.GetProperty("unified").GetBoolean(),
+            HostPath = c.GetProperty("hostPath").GetString() ?? "",
+        }).ToList();
+    }
 
     public static InitRequest ReadInitRequest(ReadOnlyMemory<byte> json)
     {
@@ -102,13 +131,9 @@ internal static class InitCodec
             PreserveFds = e.GetProperty("preserveFds").GetInt32(),
             NoPivot = e.GetProperty("noPivot").GetBoolean(),
             NewNamespaces = State.Json.ReadList(e, "newNamespaces"),
-            Cgroups = e.GetProperty("cgroups").EnumerateArray().Select(c => new CgroupMountSource
-            {
-                Name = c.GetProperty("name").GetString() ?? "",
-                Options = c.GetProperty("options").GetString() ?? "",
-                Unified = c.GetProperty("unified").GetBoolean(),
-                HostPath = c.GetProperty("hostPath").GetString() ?? "",
-            }).ToList(),
+            CreateNamespaces = State.Json.ReadList(e, "createNamespaces"),
+            JoinNamespaces = State.Json.ReadList(e, "joinNamespaces"),
+            ReportNamespaces = e.GetProperty("reportNamespaces").GetBoolean(),
         };
     }
 
@@ -160,6 +185,10 @@ internal sealed class Channel : IDisposable
     }
 
     public InitRequest ReceiveInitRequest() => Parse(ReceiveBytes("init request"), InitCodec.ReadInitRequest, "init request");
+
+    public void Send(IReadOnlyList<CgroupMountSource> cgroups) => SendBytes(InitCodec.Write(cgroups));
+
+    public List<CgroupMountSource> ReceiveCgroups() => Parse(ReceiveBytes("the container's cgroups"), InitCodec.ReadCgroups, "the container's cgroups");
 
     public SyncMessage ReceiveSyncMessage(string expected) => Parse(ReceiveBytes(expected), InitCodec.ReadSyncMessage, expected);
 
@@ -216,6 +245,15 @@ internal sealed class Channel : IDisposable
             if (one[0] == (byte)'\n')
                 return Encoding.UTF8.GetString(line.ToArray());
             line.Add(one[0]);
+        }
+    }
+
+    /// <summary>Reads and drops whatever comes until the other side closes the channel.</summary>
+    public void WaitClosed()
+    {
+        Span<byte> buffer = stackalloc byte[512];
+        while (Sys.Read(_fd, buffer) > 0)
+        {
         }
     }
 

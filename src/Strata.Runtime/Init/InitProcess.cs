@@ -23,37 +23,40 @@ public sealed class InitProcess(ISyscalls sys)
             return 1;
         }
         using var channel = new Channel(fd);
-        var request = channel.ReceiveInitRequest();
-        if (request.NewNamespaces.Contains(NamespaceType.Cgroup))
-        {
-            // The parent has moved this process into the container's cgroups by now (see
-            // ContainerPlan.BootstrapEntries): a new cgroup namespace is rooted there. .NET is multi-threaded,
-            // so this moves only the calling thread, the one that sets the container up and execs.
-            try
-            {
-                Sys.UnshareCgroupNamespace();
-            }
-            catch (SyscallException e)
-            {
-                channel.Send(new SyncMessage { Type = SyncMessage.Error, Message = e.Message });
-                return 1;
-            }
-            channel.Send(new SyncMessage { Type = SyncMessage.CgroupNamespace });
-        }
-        var config = channel.ReceiveBytes("config.json");
-        var fifo = channel.ReceiveFd("fifo");
-        var console = request.Console ? channel.ReceiveFd("console") : null;
+        InitRequest request;
         (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) program;
+        Microsoft.Win32.SafeHandles.SafeFileHandle fifo;
         try
         {
+            // The parent sends the request and config.json at once: the init's own namespaces and the parse of
+            // the config overlap the parent's making of the cgroups.
+            request = channel.ReceiveInitRequest();
+            var config = channel.ReceiveBytes("config.json");
+            var joins = request.JoinNamespaces.Select(type => (type, Fd: channel.ReceiveFd($"{type} namespace"))).ToList();
             request.Spec = SpecLoader.Parse(config, Path.Combine(request.Bundle, SpecLoader.ConfigFileName));
             Lifecycle.ContainerPlan.ResolveBindSources(request.Spec, request.Bundle);
+            // .NET is multi-threaded: these apply to the calling thread only, the one that sets the container up
+            // and execs. Joined first, as the native stage does, then created.
+            foreach (var (type, nsFd) in joins)
+            {
+                using (nsFd)
+                    Sys.SetNamespace(nsFd, Lifecycle.ContainerPlan.FlagOf(type));
+            }
+            var create = request.CreateNamespaces.Aggregate(NamespaceFlags.None, (all, type) => all | Lifecycle.ContainerPlan.FlagOf(type));
+            Sys.Unshare(create & ~NamespaceFlags.Cgroup);
+            request.Cgroups = channel.ReceiveCgroups();
+            // The parent has moved this process into the container's cgroups by now: a new cgroup namespace is
+            // rooted there.
+            Sys.Unshare(create & NamespaceFlags.Cgroup);
+            if (request.ReportNamespaces)
+                channel.Send(new SyncMessage { Type = SyncMessage.Namespaces });
+            fifo = channel.ReceiveFd("fifo");
+            var console = request.Console ? channel.ReceiveFd("console") : null;
             program = new InitProcess(LinuxSyscalls.Instance).Setup(request, console);
         }
         catch (Exception e)
         {
-            channel.Send(new SyncMessage { Type = SyncMessage.Error, Message = e.Message });
-            return 1;
+            return Fail(channel, e.Message);
         }
         channel.Send(new SyncMessage { Type = SyncMessage.Ready });
         channel.Dispose();
@@ -77,6 +80,25 @@ public sealed class InitProcess(ISyscalls sys)
             Console.Error.WriteLine($"strata-runtime init: {e.Message}");
         }
         return 127;
+    }
+
+    /// <summary>
+    /// Reports a failure to the parent, then waits for it to hang up (or to kill this process): the parent may
+    /// still be sending (the cgroups, the fds) and reads the error at its next wait, whereas closing at once
+    /// would turn those sends into broken pipes and lose the message.
+    /// </summary>
+    private static int Fail(Channel channel, string message)
+    {
+        try
+        {
+            channel.Send(new SyncMessage { Type = SyncMessage.Error, Message = message });
+            channel.WaitClosed();
+        }
+        catch (Exception e) when (e is SyscallException or RuntimeException)
+        {
+            // The parent has gone already.
+        }
+        return 1;
     }
 
     /// <summary>

@@ -49,10 +49,45 @@ public sealed class ContainerPlan
         }
     }
 
-    public IEnumerable<string> NewNamespaceNames =>
-        Flags.Where(f => NewNamespaces.HasFlag(f.Value)).Select(f => f.Key);
+    public IEnumerable<string> NewNamespaceNames => NamesOf(NewNamespaces);
 
-    /// <summary>The native stage's bootstrap entries (see native/nsexec.c).</summary>
+    /// <summary>The namespaces of the init native/nsexec.c pre-forks when run as root (see <see cref="Zygote"/>).</summary>
+    public const NamespaceFlags PreforkedNamespaces = NamespaceFlags.Pid | NamespaceFlags.Mount;
+
+    /// <summary>
+    /// Namespaces a thread can create or join for itself in a multi-threaded process: the init's C# does them
+    /// on the thread that execs. A user or mount namespace cannot be entered so, and a new pid namespace only
+    /// takes effect in a new process: those are the native stage's.
+    /// </summary>
+    public const NamespaceFlags PerThreadNamespaces = NamespaceFlags.Network | NamespaceFlags.Ipc | NamespaceFlags.Uts | NamespaceFlags.Cgroup;
+
+    /// <summary>
+    /// The pre-forked init fits this container when what only the native stage can do is exactly what it did:
+    /// new pid and mount namespaces, no user or time namespace, nothing joined but per-thread kinds. That is
+    /// every rootful container that does not share its pid or mount namespace (runc's default spec, docker's,
+    /// podman's, a Kubernetes pod's containers joining the sandbox's network, IPC and UTS namespaces).
+    /// </summary>
+    public bool FitsPreforkedInit =>
+        (NewNamespaces & ~PerThreadNamespaces) == PreforkedNamespaces
+        && JoinNamespaces.All(j => (j.Type & PerThreadNamespaces) == j.Type);
+
+    /// <summary>
+    /// What the init does itself, on its exec thread: the namespaces it creates, and those it joins (their
+    /// fds follow its request). A pre-forked init does all per-thread kinds; one forked by the native stage
+    /// after the bootstrap only the new cgroup namespace, which must wait until it is in its cgroups.
+    /// </summary>
+    public (NamespaceFlags Create, IReadOnlyList<(NamespaceFlags Type, string Path)> Join) InitNamespaces(bool preforked) =>
+        preforked
+            ? (NewNamespaces & PerThreadNamespaces, JoinNamespaces)
+            : (NewNamespaces & NamespaceFlags.Cgroup, []);
+
+    public static IEnumerable<string> NamesOf(NamespaceFlags flags) =>
+        Flags.Where(f => flags.HasFlag(f.Value)).Select(f => f.Key);
+
+    /// <summary>The CLONE_NEW* flag of a namespace type named in config.json (config-linux.md).</summary>
+    public static NamespaceFlags FlagOf(string type) =>
+        Flags.TryGetValue(type, out var flag) ? flag : throw new RuntimeException($"unknown namespace type {type}");
+
     /// <summary>
     /// What the native stage unshares and joins. A new cgroup namespace is not among them: the init unshares
     /// it once the parent has moved it into the container's cgroups (runc's nsexec waits for that too), so

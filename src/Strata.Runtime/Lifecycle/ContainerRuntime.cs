@@ -48,6 +48,9 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     /// <summary>Where warnings go (the --log file, or stderr): poststart and poststop failures only warn.</summary>
     public Action<string> Warn { get; init; } = message => Console.Error.WriteLine(message);
 
+    /// <summary>Debug log lines (the CLI's --debug).</summary>
+    public Action<string> Debug { get; init; } = _ => { };
+
     public StateStore Store { get; } = new(root);
 
     public ContainerRecord Create(string id, CreateOptions options)
@@ -90,15 +93,18 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             // 0622 whatever the umask: the init writes to it after switching to the container's user.
             Sys.Mkfifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
             File.SetUnixFileMode(Store.FifoOf(id), (UnixFileMode)0x192);
-            int channelFd;
+            Channel boot, channel;
+            var fromZygote = false;
             if (Zygote.Take() is { } zygote)
             {
-                (stage0, channelFd) = zygote;
+                stage0 = zygote.Pid;
+                channel = new Channel(zygote.InitFd);
+                boot = new Channel(zygote.BootFd);
+                fromZygote = true;
             }
             else
             {
                 var (parentFd, childFd) = Sys.SocketPair();
-                channelFd = parentFd;
                 try
                 {
                     stage0 = SpawnInit("init", childFd, options.PreserveFds, console: null);
@@ -112,30 +118,55 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 {
                     Sys.Close(childFd);
                 }
+                // A spawned stage 0 becomes the init: one channel for both.
+                channel = boot = new Channel(parentFd);
             }
-            using var channel = new Channel(channelFd);
-            channel.SendBootstrap(plan.BootstrapEntries());
-            var reply = channel.ReceiveLine("the container's pid");
-            if (reply == "usermap")
+            using var disposeChannel = channel;
+            using var disposeBoot = boot;
+            var preforked = 0;
+            if (fromZygote)
             {
-                IdMappings.Write(stage0, spec.Linux!.UidMappings!, spec.Linux.GidMappings!);
-                channel.SendAck();
-                reply = channel.ReceiveLine("the container's pid");
+                // The zygote's first word: the init it pre-forked as root, or 0.
+                var first = boot.ReceiveLine("the zygote's pre-forked init");
+                if (first.StartsWith("error=", StringComparison.Ordinal))
+                    throw new RuntimeException(first[6..]);
+                if (!first.StartsWith("spec=", StringComparison.Ordinal) || !int.TryParse(first.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out preforked))
+                    throw new RuntimeException($"init protocol: unexpected zygote message \"{first}\"");
             }
-            Sys.WaitPid(stage0);
-            stage0 = 0;
-            if (reply.StartsWith("error=", StringComparison.Ordinal))
-                throw new RuntimeException(reply[6..]);
-            initPid = int.Parse(reply.AsSpan(4), CultureInfo.InvariantCulture);
 
-            // The cgroup is made while the init's runtime starts; the init waits for the request below before
-            // it unshares its cgroup namespace, which is then rooted at the container's cgroup.
-            var host = CgroupHost.Detect();
-            cgroup = CreateCgroup(plan, host);
-            cgroup?.AddProcess(initPid);
+            var adopt = preforked > 0 && plan.FitsPreforkedInit;
+            if (adopt)
+            {
+                // The zygote exits on this; it is reaped once the init is ready, by when it surely has.
+                boot.SendBootstrap(["adopt"]);
+                initPid = preforked;
+                Debug($"create {id}: adopted the pre-forked init {initPid}");
+            }
+            else
+            {
+                boot.SendBootstrap(plan.BootstrapEntries());
+                var reply = boot.ReceiveLine("the container's pid");
+                if (reply == "usermap")
+                {
+                    IdMappings.Write(stage0, spec.Linux!.UidMappings!, spec.Linux.GidMappings!);
+                    boot.SendAck();
+                    reply = boot.ReceiveLine("the container's pid");
+                }
+                Sys.WaitPid(stage0);
+                stage0 = 0;
+                if (reply.StartsWith("error=", StringComparison.Ordinal))
+                    throw new RuntimeException(reply[6..]);
+                initPid = int.Parse(reply.AsSpan(4), CultureInfo.InvariantCulture);
+                Debug(preforked > 0
+                    ? $"create {id}: init {initPid} forked after the bootstrap (the pre-forked one does not fit: {string.Join(',', plan.NewNamespaceNames)} new, {plan.JoinNamespaces.Count} joined)"
+                    : $"create {id}: init {initPid} forked after the bootstrap");
+            }
 
-            // The init parses config.json itself: it needs the whole document, and re-serializing the
-            // parsed one would cost the parent as much as the parse.
+            // The request and config.json go at once: the init parses them, and makes or joins the namespaces it
+            // does itself, while the cgroups are made. The init parses config.json itself: it needs the whole
+            // document, and re-serializing the parsed one would cost the parent as much as the parse.
+            var hooksBefore = spec.Hooks?.Prestart is { Count: > 0 } || spec.Hooks?.CreateRuntime is { Count: > 0 };
+            var (createNs, joinNs) = plan.InitNamespaces(adopt);
             channel.Send(new InitRequest
             {
                 ContainerId = id,
@@ -147,25 +178,36 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 PreserveFds = options.PreserveFds,
                 NoPivot = options.NoPivot,
                 NewNamespaces = plan.NewNamespaceNames.ToList(),
-                Cgroups = cgroup is null ? [] : CgroupMounts(cgroup, host),
+                CreateNamespaces = ContainerPlan.NamesOf(createNs).ToList(),
+                JoinNamespaces = joinNs.Select(j => ContainerPlan.NamesOf(j.Type).Single()).ToList(),
+                ReportNamespaces = hooksBefore,
             });
-            // On the request the init unshares a new cgroup namespace and says so: the hooks below then see the
-            // container's namespaces complete, as with runc.
-            if (plan.NewNamespaces.HasFlag(NamespaceFlags.Cgroup))
+            channel.SendBytes(configBytes);
+            foreach (var (type, path) in joinNs)
             {
-                var message = channel.ReceiveSyncMessage("the init's cgroup namespace");
-                if (message.Type != SyncMessage.CgroupNamespace)
-                    throw new RuntimeException(message.Message ?? $"init protocol: unexpected {message.Type} message");
+                // Opened here, in the runtime's mount namespace, where config.json's paths mean what they say.
+                using var ns = Sys.Open(path, OpenFlags.ReadOnly);
+                channel.SendFd($"{ContainerPlan.NamesOf(type).Single()} namespace", ns);
             }
 
-            // The namespaces exist now: prestart and createRuntime hooks run in the runtime's namespaces
-            // (e.g. network setup into the new netns), before the init builds the rootfs.
-            var creating = new OciStateView(id, ContainerStatus.Creating, initPid, bundle, spec.Annotations);
-            HookRunner.RunAll("prestart", spec.Hooks?.Prestart, creating);
-            HookRunner.RunAll("createRuntime", spec.Hooks?.CreateRuntime, creating);
-            File.WriteAllBytes(Path.Combine(Store.DirectoryOf(id), ConfigCopy), configBytes);
+            var host = CgroupHost.Detect();
+            cgroup = CreateCgroup(plan, host);
+            cgroup?.AddProcess(initPid);
+            channel.Send(cgroup is null ? [] : CgroupMounts(cgroup, host));
 
-            channel.SendBytes(configBytes);
+            if (hooksBefore)
+            {
+                // The hooks see the container's namespaces complete, the cgroup one included, as with runc: prestart
+                // and createRuntime run in the runtime's namespaces (e.g. network setup into the new netns), before
+                // the init builds the rootfs.
+                var message = channel.ReceiveSyncMessage("the init's namespaces");
+                if (message.Type != SyncMessage.Namespaces)
+                    throw new RuntimeException(message.Message ?? $"init protocol: unexpected {message.Type} message");
+                var creating = new OciStateView(id, ContainerStatus.Creating, initPid, bundle, spec.Annotations);
+                HookRunner.RunAll("prestart", spec.Hooks?.Prestart, creating);
+                HookRunner.RunAll("createRuntime", spec.Hooks?.CreateRuntime, creating);
+            }
+
             // The fifo as an fd (O_PATH): in a user namespace the init could not reach the state directory,
             // which is private to the runtime's user.
             using (var fifo = Sys.Open(Store.FifoOf(id), OpenFlags.Path))
@@ -176,9 +218,15 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 // Only the init holds it now: if the init dies, the other end sees the socket close.
                 consoleForInit.Dispose();
             }
+            File.WriteAllBytes(Path.Combine(Store.DirectoryOf(id), ConfigCopy), configBytes);
             var answer = channel.ReceiveSyncMessage("the container's ready message");
             if (answer.Type != SyncMessage.Ready)
                 throw new RuntimeException(answer.Message ?? $"init protocol: unexpected {answer.Type} message");
+            if (stage0 > 0)
+            {
+                Sys.WaitPid(stage0);
+                stage0 = 0;
+            }
 
             var stat = ProcStat.TryRead(initPid) ?? throw new RuntimeException("the container's init exited during create");
             var record = new ContainerRecord

@@ -30,28 +30,92 @@ public class CliTests
     }
 
     /// <summary>
-    /// The native stage forks a zygote when "create" or "run" appears among the arguments; here it is a
-    /// container id, the zygote goes unused, and the runtime must reap it rather than leave it to whatever
-    /// adopts it. Pid 1 of a new pid namespace is a perl script that waits for the runtime alone and reaps
-    /// nothing else, so a leaked zygote stays a zombie there.
+    /// Runs the runtime as the only child of a perl script that is pid 1 of a new pid namespace: it waits for
+    /// the runtime alone and reaps nothing else, then counts the zombies and the live processes left besides
+    /// itself. A leaked zygote or pre-forked init shows up in one count or the other.
     /// </summary>
-    [Fact]
-    public void State_IdNamedRun_LeavesNoZombie()
+    private static (CommandResult Result, string Counts) RunAlone(params string[] runtimeArgs)
     {
-        using var sb = new Sandbox(Runtimes.Strata);
         const string init = """
             my $pid = fork(); if (!$pid) { exec @ARGV or die "exec: $!"; }
             waitpid($pid, 0); my $rc = $? >> 8;
             select(undef, undef, undef, 0.3);
-            my $z = 0;
+            my ($z, $live) = (0, 0);
             opendir(my $d, "/proc");
-            for my $p (grep { /^\d+$/ } readdir($d)) { open(my $f, "<", "/proc/$p/stat") or next; $z++ if <$f> =~ /\) Z /; }
-            print "rc=$rc zombies=$z\n";
+            for my $p (grep { /^\d+$/ } readdir($d)) {
+                next if $p == 1;
+                open(my $f, "<", "/proc/$p/stat") or next;
+                if (<$f> =~ /\) Z /) { $z++ } else { $live++ }
+            }
+            print STDERR "rc=$rc zombies=$z live=$live\n";
             """;
-        var result = Sandbox.Run("/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", "/usr/bin/perl", "-e", init, sb.Binary, "--root", sb.Root, "state", "run"]);
+        var result = Sandbox.Run("/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", "/usr/bin/perl", "-e", init, .. runtimeArgs]);
+        var lines = result.Stderr.TrimEnd('\n').Split('\n');
+        return (result, lines[^1]);
+    }
+
+    /// <summary>
+    /// The native stage forks a zygote (which, as root, pre-forks an init) when "create" or "run" appears among
+    /// the arguments; here it is a container id, the zygote goes unused, and the runtime must end both rather
+    /// than leave them to whatever adopts them.
+    /// </summary>
+    [Fact]
+    public void State_IdNamedRun_LeavesNoZygoteOrInit()
+    {
+        using var sb = new Sandbox(Runtimes.Strata);
+
+        var (result, counts) = RunAlone(sb.Binary, "--root", sb.Root, "state", "run");
+
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("rc=1 zombies=0\n", result.Stdout);
+        Assert.Equal("rc=1 zombies=0 live=0", counts);
         Assert.Contains("container does not exist", result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A create that fails once the zygote has pre-forked the init ends that init too.</summary>
+    [Fact]
+    public void Create_Fails_LeavesNoPreforkedInit()
+    {
+        using var sb = new Sandbox(Runtimes.Strata);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, s => s.Mounts!.Add(new Mount { Destination = "/data", Type = "bind", Source = "/does/not/exist", Options = ["bind"] }));
+
+        var (result, counts) = RunAlone(sb.Binary, "--root", sb.Root, "create", "--bundle", bundle, id);
+
+        Assert.Equal("rc=1 zombies=0 live=0", counts);
+        Assert.Contains("/does/not/exist", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(sb.Root, id)));
+    }
+
+    /// <summary>
+    /// `run` adopts the pre-forked init when config.json asks for nothing else of the native stage (new pid and
+    /// mount namespaces, other kinds new or joined), and otherwise discards it and has the native stage fork
+    /// one after the bootstrap; either way the container runs and nothing is left. The debug log says which.
+    /// </summary>
+    [Theory]
+    [InlineData("default", "adopted the pre-forked init")]
+    [InlineData("host-network", "adopted the pre-forked init")]
+    [InlineData("host-pid", "forked after the bootstrap (the pre-forked one does not fit")]
+    public void Run_PreforkedInit_AdoptedOrDiscarded(string config, string logged)
+    {
+        using var sb = new Sandbox(Runtimes.Strata);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, s =>
+        {
+            if (config == "host-network")
+            {
+                s.Linux!.Namespaces!.RemoveAll(n => n.Type == "network");
+                s.Mounts!.RemoveAll(m => m.Destination == "/sys");
+            }
+            if (config == "host-pid")
+                s.Linux!.Namespaces!.RemoveAll(n => n.Type == "pid");
+        }, "sh", "-c", "exit 7");
+        var log = Path.Combine(sb.Dir, "debug.log");
+
+        var (result, counts) = RunAlone(sb.Binary, "--root", sb.Root, "--log", log, "--debug", "run", "--bundle", bundle, id);
+
+        Assert.True(counts == "rc=7 zombies=0 live=0", result.ToString());
+        Assert.Contains(logged, File.ReadAllText(log), StringComparison.Ordinal);
+        Assert.Empty(sb.LeftoverCgroups(id));
     }
 
     /// <summary>A zygote named in an inherited environment (a strata-runtime started by a hook, say) is not this process's.</summary>
@@ -59,7 +123,7 @@ public class CliTests
     public void ZygoteVariableInherited_IsIgnored()
     {
         using var sb = new Sandbox(Runtimes.Strata);
-        var env = new Dictionary<string, string> { ["_STRATA_ZYGOTE"] = "0,1" };
+        var env = new Dictionary<string, string> { ["_STRATA_ZYGOTE"] = "0,1,0" };
 
         var state = Sandbox.Run(sb.Binary, ["--root", sb.Root, "state", "nothere"], env);
         var id = sb.NewId();

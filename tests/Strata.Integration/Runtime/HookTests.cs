@@ -41,28 +41,36 @@ public class HookTests
     }
 
     /// <summary>
-    /// When prestart and createRuntime hooks run, the container's namespaces all exist: the cgroup namespace
-    /// the hook sees on the init's pid is the one the container's process has.
+    /// When prestart and createRuntime hooks run, the container's namespaces all exist: each namespace the hook
+    /// sees on the init's pid is the one the container's process has (network setup into the container's netns
+    /// depends on it). The init creates the network, IPC, UTS and cgroup ones itself, on the thread that execs.
     /// </summary>
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
-    public void Hooks_CreateRuntime_SeesTheContainersCgroupNamespace(string runtime)
+    public void Hooks_PrestartAndCreateRuntime_SeeTheContainersNamespaces(string runtime)
     {
         using var sb = new Sandbox(runtime);
-        var log = Path.Combine(sb.Dir, "hook-cgroupns");
+        const string kinds = "net ipc uts cgroup mnt pid";
         var id = sb.NewId();
-        var hook = new Hook
+        Hook HookWriting(string log) => new()
         {
             Path = "/bin/sh",
-            Args = ["sh", "-c", $"p=$(cat | sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p'); readlink /proc/$p/ns/cgroup > {log}"],
+            Args = ["sh", "-c", $"p=$(cat | sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p'); for n in {kinds}; do readlink /proc/$p/ns/$n; done > {log}"],
         };
-        var bundle = sb.Bundle(id, s => s.Hooks = new Hooks { CreateRuntime = [hook] }, "sh", "-c", "readlink /proc/self/ns/cgroup > /tmp/cgroupns");
-        Assert.Equal(0, sb.Exec("run", "--bundle", bundle, id).ExitCode);
+        var prestart = Path.Combine(sb.Dir, "hook-prestart");
+        var createRuntime = Path.Combine(sb.Dir, "hook-createRuntime");
+        var bundle = sb.Bundle(id, s => s.Hooks = new Hooks { Prestart = [HookWriting(prestart)], CreateRuntime = [HookWriting(createRuntime)] },
+            "sh", "-c", $"for n in {kinds}; do readlink /proc/self/ns/$n; done > /tmp/ns");
+        var run = sb.Exec("run", "--bundle", bundle, id);
+        Assert.True(run.ExitCode == 0, run.ToString());
 
-        var seenByHook = File.ReadAllText(log).Trim();
-        Assert.StartsWith("cgroup:[", seenByHook, StringComparison.Ordinal);
-        Assert.Equal(File.ReadAllText(Path.Combine(bundle, "rootfs", "tmp", "cgroupns")).Trim(), seenByHook);
-        Assert.NotEqual(new FileInfo("/proc/self/ns/cgroup").LinkTarget, seenByHook);
+        var container = File.ReadAllLines(Path.Combine(bundle, "rootfs", "tmp", "ns"));
+        Assert.Equal(6, container.Length);
+        // The pid namespace's link names the init's own: the hook sees the one the container's process is in.
+        Assert.Equal(container, File.ReadAllLines(prestart));
+        Assert.Equal(container, File.ReadAllLines(createRuntime));
+        foreach (var (kind, seen) in kinds.Split(' ').Zip(container))
+            Assert.NotEqual(new FileInfo($"/proc/self/ns/{kind}").LinkTarget, seen);
     }
 
     [Theory]

@@ -22,7 +22,7 @@ public class LibraryHostTests
         // A host may inherit a zygote variable meant for some strata-runtime up its process tree (here pid 1,
         // whose parent we are not): it must not take that for its own.
         ContainerRecord record;
-        Environment.SetEnvironmentVariable("_STRATA_ZYGOTE", "0,1");
+        Environment.SetEnvironmentVariable("_STRATA_ZYGOTE", "0,1,0");
         try
         {
             record = runtime.Create(id, new CreateOptions { Bundle = bundle });

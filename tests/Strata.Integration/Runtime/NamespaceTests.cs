@@ -104,6 +104,35 @@ public class NamespaceTests
         Assert.Equal(expected, result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    /// <summary>
+    /// A Kubernetes pod's container: the sandbox's network, IPC and UTS namespaces joined, pid, mount and cgroup
+    /// namespaces of its own (for strata, the pre-forked init joins them on its exec thread).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void JoinNamespaces_NetworkIpcUtsByPath_WithItsOwnPidNamespace(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var (_, pid) = sb.StartSleeper(s => s.Hostname = "sandbox");
+        var kinds = new[] { ("network", "net"), ("ipc", "ipc"), ("uts", "uts") };
+        var result = sb.RunContainer(s =>
+        {
+            foreach (var (type, file) in kinds)
+            {
+                s.Linux!.Namespaces!.RemoveAll(n => n.Type == type);
+                s.Linux.Namespaces.Add(new() { Type = type, Path = $"/proc/{pid}/ns/{file}" });
+            }
+            s.Hostname = null;
+        }, "sh", "-c", "for n in net ipc uts pid cgroup; do readlink /proc/self/ns/$n; done; hostname; echo $$");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(kinds.Select(k => Link($"/proc/{pid}/ns/{k.Item2}")), lines[..3]);
+        Assert.NotEqual(Link($"/proc/{pid}/ns/pid"), lines[3]);
+        Assert.NotEqual(Link($"/proc/{pid}/ns/cgroup"), lines[4]);
+        Assert.Equal("sandbox", lines[5]);
+        Assert.Equal("1", lines[6]);
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void CgroupNamespace_New_ContainerSeesItsCgroupAsRoot(string runtime)

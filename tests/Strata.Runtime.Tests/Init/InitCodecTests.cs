@@ -15,13 +15,17 @@ public sealed class InitCodecTests
         InUserNamespace = true,
         PreserveFds = 2,
         NoPivot = false,
-        NewNamespaces = ["pid", "mount"],
-        Cgroups =
-        [
-            new CgroupMountSource { Name = "memory", Options = "memory", HostPath = "/sys/fs/cgroup/memory/c1" },
-            new CgroupMountSource { Name = "unified", Options = "", Unified = true, HostPath = "/sys/fs/cgroup/unified/c1" },
-        ],
+        NewNamespaces = ["pid", "mount", "network", "cgroup"],
+        CreateNamespaces = ["network", "cgroup"],
+        JoinNamespaces = ["ipc", "uts"],
+        ReportNamespaces = true,
     };
+
+    private static List<CgroupMountSource> SampleCgroups() =>
+    [
+        new CgroupMountSource { Name = "memory", Options = "memory", HostPath = "/sys/fs/cgroup/memory/c1" },
+        new CgroupMountSource { Name = "unified", Options = "", Unified = true, HostPath = "/sys/fs/cgroup/unified/c1" },
+    ];
 
     [Fact]
     public void InitRequest_RoundTrips()
@@ -32,14 +36,36 @@ public sealed class InitCodecTests
     }
 
     [Fact]
+    public void InitRequest_CgroupsAreNotPartOfIt_TheyFollowAsTheirOwnMessage()
+    {
+        var request = Sample();
+        request.Cgroups = SampleCgroups();
+
+        Assert.Empty(InitCodec.ReadInitRequest(InitCodec.Write(request)).Cgroups);
+        Assert.Equivalent(SampleCgroups(), InitCodec.ReadCgroups(InitCodec.Write(SampleCgroups())), strict: true);
+        Assert.Empty(InitCodec.ReadCgroups(InitCodec.Write([])));
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("{\"cgroups\":[1]}")]
+    [InlineData("{\"cgroups\":[{\"name\":\"memory\"}]}")]
+    public void Cgroups_Malformed_Throws(string json)
+    {
+        var e = Record.Exception(() => InitCodec.ReadCgroups(Encoding.UTF8.GetBytes(json)));
+
+        Assert.True(e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException, e?.GetType().Name);
+    }
+
+    [Fact]
     public void InitRequest_UnknownPropertiesAreSkipped()
     {
         var json = Encoding.UTF8.GetString(InitCodec.Write(Sample())).Replace("{", "{\"later\":{\"a\":[1,{\"b\":2}]},", StringComparison.Ordinal);
 
         var read = InitCodec.ReadInitRequest(Encoding.UTF8.GetBytes(json));
 
-        Assert.Equal("memory", read.Cgroups[0].Name);
-        Assert.Equal(["pid", "mount"], read.NewNamespaces);
+        Assert.Equal(["ipc", "uts"], read.JoinNamespaces);
+        Assert.Equal(["pid", "mount", "network", "cgroup"], read.NewNamespaces);
     }
 
     [Theory]
@@ -47,7 +73,7 @@ public sealed class InitCodecTests
     [InlineData("[]")]
     [InlineData("{\"containerId\":\"c1\"}")]
     [InlineData("{\"containerId\":\"c1\",\"initPid\":\"x\"}")]
-    [InlineData("{\"containerId\":\"c1\",\"cgroups\":[1]}")]
+    [InlineData("{\"containerId\":\"c1\",\"initPid\":1,\"bundle\":\"/b\",\"rootfs\":\"/r\",\"console\":false,\"preserveFds\":0,\"noPivot\":false}")]
     [InlineData("{\"containerId\":")]
     public void InitRequest_Malformed_Throws(string json)
     {

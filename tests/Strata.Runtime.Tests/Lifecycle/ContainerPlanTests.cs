@@ -81,6 +81,58 @@ public sealed class ContainerPlanTests : IDisposable
     }
 
     [Fact]
+    public void PreforkedInit_DefaultSpec_Fits_InitCreatesTheNamespacesAThreadCan()
+    {
+        var plan = Plan(Spec());
+
+        Assert.True(plan.FitsPreforkedInit);
+        var (create, join) = plan.InitNamespaces(preforked: true);
+        Assert.Equal(NamespaceFlags.Network | NamespaceFlags.Ipc | NamespaceFlags.Uts | NamespaceFlags.Cgroup, create);
+        Assert.Empty(join);
+        // Forked by the native stage after the bootstrap, the init does only the cgroup namespace.
+        Assert.Equal((NamespaceFlags.Cgroup, 0), (plan.InitNamespaces(preforked: false).Create, plan.InitNamespaces(preforked: false).Join.Count));
+    }
+
+    [Fact]
+    public void PreforkedInit_JoinedNetworkIpcUts_Fits_InitJoinsThem()
+    {
+        var netns = _bundle.File("netns");
+        var utsns = _bundle.File("utsns");
+        var spec = Spec();
+        spec.Linux!.Namespaces!.Find(n => n.Type == "network")!.Path = netns;
+        spec.Linux.Namespaces!.Find(n => n.Type == "uts")!.Path = utsns;
+        RemoveNamespace(spec, "cgroup");
+
+        var plan = Plan(spec);
+
+        Assert.True(plan.FitsPreforkedInit);
+        var (create, join) = plan.InitNamespaces(preforked: true);
+        Assert.Equal(NamespaceFlags.Ipc, create);
+        Assert.Equal([(NamespaceFlags.Network, netns), (NamespaceFlags.Uts, utsns)], join);
+    }
+
+    [Theory]
+    [InlineData("pid", null)] // shares the host's pid namespace
+    [InlineData("pid", "pidns")] // joins another
+    [InlineData("mount", "mntns")]
+    [InlineData("user", "")]
+    [InlineData("time", "")]
+    public void PreforkedInit_NamespacesOnlyTheNativeStageCanMake_DoNotFit(string type, string? path)
+    {
+        var spec = Spec();
+        RemoveNamespace(spec, type);
+        if (path is not null)
+            spec.Linux!.Namespaces!.Add(new LinuxNamespace { Type = type, Path = path.Length == 0 ? null : _bundle.File(path) });
+        if (type == "user")
+        {
+            spec.Linux!.UidMappings = [new LinuxIdMapping { ContainerID = 0, HostID = 100000, Size = 65536 }];
+            spec.Linux.GidMappings = [new LinuxIdMapping { ContainerID = 0, HostID = 100000, Size = 65536 }];
+        }
+
+        Assert.False(Plan(spec).FitsPreforkedInit);
+    }
+
+    [Fact]
     public void From_JoinedMountNamespace_SatisfiesMountRequirement()
     {
         var mntns = _bundle.File("mntns");
