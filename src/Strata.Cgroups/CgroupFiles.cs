@@ -134,17 +134,15 @@ internal sealed class CgroupFiles
     /// <summary>mkdir; true if this call created the directory.</summary>
     public static bool CreateDirectory(string path)
     {
-        if (Directory.Exists(path))
-            return false;
+        // One mkdir(2): Directory.CreateDirectory stats the path and its parents first (the parents are
+        // created level by level by the caller).
         try
         {
-            Directory.CreateDirectory(path);
-            return true;
+            return Strata.Linux.Sys.Mkdir(path, (UnixFileMode)0x1ED /* 0755 */);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Strata.Linux.SyscallException e)
         {
-            int errno = ErrnoOf(e);
-            throw new CgroupException($"cannot create cgroup {path}: {ErrorText(errno, e)}", path, errno == 0 ? null : errno, e);
+            throw new CgroupException($"cannot create cgroup {path}: {ErrorText(e.Errno, e)}", path, e.Errno, e);
         }
     }
 
@@ -154,23 +152,29 @@ internal sealed class CgroupFiles
     /// </summary>
     public void RemoveDirectory(string path)
     {
-        if (!Directory.Exists(path))
-            return;
         if (_plain)
         {
-            Directory.Delete(path, recursive: true);
+            if (Directory.Exists(path))
+                Directory.Delete(path, recursive: true);
             return;
         }
         long deadline = Environment.TickCount64 + 1000;
         bool childrenRemoved = false;
         for (int delay = 2; ; delay = Math.Min(delay * 2, 50))
         {
+            int errno;
             try
             {
-                Directory.Delete(path, recursive: false);
-                return;
+                // rmdir(2) straight away; a missing directory counts as removed.
+                if (Strata.Linux.Sys.Rmdir(path))
+                    return;
+                errno = ENOTEMPTY;
             }
-            catch (IOException e) when (!childrenRemoved && ErrnoOf(e) is EBUSY or ENOTEMPTY)
+            catch (Strata.Linux.SyscallException e)
+            {
+                errno = e.Errno;
+            }
+            if (!childrenRemoved && errno is EBUSY or ENOTEMPTY)
             {
                 // A cgroup with children refuses too: those come first (usually there are none, so they
                 // are looked for only then).
@@ -179,19 +183,9 @@ internal sealed class CgroupFiles
                 childrenRemoved = true;
                 continue;
             }
-            catch (DirectoryNotFoundException)
-            {
-                return;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                int errno = ErrnoOf(e);
-                if (errno == ENOENT)
-                    return;
-                if (errno != EBUSY || Environment.TickCount64 > deadline)
-                    throw new CgroupException($"cannot remove cgroup {path}: {ErrorText(errno, e)}", path, errno == 0 ? null : errno, e);
-                Thread.Sleep(delay);
-            }
+            if (errno != EBUSY || Environment.TickCount64 > deadline)
+                throw new CgroupException($"cannot remove cgroup {path}: {ErrorText(errno, null)}", path, errno, null);
+            Thread.Sleep(delay);
         }
     }
 

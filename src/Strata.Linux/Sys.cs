@@ -142,6 +142,29 @@ public static unsafe class Sys
         throw new SyscallException("mkdir", errno, path);
     }
 
+    /// <summary>unlink(2); false when there was nothing to remove.</summary>
+    public static bool Unlink(string path)
+    {
+        if (Libc.Unlink(path) == 0)
+            return true;
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == Errno.ENOENT ? false : throw new SyscallException("unlink", errno, path);
+    }
+
+    /// <summary>rmdir(2); false when the directory is not empty, true when it is gone (or was).</summary>
+    public static bool Rmdir(string path)
+    {
+        if (Libc.Rmdir(path) == 0)
+            return true;
+        var errno = Marshal.GetLastPInvokeError();
+        return errno switch
+        {
+            Errno.ENOENT => true,
+            Errno.ENOTEMPTY or Errno.EEXIST => false,
+            _ => throw new SyscallException("rmdir", errno, path),
+        };
+    }
+
     public static SafeFileHandle Open(string path, OpenFlags flags, UnixFileMode mode = UnixFileMode.None)
     {
         var fd = Libc.Open(path, (int)flags | OCloexec, (uint)mode);

@@ -40,8 +40,10 @@ public static class Errno
     public const int EBUSY = 16;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
+    public const int EISDIR = 21;
     public const int EINVAL = 22;
     public const int ENOSYS = 38;
+    public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
     public const int EXDEV = 18;
 }

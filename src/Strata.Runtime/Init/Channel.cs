@@ -68,96 +68,170 @@ public sealed class SyncMessage
 }
 
 /// <summary>
-/// JSON of the init protocol, written and read by hand: both ends start per container, and serializer
-/// metadata would cost them more start-up time than the messages are worth.
+/// The init protocol's messages: NUL-terminated "key=value" entries, as the native stage's bootstrap, with a
+/// repeated key for a list. Both ends are this binary and start per container; a JSON document's first use
+/// cost the init more start-up time than all its messages are worth. Values never hold a NUL (paths and
+/// names cannot); message text has any replaced. Unknown keys are skipped.
 /// </summary>
 internal static class InitCodec
 {
-    public static byte[] Write(InitRequest r) => State.Json.Object(w =>
+    public static byte[] Write(InitRequest r)
     {
-        w.WriteString("containerId", r.ContainerId);
-        w.WriteNumber("initPid", r.InitPid);
-        w.WriteString("bundle", r.Bundle);
-        w.WriteString("rootfs", r.Rootfs);
-        w.WriteBoolean("console", r.Console);
-        w.WriteBoolean("inUserNamespace", r.InUserNamespace);
-        w.WriteNumber("preserveFds", r.PreserveFds);
-        w.WriteBoolean("noPivot", r.NoPivot);
-        State.Json.WriteList(w, "newNamespaces", r.NewNamespaces);
-        State.Json.WriteList(w, "createNamespaces", r.CreateNamespaces);
-        State.Json.WriteList(w, "joinNamespaces", r.JoinNamespaces);
-        w.WriteBoolean("reportNamespaces", r.ReportNamespaces);
-    });
-
-    public static byte[] Write(IReadOnlyList<CgroupMountSource> cgroups) => State.Json.Object(w =>
-    {
-        w.WriteStartArray("cgroups");
-        foreach (var c in cgroups)
-        {
-            w.WriteStartObject();
-            w.WriteString("name", c.Name);
-            w.WriteString("options", c.Options);
-            w.WriteBoolean("unified", c.Unified);
-            w.WriteString("hostPath", c.HostPath);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    });
-
-    public static List<CgroupMountSource> ReadCgroups(ReadOnlyMemory<byte> json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.GetProperty("cgroups").EnumerateArray().Select(c => new CgroupMountSource
-        {
-            Name = c.GetProperty("name").GetString() ?? "",
-            Options = c.GetProperty("options").GetString() ?? "",
-            Unified = c.GetProperty("unified").GetBoolean(),
-            HostPath = c.GetProperty("hostPath").GetString() ?? "",
-        }).ToList();
+        var w = new Writer();
+        w.Add("containerId", r.ContainerId);
+        w.Add("initPid", r.InitPid);
+        w.Add("bundle", r.Bundle);
+        w.Add("rootfs", r.Rootfs);
+        w.Add("console", r.Console);
+        w.Add("inUserNamespace", r.InUserNamespace);
+        w.Add("preserveFds", r.PreserveFds);
+        w.Add("noPivot", r.NoPivot);
+        w.AddAll("newNamespace", r.NewNamespaces);
+        w.AddAll("createNamespace", r.CreateNamespaces);
+        w.AddAll("joinNamespace", r.JoinNamespaces);
+        w.Add("reportNamespaces", r.ReportNamespaces);
+        return w.ToArray();
     }
 
-    public static InitRequest ReadInitRequest(ReadOnlyMemory<byte> json)
+    public static InitRequest ReadInitRequest(ReadOnlySpan<byte> body)
     {
-        using var doc = JsonDocument.Parse(json);
-        var e = doc.RootElement;
+        var e = Read(body);
         return new InitRequest
         {
-            ContainerId = e.GetProperty("containerId").GetString() ?? "",
-            InitPid = e.GetProperty("initPid").GetInt32(),
-            Bundle = e.GetProperty("bundle").GetString() ?? "",
-            Rootfs = e.GetProperty("rootfs").GetString() ?? "",
-            Console = e.GetProperty("console").GetBoolean(),
-            InUserNamespace = e.TryGetProperty("inUserNamespace", out var userNs) && userNs.GetBoolean(),
-            PreserveFds = e.GetProperty("preserveFds").GetInt32(),
-            NoPivot = e.GetProperty("noPivot").GetBoolean(),
-            NewNamespaces = State.Json.ReadList(e, "newNamespaces"),
-            CreateNamespaces = State.Json.ReadList(e, "createNamespaces"),
-            JoinNamespaces = State.Json.ReadList(e, "joinNamespaces"),
-            ReportNamespaces = e.GetProperty("reportNamespaces").GetBoolean(),
+            ContainerId = One(e, "containerId"),
+            InitPid = Int(e, "initPid"),
+            Bundle = One(e, "bundle"),
+            Rootfs = One(e, "rootfs"),
+            Console = Bool(e, "console"),
+            InUserNamespace = Bool(e, "inUserNamespace"),
+            PreserveFds = Int(e, "preserveFds"),
+            NoPivot = Bool(e, "noPivot"),
+            NewNamespaces = All(e, "newNamespace"),
+            CreateNamespaces = All(e, "createNamespace"),
+            JoinNamespaces = All(e, "joinNamespace"),
+            ReportNamespaces = Bool(e, "reportNamespaces"),
         };
     }
 
-    public static byte[] Write(SyncMessage m) => State.Json.Object(w =>
+    /// <summary>One "cgroup" entry per hierarchy, each followed by its own fields.</summary>
+    public static byte[] Write(IReadOnlyList<CgroupMountSource> cgroups)
     {
-        w.WriteString("type", m.Type);
-        if (m.Message is not null)
-            w.WriteString("message", m.Message);
-    });
-
-    public static SyncMessage ReadSyncMessage(ReadOnlyMemory<byte> json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        var e = doc.RootElement;
-        return new SyncMessage
+        var w = new Writer();
+        w.Add("count", cgroups.Count);
+        foreach (var c in cgroups)
         {
-            Type = e.GetProperty("type").GetString() ?? "",
-            Message = e.TryGetProperty("message", out var m) ? m.GetString() : null,
-        };
+            w.Add("cgroup", c.Name);
+            w.Add("options", c.Options);
+            w.Add("unified", c.Unified);
+            w.Add("hostPath", c.HostPath);
+        }
+        return w.ToArray();
     }
+
+    public static List<CgroupMountSource> ReadCgroups(ReadOnlySpan<byte> body)
+    {
+        var e = Read(body);
+        var count = Int(e, "count");
+        var result = new List<CgroupMountSource>(count);
+        for (var i = e.FindIndex(x => x.Key == "cgroup"); i >= 0 && i + 3 < e.Count && e[i].Key == "cgroup"; i += 4)
+        {
+            if (e[i + 1].Key != "options" || e[i + 2].Key != "unified" || e[i + 3].Key != "hostPath")
+                throw new FormatException($"cgroup {e[i].Value}: expected options, unified and hostPath after it");
+            result.Add(new CgroupMountSource { Name = e[i].Value, Options = e[i + 1].Value, Unified = ParseBool(e[i + 2]), HostPath = e[i + 3].Value });
+        }
+        return result.Count == count ? result : throw new FormatException($"{count} cgroups announced, {result.Count} complete");
+    }
+
+    public static byte[] Write(SyncMessage m)
+    {
+        var w = new Writer();
+        w.Add("type", m.Type);
+        if (m.Message is not null)
+            w.Add("message", m.Message.Replace('\0', '?'));
+        return w.ToArray();
+    }
+
+    public static SyncMessage ReadSyncMessage(ReadOnlySpan<byte> body)
+    {
+        var e = Read(body);
+        return new SyncMessage { Type = One(e, "type"), Message = e.FindLast(x => x.Key == "message").Value };
+    }
+
+    private sealed class Writer
+    {
+        private readonly StringBuilder _text = new();
+
+        public void Add(string key, string value)
+        {
+            if (value.Contains('\0', StringComparison.Ordinal))
+                throw new RuntimeException($"init protocol: {key} contains a NUL byte");
+            _text.Append(key).Append('=').Append(value).Append('\0');
+        }
+
+        public void Add(string key, int value) => Add(key, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        public void Add(string key, bool value) => Add(key, value ? "1" : "0");
+
+        public void AddAll(string key, IEnumerable<string> values)
+        {
+            foreach (var v in values)
+                Add(key, v);
+        }
+
+        public byte[] ToArray() => Encoding.UTF8.GetBytes(_text.ToString());
+    }
+
+    private static List<KeyValuePair<string, string>> Read(ReadOnlySpan<byte> body)
+    {
+        if (body.Length > 0 && body[^1] != 0)
+            throw new FormatException("the last entry is not NUL-terminated");
+        var entries = new List<KeyValuePair<string, string>>();
+        foreach (var range in body.Split((byte)0))
+        {
+            var entry = body[range];
+            if (range.End.Value == body.Length && entry.IsEmpty)
+                break;
+            var eq = entry.IndexOf((byte)'=');
+            if (eq <= 0)
+                throw new FormatException($"entry \"{Encoding.UTF8.GetString(entry)}\" is not key=value");
+            entries.Add(new(Encoding.UTF8.GetString(entry[..eq]), Encoding.UTF8.GetString(entry[(eq + 1)..])));
+        }
+        return entries;
+    }
+
+    private static string One(List<KeyValuePair<string, string>> e, string key)
+    {
+        var i = e.FindLastIndex(x => x.Key == key);
+        return i >= 0 ? e[i].Value : throw new KeyNotFoundException($"no {key}");
+    }
+
+    private static List<string> All(List<KeyValuePair<string, string>> e, string key)
+    {
+        // A loop, not Where/Select: see ContainerPlan.NamesOf.
+        var values = new List<string>();
+        foreach (var (k, v) in e)
+        {
+            if (k == key)
+                values.Add(v);
+        }
+        return values;
+    }
+
+    private static int Int(List<KeyValuePair<string, string>> e, string key) =>
+        int.Parse(One(e, key), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static bool Bool(List<KeyValuePair<string, string>> e, string key) => ParseBool(new(key, One(e, key)));
+
+    private static bool ParseBool(KeyValuePair<string, string> entry) => entry.Value switch
+    {
+        "1" => true,
+        "0" => false,
+        _ => throw new FormatException($"{entry.Key}: \"{entry.Value}\" is not 0 or 1"),
+    };
 }
 
 /// <summary>
-/// The parent/init socket: length-prefixed JSON frames. An unexpected message or a closed socket is an
+/// The parent/init socket: length-prefixed frames (<see cref="InitCodec"/>), and fds as SCM_RIGHTS messages. An unexpected message or a closed socket is an
 /// error naming what was expected, so a dying init is reported rather than waited on forever.
 /// </summary>
 internal sealed class Channel : IDisposable
@@ -192,13 +266,15 @@ internal sealed class Channel : IDisposable
 
     public SyncMessage ReceiveSyncMessage(string expected) => Parse(ReceiveBytes(expected), InitCodec.ReadSyncMessage, expected);
 
-    private static T Parse<T>(byte[] body, Func<ReadOnlyMemory<byte>, T> read, string expected)
+    private delegate T Reader<T>(ReadOnlySpan<byte> body);
+
+    private static T Parse<T>(byte[] body, Reader<T> read, string expected)
     {
         try
         {
             return read(body);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException or DecoderFallbackException)
         {
             throw new RuntimeException($"init protocol: malformed {expected}: {e.Message}", e);
         }
@@ -229,8 +305,13 @@ internal sealed class Channel : IDisposable
     public void SendAck() => Sys.WriteAll(_fd, "1"u8);
 
     /// <summary>The native stage's message: a frame of NUL-terminated "key=value" strings.</summary>
-    public void SendBootstrap(IEnumerable<string> entries) =>
-        SendBytes(Encoding.UTF8.GetBytes(string.Concat(entries.Select(e => e + "\0"))));
+    public void SendBootstrap(IEnumerable<string> entries)
+    {
+        var text = new StringBuilder();
+        foreach (var e in entries)
+            text.Append(e).Append('\0');
+        SendBytes(Encoding.UTF8.GetBytes(text.ToString()));
+    }
 
     /// <summary>Reads the one-line reply of the native stage: "pid=N" or "error=...".</summary>
     public string ReceiveLine(string expected)

@@ -32,7 +32,9 @@ public sealed class InitProcess(ISyscalls sys)
             // the config overlap the parent's making of the cgroups.
             request = channel.ReceiveInitRequest();
             var config = channel.ReceiveBytes("config.json");
-            var joins = request.JoinNamespaces.Select(type => (type, Fd: channel.ReceiveFd($"{type} namespace"))).ToList();
+            var joins = new List<(string Type, Microsoft.Win32.SafeHandles.SafeFileHandle Fd)>();
+            foreach (var type in request.JoinNamespaces)
+                joins.Add((type, channel.ReceiveFd($"{type} namespace")));
             request.Spec = SpecLoader.Parse(config, Path.Combine(request.Bundle, SpecLoader.ConfigFileName));
             Lifecycle.ContainerPlan.ResolveBindSources(request.Spec, request.Bundle);
             // .NET is multi-threaded: these apply to the calling thread only, the one that sets the container up

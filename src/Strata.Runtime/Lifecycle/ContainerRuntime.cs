@@ -43,7 +43,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>A copy of config.json in the state directory: hooks and exec read it after create.</summary>
-    private const string ConfigCopy = "config.json";
+    private const string ConfigCopy = StateStore.ConfigCopy;
 
     /// <summary>Where warnings go (the --log file, or stderr): poststart and poststop failures only warn.</summary>
     public Action<string> Warn { get; init; } = message => Console.Error.WriteLine(message);
@@ -167,6 +167,9 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             // document, and re-serializing the parsed one would cost the parent as much as the parse.
             var hooksBefore = spec.Hooks?.Prestart is { Count: > 0 } || spec.Hooks?.CreateRuntime is { Count: > 0 };
             var (createNs, joinNs) = plan.InitNamespaces(adopt);
+            var joinNames = new List<string>(joinNs.Count);
+            foreach (var (type, _) in joinNs)
+                joinNames.AddRange(ContainerPlan.NamesOf(type));
             channel.Send(new InitRequest
             {
                 ContainerId = id,
@@ -177,17 +180,17 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 InUserNamespace = plan.InUserNamespace,
                 PreserveFds = options.PreserveFds,
                 NoPivot = options.NoPivot,
-                NewNamespaces = plan.NewNamespaceNames.ToList(),
-                CreateNamespaces = ContainerPlan.NamesOf(createNs).ToList(),
-                JoinNamespaces = joinNs.Select(j => ContainerPlan.NamesOf(j.Type).Single()).ToList(),
+                NewNamespaces = ContainerPlan.NamesOf(plan.NewNamespaces),
+                CreateNamespaces = ContainerPlan.NamesOf(createNs),
+                JoinNamespaces = joinNames,
                 ReportNamespaces = hooksBefore,
             });
             channel.SendBytes(configBytes);
-            foreach (var (type, path) in joinNs)
+            for (var i = 0; i < joinNs.Count; i++)
             {
                 // Opened here, in the runtime's mount namespace, where config.json's paths mean what they say.
-                using var ns = Sys.Open(path, OpenFlags.ReadOnly);
-                channel.SendFd($"{ContainerPlan.NamesOf(type).Single()} namespace", ns);
+                using var ns = Sys.Open(joinNs[i].Path, OpenFlags.ReadOnly);
+                channel.SendFd($"{joinNames[i]} namespace", ns);
             }
 
             var host = CgroupHost.Detect();

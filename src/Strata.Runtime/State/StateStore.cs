@@ -99,9 +99,28 @@ public sealed class StateStore
         AtomicFile.Write(Path.Combine(DirectoryOf(record.Id), StateFile), bytes, durable: false);
     }
 
+    /// <summary>The files a container's directory holds; anything else there is removed the slow way.</summary>
+    private static readonly string[] KnownFiles = [StateFile, ConfigCopy, ExecFifo];
+
+    /// <summary>The bundle's config.json as create read it, for start's and delete's hooks.</summary>
+    public const string ConfigCopy = "config.json";
+
     public void Remove(string id)
     {
         var dir = DirectoryOf(id);
+        try
+        {
+            // The files it is known to hold, then the directory: a recursive delete enumerates it, and costs a
+            // `run` about a millisecond of first-use work for three unlinks.
+            foreach (var name in KnownFiles)
+                Sys.Unlink(Path.Combine(dir, name));
+            if (Sys.Rmdir(dir))
+                return;
+        }
+        catch (SyscallException e) when (e.Errno is Errno.ENOTDIR or Errno.EISDIR)
+        {
+            // Not what create made: leave it to the general case.
+        }
         if (Directory.Exists(dir))
             Directory.Delete(dir, recursive: true);
     }

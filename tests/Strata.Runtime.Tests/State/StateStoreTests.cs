@@ -189,6 +189,19 @@ public sealed class StateStoreTests : IDisposable
     }
 
     [Fact]
+    public void Remove_UnknownFilesAndDirectories_RemovedToo()
+    {
+        Create("c1");
+        File.WriteAllText(Path.Combine(_store.DirectoryOf("c1"), StateStore.ConfigCopy), "{}");
+        File.WriteAllText(Path.Combine(_store.DirectoryOf("c1"), ".state.json.tmp"), "");
+        Directory.CreateDirectory(Path.Combine(_store.DirectoryOf("c1"), "exec.fifo", "odd"));
+
+        _store.Remove("c1");
+
+        Assert.False(Directory.Exists(_dir.P("root/c1")));
+    }
+
+    [Fact]
     public void Remove_Missing_NoError()
     {
         _store.Remove("never");
