@@ -19,17 +19,19 @@
  *      reports the child's pid to the parent and exits; the child returns from the constructor, the
  *      .NET runtime starts inside the namespaces, and C# does everything else (rootfs, mounts, exec).
  *
- * Stage 0 comes to exist in one of two ways:
- *   - `strata-runtime create|run`: forked by this constructor in the runtime's own process, before the
- *     .NET runtime starts (start_zygote), and waiting for the bootstrap while the runtime reads
- *     config.json; the parent finds it in _STRATA_ZYGOTE. Run as root, this zygote first pre-forks an
- *     init in a new pid and mount namespace (prefork), the two every rootful container has unless it
- *     shares them, so that the init's .NET runtime starts while the parent's does. The parent adopts
- *     it when config.json asks for nothing else of this stage (the init itself then creates or joins
- *     the network, IPC, UTS and cgroup namespaces, which a thread can do for itself); otherwise the
- *     zygote kills it and goes on as stage 0;
- *   - otherwise (exec, or a runtime hosted by another program) spawned as `strata-runtime init` with
- *     _STRATA_INITPIPE naming the bootstrap socket.
+ * Stage 0 comes to exist in one of three ways:
+ *   - `strata-runtime create|run` as root: this constructor, in the runtime's own process and before the
+ *     .NET runtime starts, pre-forks the init in a new pid and mount namespace (prefork: unshare, fork,
+ *     setns back), the two every rootful container has unless it shares them, so that the init's .NET
+ *     runtime starts while the parent's does. The parent finds it in _STRATA_PREFORKED and adopts it when
+ *     config.json asks for nothing else of this stage: the init then creates or joins the network, IPC,
+ *     UTS and cgroup namespaces itself, which a thread can do for itself. Otherwise the parent kills it
+ *     and spawns stage 0 as below;
+ *   - `strata-runtime create|run` otherwise (rootless: a user namespace, which only config.json can
+ *     describe): forked by this constructor as a zygote (start_zygote), waiting for the bootstrap while
+ *     the runtime reads config.json; the parent finds it in _STRATA_ZYGOTE;
+ *   - otherwise (exec, a mismatch above, or a runtime hosted by another program) spawned as
+ *     `strata-runtime init` with _STRATA_INITPIPE naming the bootstrap socket.
  *
  * Wire format (parent -> here): u32 length, then NUL-terminated "key=value" strings:
  *   flags=<decimal CLONE_* mask to unshare>
@@ -37,9 +39,7 @@
  *   preload=<library soname>                     (dlopen'ed before any namespace is joined: after
  *                                                 setns into the container's mount namespace the host's
  *                                                 libraries are out of reach, e.g. libseccomp for exec)
- *   adopt                                        (zygote only: the parent takes the pre-forked init)
- * Reply (here -> parent): one line "pid=<n>\n" or "error=<message>\n"; none to "adopt". A zygote
- * first says "spec=<pid of the pre-forked init, or 0>\n" before it reads the bootstrap.
+ * Reply (here -> parent): one line "pid=<n>\n" or "error=<message>\n".
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -63,8 +63,6 @@
 #define MAX_MSG (64 * 1024)
 
 static int bootstrap_fd = -1;
-/* The zygote's pre-forked init until it is adopted or discarded: a failing zygote takes it along. */
-static pid_t preforked_init = -1;
 
 static void write_all(int fd, const char *buf, size_t len)
 {
@@ -96,8 +94,6 @@ __attribute__((noreturn, format(printf, 1, 2))) static void bail(const char *fmt
 	int m = snprintf(line, sizeof line, "error=nsexec: %.*s: %s\n", n, msg, strerror(saved));
 	if (bootstrap_fd >= 0 && m > 0)
 		write_all(bootstrap_fd, line, (size_t)m);
-	if (preforked_init > 0)
-		kill(preforked_init, SIGKILL);
 	_exit(1);
 }
 
@@ -154,20 +150,19 @@ static void become_init(int argc, char **argv)
  * pid and exits. Returns only in the forked init, which goes on into the .NET runtime. A zygote (see
  * start_zygote) whose parent never sends a bootstrap exits quietly.
  */
-/* Ends the pre-forked init nobody adopted; it is this process's child. */
-static void discard(pid_t preforked)
+/* Ends a child forked here. */
+static void discard(pid_t child)
 {
-	if (preforked <= 0)
+	if (child <= 0)
 		return;
-	preforked_init = -1;
-	kill(preforked, SIGKILL);
-	while (waitpid(preforked, NULL, 0) < 0 && errno == EINTR)
+	kill(child, SIGKILL);
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 		;
 }
 
-/* What the init forked here needs to go on into the .NET runtime: the environment and the command line
+/* What an init forked here needs to go on into the .NET runtime: the environment and the command line
  * a spawned init has, and the channel to the parent (chan) as _STRATA_INITPIPE. */
-static void become_zygote_init(int chan, int argc, char **argv)
+static void become_forked_init(int chan, int argc, char **argv)
 {
 	char value[16];
 	snprintf(value, sizeof value, "%d", chan);
@@ -176,7 +171,7 @@ static void become_zygote_init(int chan, int argc, char **argv)
 	become_init(argc, argv);
 }
 
-static void stage0(int fd, int chan, pid_t preforked, int argc, char **argv)
+static void stage0(int fd, int chan, int argc, char **argv)
 {
 	int is_zygote = chan != fd;
 	bootstrap_fd = fd;
@@ -188,10 +183,8 @@ static void stage0(int fd, int chan, pid_t preforked, int argc, char **argv)
 
 	uint32_t len;
 	if (read_full(bootstrap_fd, &len, sizeof len) < 0) {
-		if (is_zygote) {
-			discard(preforked);
+		if (is_zygote)
 			_exit(0);
-		}
 		bail("read bootstrap length");
 	}
 	if (len == 0 || len > MAX_MSG)
@@ -206,17 +199,6 @@ static void stage0(int fd, int chan, pid_t preforked, int argc, char **argv)
 	int flags = 0;
 	struct join joins[MAX_JOIN];
 	int njoin = 0;
-	for (char *p = msg; p < msg + len; p += strlen(p) + 1) {
-		if (strcmp(p, "adopt") == 0) {
-			if (preforked <= 0)
-				bail("no pre-forked init to adopt");
-			/* The init is the parent's now: orphaned by this exit, it goes to the parent, a child
-			 * subreaper when it waits for the container (run), or on up as a created container's does. */
-			_exit(0);
-		}
-	}
-	/* The bootstrap asks for namespaces of its own. */
-	discard(preforked);
 	for (char *p = msg; p < msg + len; p += strlen(p) + 1) {
 		if (strncmp(p, "flags=", 6) == 0) {
 			flags = atoi(p + 6);
@@ -300,15 +282,15 @@ static void stage0(int fd, int chan, pid_t preforked, int argc, char **argv)
 		/* The init of a zygote talks to the parent on its own channel, not the bootstrap's. */
 		close(bootstrap_fd);
 		bootstrap_fd = -1;
-		become_zygote_init(chan, argc, argv);
+		become_forked_init(chan, argc, argv);
 	}
 	/* The container's init continues into the .NET runtime; _STRATA_INITPIPE tells Main the fd. */
 }
 
 /*
- * Forks the init early, in a new pid and mount namespace, before the bootstrap says what it needs, and
- * returns to the host's namespaces. Returns the init's pid; 0 in the init; -1 when there is none (the
- * zygote then waits for the bootstrap as stage 0 always did).
+ * Forks the init early, in a new pid and mount namespace, before config.json says what it needs, and
+ * returns to the runtime's namespaces. Returns the init's pid; 0 in the init; -1 when there is none (the
+ * runtime then has a zygote, or spawns stage 0).
  */
 static pid_t prefork(void)
 {
@@ -322,14 +304,15 @@ static pid_t prefork(void)
 	child = fork();
 	if (child == 0)
 		goto out;
-	/* Back where the parent is: the bootstrap may ask for other namespaces. Joining the mount namespace
-	 * again resets root and cwd to its root; both are restored, so a runtime started chrooted stays so. */
+	/* Back where the runtime was: it goes on in its own namespaces. Joining the mount namespace again
+	 * resets root and cwd to its root; both are restored, so a runtime started chrooted stays so. A
+	 * runtime that cannot get back cannot go on. */
 	if (setns(mntns, CLONE_NEWNS) < 0 || setns(pidns, CLONE_NEWPID) < 0 || fchdir(root) < 0 || chroot(".") < 0
 	    || fchdir(cwd) < 0) {
 		int saved = errno;
 		discard(child);
-		errno = saved;
-		bail("return to the runtime's namespaces after pre-forking the init");
+		fprintf(stderr, "strata-runtime: return to the runtime's namespaces after pre-forking the init: %s\n", strerror(saved));
+		_exit(1);
 	}
 out:
 	if (root >= 0)
@@ -343,30 +326,9 @@ out:
 	return child;
 }
 
-/* The zygote proper (see start_zygote): pre-forks the init when it can, says so, then is stage 0. */
-static void zygote(int boot, int chan, int argc, char **argv)
-{
-	bootstrap_fd = boot;
-	/* Before the fork: the pre-forked init is non-dumpable from its first instruction (see stage0). */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		bail("prctl(PR_SET_DUMPABLE)");
-	/* Rootless, a container always has a user namespace, which only the bootstrap can describe. */
-	pid_t preforked = geteuid() == 0 ? prefork() : -1;
-	preforked_init = preforked;
-	if (preforked == 0) {
-		close(boot);
-		bootstrap_fd = -1;
-		become_zygote_init(chan, argc, argv);
-		return;
-	}
-	char line[32];
-	int m = snprintf(line, sizeof line, "spec=%d\n", preforked > 0 ? (int)preforked : 0);
-	write_all(boot, line, (size_t)m);
-	stage0(boot, chan, preforked, argc, argv);
-}
-
 /* `create` or `run` anywhere in the arguments: a container is probably about to be created. A wrong
- * guess costs a fork and an exit: the unused zygote sees its socket close when this process exits. */
+ * guess costs a fork: the runtime ends an unused zygote or pre-forked init before it exits (Zygote.Discard),
+ * and either sees its socket close if the runtime dies first. */
 static int creates_container(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -427,7 +389,7 @@ static void start_zygote(int argc, char **argv)
 	if (pid == 0) {
 		close(boot[0]);
 		close(chan[0]);
-		zygote(boot[1], chan[1], argc, argv);
+		stage0(boot[1], chan[1], argc, argv);
 		return; /* the container's init */
 	}
 	close(boot[1]);
@@ -441,20 +403,51 @@ static void start_zygote(int argc, char **argv)
 	}
 }
 
+/*
+ * As root: the init pre-forked (see prefork) with a channel of its own; the parent finds "pid,fd" in
+ * _STRATA_PREFORKED. Returns 1 in both the parent and the init, 0 when there is none.
+ */
+static int start_preforked(int argc, char **argv)
+{
+	int chan[2];
+	if (socketpair_high(chan) < 0)
+		return 0;
+	pid_t pid = prefork();
+	if (pid == 0) {
+		/* Non-dumpable until it execs the container's program (see stage0). */
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			_exit(1);
+		close(chan[0]);
+		become_forked_init(chan[1], argc, argv);
+		return 1;
+	}
+	close(chan[1]);
+	char value[32];
+	snprintf(value, sizeof value, "%d,%d", (int)pid, chan[0]);
+	if (pid < 0 || setenv("_STRATA_PREFORKED", value, 1) != 0) {
+		discard(pid);
+		close(chan[0]);
+		return 0;
+	}
+	return 1;
+}
+
 /* glibc passes main's arguments to the constructors of the executable. */
 __attribute__((constructor)) static void strata_nsexec(int argc, char **argv, char **envp)
 {
 	(void)envp;
 	const char *env = getenv("_STRATA_INITPIPE");
 	if (env == NULL || *env == '\0') {
-		/* Only this process's own zygote may be named there, not one an ancestor left in the environment. */
+		/* Only this process's own zygote or init may be named there, not one an ancestor left in the
+		 * environment. */
 		unsetenv("_STRATA_ZYGOTE");
-		if (creates_container(argc, argv))
+		unsetenv("_STRATA_PREFORKED");
+		if (creates_container(argc, argv) && !(geteuid() == 0 && start_preforked(argc, argv)))
 			start_zygote(argc, argv);
 		return;
 	}
 	int fd = atoi(env);
 	if (fd < 3)
 		bail("bad _STRATA_INITPIPE %s", env);
-	stage0(fd, fd, -1, argc, argv);
+	stage0(fd, fd, argc, argv);
 }

@@ -25,7 +25,7 @@ public sealed class InitProcess(ISyscalls sys)
         using var channel = new Channel(fd);
         InitRequest request;
         (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) program;
-        Microsoft.Win32.SafeHandles.SafeFileHandle fifo;
+        Microsoft.Win32.SafeHandles.SafeFileHandle fifoFd;
         try
         {
             // The parent sends the request and config.json at once: the init's own namespaces and the parse of
@@ -46,15 +46,23 @@ public sealed class InitProcess(ISyscalls sys)
             }
             var create = request.CreateNamespaces.Aggregate(NamespaceFlags.None, (all, type) => all | Lifecycle.ContainerPlan.FlagOf(type));
             Sys.Unshare(create & ~NamespaceFlags.Cgroup);
-            request.Cgroups = channel.ReceiveCgroups();
-            // The parent has moved this process into the container's cgroups by now: a new cgroup namespace is
-            // rooted there.
-            Sys.Unshare(create & NamespaceFlags.Cgroup);
-            if (request.ReportNamespaces)
-                channel.Send(new SyncMessage { Type = SyncMessage.Namespaces });
-            fifo = channel.ReceiveFd("fifo");
-            var console = request.Console ? channel.ReceiveFd("console") : null;
-            program = new InitProcess(LinuxSyscalls.Instance).Setup(request, console);
+            Microsoft.Win32.SafeHandles.SafeFileHandle? fifo = null;
+            Microsoft.Win32.SafeHandles.SafeFileHandle? AwaitParent()
+            {
+                request.Cgroups = channel.ReceiveCgroups();
+                // The parent has moved this process into the container's cgroups by now: a new cgroup namespace
+                // is rooted there.
+                Sys.Unshare(create & NamespaceFlags.Cgroup);
+                if (request.ReportNamespaces)
+                    channel.Send(new SyncMessage { Type = SyncMessage.Namespaces });
+                fifo = channel.ReceiveFd("fifo");
+                return request.Console ? channel.ReceiveFd("console") : null;
+            }
+            var init = new InitProcess(LinuxSyscalls.Instance);
+            // With prestart or createRuntime hooks the rootfs waits for them, as runc's init does; without, the
+            // mounts that need no cgroup go on while the parent makes the cgroups.
+            program = request.ReportNamespaces ? init.Setup(request, AwaitParent()) : init.Setup(request, null, AwaitParent);
+            fifoFd = fifo ?? throw new RuntimeException("init protocol: no exec fifo");
         }
         catch (Exception e)
         {
@@ -66,9 +74,9 @@ public sealed class InitProcess(ISyscalls sys)
         try
         {
             // Blocks until `start` opens the fifo for reading: the runtime-spec's "created" state.
-            using (var writer = Sys.Open($"/proc/self/fd/{fifo.DangerousGetHandle().ToString(CultureInfo.InvariantCulture)}", OpenFlags.WriteOnly))
+            using (var writer = Sys.Open($"/proc/self/fd/{fifoFd.DangerousGetHandle().ToString(CultureInfo.InvariantCulture)}", OpenFlags.WriteOnly))
                 Sys.WriteAll(writer, [0]);
-            fifo.Dispose();
+            fifoFd.Dispose();
             // Part of start, in the container, after pivot_root: the hook path resolves in the rootfs.
             // A failure ends the init, so the container stops instead of running without its hook.
             Lifecycle.HookRunner.RunAll("startContainer", request.Spec.Hooks?.StartContainer, StateFor(request, ContainerStatus.Created));
@@ -108,16 +116,20 @@ public sealed class InitProcess(ISyscalls sys)
     /// it is still to be loaded right before exec. <paramref name="consoleSocket"/> (process.terminal) receives
     /// the master of the container's new terminal.
     /// </summary>
-    public (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) Setup(InitRequest request, Microsoft.Win32.SafeHandles.SafeFileHandle? consoleSocket = null)
+    /// <param name="awaitParent">When set, what the parent still has to send: it is awaited where the init must be in its
+    /// cgroups (see <see cref="RootfsSetup.BeforeCgroups"/>), and returns the console socket.</param>
+    public (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) Setup(InitRequest request, Microsoft.Win32.SafeHandles.SafeFileHandle? consoleSocket = null, Func<Microsoft.Win32.SafeHandles.SafeFileHandle?>? awaitParent = null)
     {
         var spec = request.Spec;
         var process = spec.Process ?? throw new RuntimeException("config.json has no process to run");
         // Compiled before pivot_root: libseccomp is dlopen'ed from the host's filesystem.
         var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompFilter.Compile(profile) : null;
-        var rootfs = new RootfsSetup(sys, request);
+        var rootfs = new RootfsSetup(sys, request) { BeforeCgroups = awaitParent is null ? null : () => consoleSocket = awaitParent() };
         var ownMountNamespace = request.NewNamespaces.Contains(NamespaceType.Mount);
         if (ownMountNamespace)
             rootfs.Prepare();
+        else if (awaitParent is not null)
+            consoleSocket = awaitParent();
         // In the container's namespaces, before pivot_root: hook paths still resolve on the host.
         Lifecycle.HookRunner.RunAll("createContainer", spec.Hooks?.CreateContainer, StateFor(request, ContainerStatus.Creating));
         if (ownMountNamespace)

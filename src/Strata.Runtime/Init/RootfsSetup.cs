@@ -13,6 +13,20 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
 {
     private readonly string _rootfs = request.Rootfs;
     private Spec Spec => request.Spec;
+    private Action? _beforeCgroups;
+
+    /// <summary>
+    /// Run once, before the first cgroup mount and before the device nodes: where the init must be in its cgroups
+    /// and cgroup namespace. The mounts before it need neither, so they overlap the parent's making of the cgroups.
+    /// </summary>
+    public Action? BeforeCgroups { get => _beforeCgroups; init => _beforeCgroups = value; }
+
+    private void EnsureInCgroups()
+    {
+        var action = _beforeCgroups;
+        _beforeCgroups = null;
+        action?.Invoke();
+    }
 
     /// <summary>The devices every container gets (config-linux.md, "Default Devices").</summary>
     public static readonly IReadOnlyList<LinuxDevice> DefaultDevices =
@@ -35,7 +49,13 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
         sys.Mount(_rootfs, _rootfs, "bind", MountFlags.Bind | MountFlags.Recursive, null);
 
         foreach (var mount in Spec.Mounts ?? [])
+        {
+            if (mount.Type is "cgroup" or "cgroup2")
+                EnsureInCgroups();
             MountOne(mount);
+        }
+        // The devices cgroup governs mknod too.
+        EnsureInCgroups();
 
         // A missing working directory is created, as runc does, so images need not ship it.
         if (Spec.Process?.Cwd is { Length: > 1 } cwd)

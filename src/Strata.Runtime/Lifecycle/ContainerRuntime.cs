@@ -94,13 +94,31 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             Sys.Mkfifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
             File.SetUnixFileMode(Store.FifoOf(id), (UnixFileMode)0x192);
             Channel boot, channel;
-            var fromZygote = false;
-            if (Zygote.Take() is { } zygote)
+            var adoptedFd = -1;
+            if (Zygote.TakePreforked() is { } preforked)
+            {
+                if (plan.FitsPreforkedInit)
+                {
+                    adoptedFd = preforked.Fd;
+                    initPid = preforked.Pid;
+                    Debug($"create {id}: adopted the pre-forked init {initPid}");
+                }
+                else
+                {
+                    Zygote.DiscardPreforked(preforked);
+                    Debug($"create {id}: the pre-forked init does not fit ({string.Join(',', plan.NewNamespaceNames)} new, {plan.JoinNamespaces.Count} joined): spawning stage 0");
+                }
+            }
+            var adopt = adoptedFd >= 0;
+            if (adopt)
+            {
+                channel = boot = new Channel(adoptedFd);
+            }
+            else if (Zygote.Take() is { } zygote)
             {
                 stage0 = zygote.Pid;
                 channel = new Channel(zygote.InitFd);
                 boot = new Channel(zygote.BootFd);
-                fromZygote = true;
             }
             else
             {
@@ -123,26 +141,8 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             }
             using var disposeChannel = channel;
             using var disposeBoot = boot;
-            var preforked = 0;
-            if (fromZygote)
-            {
-                // The zygote's first word: the init it pre-forked as root, or 0.
-                var first = boot.ReceiveLine("the zygote's pre-forked init");
-                if (first.StartsWith("error=", StringComparison.Ordinal))
-                    throw new RuntimeException(first[6..]);
-                if (!first.StartsWith("spec=", StringComparison.Ordinal) || !int.TryParse(first.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out preforked))
-                    throw new RuntimeException($"init protocol: unexpected zygote message \"{first}\"");
-            }
 
-            var adopt = preforked > 0 && plan.FitsPreforkedInit;
-            if (adopt)
-            {
-                // The zygote exits on this; it is reaped once the init is ready, by when it surely has.
-                boot.SendBootstrap(["adopt"]);
-                initPid = preforked;
-                Debug($"create {id}: adopted the pre-forked init {initPid}");
-            }
-            else
+            if (!adopt)
             {
                 boot.SendBootstrap(plan.BootstrapEntries());
                 var reply = boot.ReceiveLine("the container's pid");
@@ -157,9 +157,6 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 if (reply.StartsWith("error=", StringComparison.Ordinal))
                     throw new RuntimeException(reply[6..]);
                 initPid = int.Parse(reply.AsSpan(4), CultureInfo.InvariantCulture);
-                Debug(preforked > 0
-                    ? $"create {id}: init {initPid} forked after the bootstrap (the pre-forked one does not fit: {string.Join(',', plan.NewNamespaceNames)} new, {plan.JoinNamespaces.Count} joined)"
-                    : $"create {id}: init {initPid} forked after the bootstrap");
             }
 
             // The request and config.json go at once: the init parses them, and makes or joins the namespaces it
@@ -225,12 +222,6 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             var answer = channel.ReceiveSyncMessage("the container's ready message");
             if (answer.Type != SyncMessage.Ready)
                 throw new RuntimeException(answer.Message ?? $"init protocol: unexpected {answer.Type} message");
-            if (stage0 > 0)
-            {
-                Sys.WaitPid(stage0);
-                stage0 = 0;
-            }
-
             var stat = ProcStat.TryRead(initPid) ?? throw new RuntimeException("the container's init exited during create");
             var record = new ContainerRecord
             {

@@ -55,9 +55,9 @@ public class CliTests
     }
 
     /// <summary>
-    /// The native stage forks a zygote (which, as root, pre-forks an init) when "create" or "run" appears among
-    /// the arguments; here it is a container id, the zygote goes unused, and the runtime must end both rather
-    /// than leave them to whatever adopts them.
+    /// The native stage pre-forks an init (as root; a zygote otherwise) when "create" or "run" appears among
+    /// the arguments; here it is a container id, it goes unused, and the runtime must end it rather than leave
+    /// it to whatever adopts it.
     /// </summary>
     [Fact]
     public void State_IdNamedRun_LeavesNoZygoteOrInit()
@@ -88,13 +88,13 @@ public class CliTests
 
     /// <summary>
     /// `run` adopts the pre-forked init when config.json asks for nothing else of the native stage (new pid and
-    /// mount namespaces, other kinds new or joined), and otherwise discards it and has the native stage fork
-    /// one after the bootstrap; either way the container runs and nothing is left. The debug log says which.
+    /// mount namespaces, other kinds new or joined), and otherwise kills it and spawns the native stage; either
+    /// way the container runs and nothing is left. The debug log says which.
     /// </summary>
     [Theory]
     [InlineData("default", "adopted the pre-forked init")]
     [InlineData("host-network", "adopted the pre-forked init")]
-    [InlineData("host-pid", "forked after the bootstrap (the pre-forked one does not fit")]
+    [InlineData("host-pid", "the pre-forked init does not fit (network,mount,ipc,uts,cgroup new, 0 joined): spawning stage 0")]
     public void Run_PreforkedInit_AdoptedOrDiscarded(string config, string logged)
     {
         using var sb = new Sandbox(Runtimes.Strata);
@@ -118,12 +118,15 @@ public class CliTests
         Assert.Empty(sb.LeftoverCgroups(id));
     }
 
-    /// <summary>A zygote named in an inherited environment (a strata-runtime started by a hook, say) is not this process's.</summary>
+    /// <summary>
+    /// A zygote or pre-forked init named in an inherited environment (a strata-runtime started by a hook, say) is
+    /// not this process's.
+    /// </summary>
     [Fact]
     public void ZygoteVariableInherited_IsIgnored()
     {
         using var sb = new Sandbox(Runtimes.Strata);
-        var env = new Dictionary<string, string> { ["_STRATA_ZYGOTE"] = "0,1,0" };
+        var env = new Dictionary<string, string> { ["_STRATA_ZYGOTE"] = "0,1,0", ["_STRATA_PREFORKED"] = "1,0" };
 
         var state = Sandbox.Run(sb.Binary, ["--root", sb.Root, "state", "nothere"], env);
         var id = sb.NewId();

@@ -19,10 +19,11 @@ public class LibraryHostTests
         var bundle = sb.Bundle(id, null, "sh", "-c", "cat /proc/self/cgroup > /tmp/cgroup; hostname > /tmp/hostname; exit 3");
         var runtime = new ContainerRuntime(sb.Root, Runtimes.StrataPath);
 
-        // A host may inherit a zygote variable meant for some strata-runtime up its process tree (here pid 1,
-        // whose parent we are not): it must not take that for its own.
+        // A host may inherit zygote and pre-forked init variables meant for some strata-runtime up its process tree
+        // (here pid 1, whose parent we are not): it must not take them for its own.
         ContainerRecord record;
         Environment.SetEnvironmentVariable("_STRATA_ZYGOTE", "0,1,0");
+        Environment.SetEnvironmentVariable("_STRATA_PREFORKED", "1,0");
         try
         {
             record = runtime.Create(id, new CreateOptions { Bundle = bundle });
@@ -30,6 +31,7 @@ public class LibraryHostTests
         finally
         {
             Environment.SetEnvironmentVariable("_STRATA_ZYGOTE", null);
+            Environment.SetEnvironmentVariable("_STRATA_PREFORKED", null);
         }
         Assert.Equal("created", runtime.View(id).Status);
         Assert.False(File.Exists(Path.Combine(bundle, "rootfs", "tmp", "hostname")));
