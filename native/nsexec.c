@@ -19,18 +19,18 @@
  *      reports the child's pid to the parent and exits; the child returns from the constructor, the
  *      .NET runtime starts inside the namespaces, and C# does everything else (rootfs, mounts, exec).
  *
- * Stage 0 comes to exist in one of three ways:
- *   - `strata-runtime create|run` as root: this constructor, in the runtime's own process and before the
- *     .NET runtime starts, pre-forks the init in a new pid and mount namespace (prefork: unshare, fork,
+ * The container's init comes to exist in one of three ways:
+ *   - `strata-runtime create|run` as root: no stage 0 at all. This constructor, in the runtime's own
+ *     process and before the .NET runtime starts, pre-forks the init in a new pid and mount namespace (prefork: unshare, fork,
  *     setns back), the two every rootful container has unless it shares them, so that the init's .NET
  *     runtime starts while the parent's does. The parent finds it in _STRATA_PREFORKED and adopts it when
  *     config.json asks for nothing else of this stage: the init then creates or joins the network, IPC,
  *     UTS and cgroup namespaces itself, which a thread can do for itself. Otherwise the parent kills it
  *     and spawns stage 0 as below;
  *   - `strata-runtime create|run` otherwise (rootless: a user namespace, which only config.json can
- *     describe): forked by this constructor as a zygote (start_zygote), waiting for the bootstrap while
+ *     describe): stage 0 forked by this constructor as a zygote (start_zygote), waiting for the bootstrap while
  *     the runtime reads config.json; the parent finds it in _STRATA_ZYGOTE;
- *   - otherwise (exec, a mismatch above, or a runtime hosted by another program) spawned as
+ *   - otherwise (exec, a mismatch above, or a runtime hosted by another program): stage 0 spawned as
  *     `strata-runtime init` with _STRATA_INITPIPE naming the bootstrap socket.
  *
  * Wire format (parent -> here): u32 length, then NUL-terminated "key=value" strings:

@@ -85,6 +85,23 @@ public class BadInputTests
         AssertNothingLeft(sb, id);
     }
 
+    /// <summary>
+    /// A mount only the kernel can refuse (no such filesystem type), listed before the cgroup mount: the init
+    /// fails while the parent may still be making the cgroups, and the parent reports the init's error.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Create_MountTheKernelRefuses_FailsWithTheInitsErrorAndLeavesNothing(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, s => s.Mounts!.Insert(1, new Mount { Destination = "/data", Type = "nosuchfs", Source = "none" }));
+        var result = sb.ExecDetached("create", "--bundle", bundle, id);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("/data", result.Stderr, StringComparison.Ordinal);
+        AssertNothingLeft(sb, id);
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_ProgramNotFound_FailsAtCreateAndLeavesNothing(string runtime)
