@@ -404,6 +404,27 @@ static void start_zygote(int argc, char **argv)
 }
 
 /*
+ * In the initial user namespace: the only one where root can always return to the mount namespace it left
+ * (one owned by an ancestor user namespace refuses setns). Anywhere else the zygote does the work.
+ */
+static int in_initial_userns(void)
+{
+	char map[128];
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, map, sizeof map - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	map[n] = '\0';
+	unsigned long inside, outside, count;
+	char rest;
+	return sscanf(map, "%lu %lu %lu %c", &inside, &outside, &count, &rest) == 3 && inside == 0 && outside == 0
+	       && count == 4294967295UL;
+}
+
+/*
  * As root: the init pre-forked (see prefork) with a channel of its own; the parent finds "pid,fd" in
  * _STRATA_PREFORKED. Returns 1 in both the parent and the init, 0 when there is none.
  */
@@ -442,7 +463,7 @@ __attribute__((constructor)) static void strata_nsexec(int argc, char **argv, ch
 		 * environment. */
 		unsetenv("_STRATA_ZYGOTE");
 		unsetenv("_STRATA_PREFORKED");
-		if (creates_container(argc, argv) && !(geteuid() == 0 && start_preforked(argc, argv)))
+		if (creates_container(argc, argv) && !(geteuid() == 0 && in_initial_userns() && start_preforked(argc, argv)))
 			start_zygote(argc, argv);
 		return;
 	}
