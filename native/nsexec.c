@@ -55,6 +55,7 @@
 #include <grp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -287,6 +288,16 @@ static void stage0(int fd, int chan, int argc, char **argv)
 	/* The container's init continues into the .NET runtime; _STRATA_INITPIPE tells Main the fd. */
 }
 
+/* Joins the given mount and pid namespaces and restores root and cwd, which joining a mount namespace
+ * resets to its root (so a runtime started chrooted stays so). */
+static int return_to(int mntns, int pidns, int root, int cwd)
+{
+	if (setns(mntns, CLONE_NEWNS) < 0 || setns(pidns, CLONE_NEWPID) < 0 || fchdir(root) < 0 || chroot(".") < 0
+	    || fchdir(cwd) < 0)
+		return -1;
+	return 0;
+}
+
 /*
  * Forks the init early, in a new pid and mount namespace, before config.json says what it needs, and
  * returns to the runtime's namespaces. Returns the init's pid; 0 in the init; -1 when there is none (the
@@ -299,16 +310,19 @@ static pid_t prefork(void)
 	int mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	pid_t child = -1;
-	if (root < 0 || cwd < 0 || mntns < 0 || pidns < 0 || unshare(CLONE_NEWPID | CLONE_NEWNS) < 0)
+	if (root < 0 || cwd < 0 || mntns < 0 || pidns < 0)
+		goto out;
+	/* The way back, tried first on the namespaces this process is in (the same permission checks a return
+	 * from the new ones takes): if any step is refused (a policy, a missing capability), there is no
+	 * pre-forked init, rather than a runtime stuck in the container's namespaces. */
+	if (return_to(mntns, pidns, root, cwd) < 0 || unshare(CLONE_NEWPID | CLONE_NEWNS) < 0)
 		goto out;
 	child = fork();
 	if (child == 0)
 		goto out;
-	/* Back where the runtime was: it goes on in its own namespaces. Joining the mount namespace again
-	 * resets root and cwd to its root; both are restored, so a runtime started chrooted stays so. A
-	 * runtime that cannot get back cannot go on. */
-	if (setns(mntns, CLONE_NEWNS) < 0 || setns(pidns, CLONE_NEWPID) < 0 || fchdir(root) < 0 || chroot(".") < 0
-	    || fchdir(cwd) < 0) {
+	/* Back where the runtime was: it goes on in its own namespaces. The dry run above makes a failure here
+	 * as unlikely as an allocation failing; a runtime that cannot get back cannot go on. */
+	if (return_to(mntns, pidns, root, cwd) < 0) {
 		int saved = errno;
 		discard(child);
 		fprintf(stderr, "strata-runtime: return to the runtime's namespaces after pre-forking the init: %s\n", strerror(saved));
@@ -326,14 +340,26 @@ out:
 	return child;
 }
 
-/* `create` or `run` anywhere in the arguments: a container is probably about to be created. A wrong
- * guess costs a fork: the runtime ends an unused zygote or pre-forked init before it exits (Zygote.Discard),
- * and either sees its socket close if the runtime dies first. */
+/* The command is `create` or `run`: a container is about to be created, unless the command line is wrong.
+ * What goes unused the runtime ends (Zygote.Discard); if the runtime dies first, it sees its socket close. */
 static int creates_container(int argc, char **argv)
 {
+	/* The command is the first argument that is not a global flag; these global flags take a value
+	 * (as in runc, with one dash or two, or as --flag=value). */
+	static const char *const with_value[] = { "root", "log", "log-format", "rootless", "criu" };
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "create") == 0 || strcmp(argv[i], "run") == 0)
-			return 1;
+		const char *a = argv[i];
+		if (a[0] != '-')
+			return strcmp(a, "create") == 0 || strcmp(a, "run") == 0;
+		const char *name = a + (a[1] == '-' ? 2 : 1);
+		if (strchr(name, '=') != NULL)
+			continue;
+		for (size_t j = 0; j < sizeof with_value / sizeof with_value[0]; j++) {
+			if (strcmp(name, with_value[j]) == 0) {
+				i++;
+				break;
+			}
+		}
 	}
 	return 0;
 }
@@ -404,24 +430,13 @@ static void start_zygote(int argc, char **argv)
 }
 
 /*
- * In the initial user namespace: the only one where root can always return to the mount namespace it left
- * (one owned by an ancestor user namespace refuses setns). Anywhere else the zygote does the work.
+ * In the initial user namespace (its inode number is fixed, PROC_USER_INIT_INO; a uid_map can be copied):
+ * elsewhere root may not get back into a mount namespace owned by an ancestor. The zygote does the work there.
  */
 static int in_initial_userns(void)
 {
-	char map[128];
-	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, map, sizeof map - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	map[n] = '\0';
-	unsigned long inside, outside, count;
-	char rest;
-	return sscanf(map, "%lu %lu %lu %c", &inside, &outside, &count, &rest) == 3 && inside == 0 && outside == 0
-	       && count == 4294967295UL;
+	struct stat st;
+	return stat("/proc/self/ns/user", &st) == 0 && st.st_ino == 0xEFFFFFFDU;
 }
 
 /*

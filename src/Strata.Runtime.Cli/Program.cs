@@ -98,6 +98,10 @@ namespace Strata.Runtime.Cli
 
         private static int Dispatch(ContainerRuntime runtime, string command, string[] args)
         {
+            // What the native stage forked for a create is ended at once for any other command: an `exec` or
+            // `events` may last long.
+            if (command is not ("create" or "run"))
+                Zygote.Discard();
             switch (command)
             {
                 case "create":

@@ -37,7 +37,7 @@ public sealed class InitRequest
     public List<string> CreateNamespaces { get; set; } = [];
     /// <summary>Namespaces the init itself joins, in this order; their fds follow the request and config.json.</summary>
     public List<string> JoinNamespaces { get; set; } = [];
-    /// <summary>Say when the namespaces are complete (SyncMessage.Namespaces): there are hooks to run in them.</summary>
+    /// <summary>Say when the mounts are done (SyncMessage.Namespaces): there are prestart/createRuntime hooks to run.</summary>
     public bool ReportNamespaces { get; set; }
     /// <summary>Not part of the request: sent once the parent has made the cgroups and moved the init in.</summary>
     public List<CgroupMountSource> Cgroups { get; set; } = [];
@@ -59,7 +59,10 @@ public sealed class CgroupMountSource
 public sealed class SyncMessage
 {
     public const string Ready = "ready";
-    /// <summary>The init is in all its namespaces, the cgroup one included (sent when the request asks).</summary>
+    /// <summary>
+    /// The init is in all its namespaces and cgroups and its mounts and devices exist: prestart and createRuntime
+    /// hooks may run (sent when the request asks).
+    /// </summary>
     public const string Namespaces = "namespaces";
     public const string Error = "error";
 
@@ -132,6 +135,8 @@ internal static class InitCodec
     {
         var e = Read(body);
         var count = Int(e, "count");
+        if (count < 0 || count > e.Count / 4)
+            throw new FormatException($"{count} cgroups announced in {e.Count} entries");
         var result = new List<CgroupMountSource>(count);
         for (var i = e.FindIndex(x => x.Key == "cgroup"); i >= 0 && i + 3 < e.Count && e[i].Key == "cgroup"; i += 4)
         {

@@ -47,21 +47,24 @@ public sealed class InitProcess(ISyscalls sys)
             var create = request.CreateNamespaces.Aggregate(NamespaceFlags.None, (all, type) => all | Lifecycle.ContainerPlan.FlagOf(type));
             Sys.Unshare(create & ~NamespaceFlags.Cgroup);
             Microsoft.Win32.SafeHandles.SafeFileHandle? fifo = null;
-            Microsoft.Win32.SafeHandles.SafeFileHandle? AwaitParent()
+            void AwaitCgroups()
             {
                 request.Cgroups = channel.ReceiveCgroups();
                 // The parent has moved this process into the container's cgroups by now: a new cgroup namespace
                 // is rooted there.
                 Sys.Unshare(create & NamespaceFlags.Cgroup);
+            }
+            Microsoft.Win32.SafeHandles.SafeFileHandle? AwaitStart()
+            {
+                // runc's order: prestart and createRuntime hooks run once the mounts and devices exist, before
+                // pivot_root (a hook may mount into the container's /dev, say); the parent runs them on this message.
                 if (request.ReportNamespaces)
                     channel.Send(new SyncMessage { Type = SyncMessage.Namespaces });
                 fifo = channel.ReceiveFd("fifo");
                 return request.Console ? channel.ReceiveFd("console") : null;
             }
-            var init = new InitProcess(LinuxSyscalls.Instance);
-            // With prestart or createRuntime hooks the rootfs waits for them, as runc's init does; without, the
-            // mounts that need no cgroup go on while the parent makes the cgroups.
-            program = request.ReportNamespaces ? init.Setup(request, AwaitParent()) : init.Setup(request, null, AwaitParent);
+            // The mounts that need no cgroup go on while the parent makes the cgroups.
+            program = new InitProcess(LinuxSyscalls.Instance).Setup(request, null, AwaitCgroups, AwaitStart);
             fifoFd = fifo ?? throw new RuntimeException("init protocol: no exec fifo");
         }
         catch (Exception e)
@@ -116,20 +119,24 @@ public sealed class InitProcess(ISyscalls sys)
     /// it is still to be loaded right before exec. <paramref name="consoleSocket"/> (process.terminal) receives
     /// the master of the container's new terminal.
     /// </summary>
-    /// <param name="awaitParent">When set, what the parent still has to send: it is awaited where the init must be in its
-    /// cgroups (see <see cref="RootfsSetup.BeforeCgroups"/>), and returns the console socket.</param>
-    public (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) Setup(InitRequest request, Microsoft.Win32.SafeHandles.SafeFileHandle? consoleSocket = null, Func<Microsoft.Win32.SafeHandles.SafeFileHandle?>? awaitParent = null)
+    /// <param name="beforeCgroups">Run where the init must be in its cgroups and cgroup namespace (see
+    /// <see cref="RootfsSetup.BeforeCgroups"/>).</param>
+    /// <param name="afterMounts">Run once the mounts and devices exist, before createContainer hooks and pivot_root;
+    /// returns the console socket.</param>
+    public (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) Setup(InitRequest request, Microsoft.Win32.SafeHandles.SafeFileHandle? consoleSocket = null, Action? beforeCgroups = null, Func<Microsoft.Win32.SafeHandles.SafeFileHandle?>? afterMounts = null)
     {
         var spec = request.Spec;
         var process = spec.Process ?? throw new RuntimeException("config.json has no process to run");
         // Compiled before pivot_root: libseccomp is dlopen'ed from the host's filesystem.
         var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompFilter.Compile(profile) : null;
-        var rootfs = new RootfsSetup(sys, request) { BeforeCgroups = awaitParent is null ? null : () => consoleSocket = awaitParent() };
+        var rootfs = new RootfsSetup(sys, request) { BeforeCgroups = beforeCgroups };
         var ownMountNamespace = request.NewNamespaces.Contains(NamespaceType.Mount);
         if (ownMountNamespace)
             rootfs.Prepare();
-        else if (awaitParent is not null)
-            consoleSocket = awaitParent();
+        else
+            beforeCgroups?.Invoke();
+        if (afterMounts is not null)
+            consoleSocket = afterMounts();
         // In the container's namespaces, before pivot_root: hook paths still resolve on the host.
         Lifecycle.HookRunner.RunAll("createContainer", spec.Hooks?.CreateContainer, StateFor(request, ContainerStatus.Creating));
         if (ownMountNamespace)

@@ -97,7 +97,8 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             var adoptedFd = -1;
             if (Zygote.TakePreforked() is { } preforked)
             {
-                if (plan.FitsPreforkedInit)
+                // One that died already (killed from outside, say) is not adopted: stage 0 makes another.
+                if (plan.FitsPreforkedInit && ProcStat.TryRead(preforked.Pid) is { IsZombieOrDead: false })
                 {
                     adoptedFd = preforked.Fd;
                     initPid = preforked.Pid;
@@ -106,7 +107,9 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 else
                 {
                     Zygote.DiscardPreforked(preforked);
-                    Debug($"create {id}: the pre-forked init does not fit ({string.Join(',', plan.NewNamespaceNames)} new, {plan.JoinNamespaces.Count} joined): spawning stage 0");
+                    Debug(plan.FitsPreforkedInit
+                        ? $"create {id}: the pre-forked init exited: spawning stage 0"
+                        : $"create {id}: the pre-forked init does not fit ({string.Join(',', plan.NewNamespaceNames)} new, {plan.JoinNamespaces.Count} joined): spawning stage 0");
                 }
             }
             var adopt = adoptedFd >= 0;
@@ -197,10 +200,10 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
 
             if (hooksBefore)
             {
-                // The hooks see the container's namespaces complete, the cgroup one included, as with runc: prestart
-                // and createRuntime run in the runtime's namespaces (e.g. network setup into the new netns), before
-                // the init builds the rootfs.
-                var message = channel.ReceiveSyncMessage("the init's namespaces");
+                // As with runc, prestart and createRuntime hooks run in the runtime's namespaces once the container's
+                // are complete (the cgroup one included) and its mounts and devices exist, before pivot_root: network
+                // setup into the new netns, or a hook mounting into the container's /dev.
+                var message = channel.ReceiveSyncMessage("the init's mounts");
                 if (message.Type != SyncMessage.Namespaces)
                     throw new RuntimeException(message.Message ?? $"init protocol: unexpected {message.Type} message");
                 var creating = new OciStateView(id, ContainerStatus.Creating, initPid, bundle, spec.Annotations);
@@ -342,13 +345,21 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             Sys.Kill(initPid, Signals.SIGKILL);
             WaitGone(initPid, null);
         }
-        if (cgroup is not null)
+        try
         {
-            foreach (var pid in SafePids(cgroup))
-                Sys.Kill(pid, Signals.SIGKILL);
-            cgroup.Destroy();
+            if (cgroup is not null)
+            {
+                foreach (var pid in SafePids(cgroup))
+                    Sys.Kill(pid, Signals.SIGKILL);
+                cgroup.Destroy();
+            }
+            Store.Remove(id);
         }
-        Store.Remove(id);
+        catch (Exception e) when (e is SyscallException or CgroupException or IOException or UnauthorizedAccessException)
+        {
+            // The error that failed create is the one to report; this one is only a warning.
+            Warn($"cleaning up after a failed create: {e.Message}");
+        }
     }
 
     private static List<CgroupMountSource> CgroupMounts(ICgroupManager cgroup, CgroupHost host)

@@ -73,6 +73,32 @@ public class HookTests
             Assert.NotEqual(new FileInfo($"/proc/self/ns/{kind}").LinkTarget, seen);
     }
 
+    /// <summary>
+    /// Prestart and createRuntime hooks run once the container's mounts and devices exist, before pivot_root
+    /// (runc's order): a hook that enters the container's mount namespace and adds a file to its /dev (as
+    /// GPU hooks add device nodes) leaves it where the container sees it, not under the /dev tmpfs.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Hooks_PrestartAndCreateRuntime_RunAfterTheMounts(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        Hook Touching(string name) => new()
+        {
+            Path = "/bin/sh",
+            Args = ["sh", "-c", $"s=$(cat); p=$(echo \"$s\" | sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p'); b=$(echo \"$s\" | sed -n 's/.*\"bundle\":\"\\([^\"]*\\)\".*/\\1/p'); nsenter -t $p -m touch $b/rootfs/dev/{name}"],
+        };
+        var bundle = sb.Bundle(id, s => s.Hooks = new Hooks { Prestart = [Touching("from-prestart")], CreateRuntime = [Touching("from-createRuntime")] },
+            "sh", "-c", "ls /dev/from-prestart /dev/from-createRuntime");
+        var run = sb.Exec("run", "--bundle", bundle, id);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("/dev/from-prestart", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("/dev/from-createRuntime", run.Stdout, StringComparison.Ordinal);
+        // Nothing went to the bundle's own rootfs/dev, under the container's /dev tmpfs.
+        Assert.False(File.Exists(Path.Combine(bundle, "rootfs", "dev", "from-prestart")));
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Hooks_CreateRuntimeFails_CreateFailsAndLeavesNothing(string runtime)

@@ -53,6 +53,8 @@ public sealed class InitCodecTests
     [InlineData("count=1\0cgroup=memory\0unified=0\0options=memory\0hostPath=/x\0")]
     [InlineData("count=1\0cgroup=memory\0options=memory\0unified=yes\0hostPath=/x\0")]
     [InlineData("count=x\0")]
+    [InlineData("count=-1\0")]
+    [InlineData("count=2000000000\0cgroup=memory\0options=memory\0unified=0\0hostPath=/x\0")]
     public void Cgroups_Malformed_Throws(string text)
     {
         var e = Record.Exception(() => InitCodec.ReadCgroups(Encoding.UTF8.GetBytes(text)));
