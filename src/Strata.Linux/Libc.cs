@@ -115,6 +115,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "setns", SetLastError = true)]
     internal static partial int Setns(int fd, int nstype);
 
+    [LibraryImport(Lib, EntryPoint = "gettid")]
+    internal static partial int Gettid();
+
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 

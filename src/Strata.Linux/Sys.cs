@@ -110,6 +110,9 @@ public static unsafe class Sys
             throw new SyscallException($"unshare {flags} namespace", Marshal.GetLastPInvokeError());
     }
 
+    /// <summary>Whether the calling thread is the process's first (its thread-group leader, whose namespaces /proc/PID/ns shows).</summary>
+    public static bool OnLeaderThread => Libc.Gettid() == Environment.ProcessId;
+
     /// <summary>setns(2) for the calling thread, as <see cref="Unshare"/>: network, IPC, UTS or cgroup.</summary>
     public static void SetNamespace(SafeHandle fd, NamespaceFlags type)
     {

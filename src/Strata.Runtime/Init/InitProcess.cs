@@ -38,7 +38,10 @@ public sealed class InitProcess(ISyscalls sys)
             request.Spec = SpecLoader.Parse(config, Path.Combine(request.Bundle, SpecLoader.ConfigFileName));
             Lifecycle.ContainerPlan.ResolveBindSources(request.Spec, request.Bundle);
             // .NET is multi-threaded: these apply to the calling thread only, the one that sets the container up
-            // and execs. Joined first, as the native stage does, then created.
+            // and execs. Joined first, as the native stage does, then created. Everything from here to exec runs
+            // synchronously on this thread, the leader, whose namespaces /proc/PID/ns shows hooks and exec.
+            if (!Sys.OnLeaderThread)
+                throw new RuntimeException("the init must set the container up on its first thread");
             foreach (var (type, nsFd) in joins)
             {
                 using (nsFd)

@@ -119,6 +119,25 @@ public class CliTests
     }
 
     /// <summary>
+    /// Without CAP_SYS_CHROOT the way back from a pre-fork (setns into the runtime's mount namespace, chroot to
+    /// its root) would fail: the dry run before it sees that, nothing is pre-forked, and the zygote does the work.
+    /// </summary>
+    [Fact]
+    public void Run_WhereThePreforkCouldNotReturn_UsesTheZygote()
+    {
+        using var sb = new Sandbox(Runtimes.Strata);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "sh", "-c", "exit 4");
+        var log = Path.Combine(sb.Dir, "debug.log");
+
+        var (result, counts) = RunAlone("/usr/bin/setpriv", "--bounding-set", "-sys_chroot", "--", sb.Binary, "--root", sb.Root, "--log", log, "--debug", "run", "--bundle", bundle, id);
+
+        Assert.True(counts == "rc=4 zombies=0 live=0", result.ToString());
+        Assert.DoesNotContain("pre-forked", File.ReadAllText(log), StringComparison.Ordinal);
+        Assert.Empty(sb.LeftoverCgroups(id));
+    }
+
+    /// <summary>
     /// A zygote or pre-forked init named in an inherited environment (a strata-runtime started by a hook, say) is
     /// not this process's.
     /// </summary>
