@@ -221,18 +221,17 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 // Only the init holds it now: if the init dies, the other end sees the socket close.
                 consoleForInit.Dispose();
             }
+            // While the init builds the container: the config copy, and the state record, serialized now and written
+            // once the init is ready (its pid and start time are known since the fork).
             File.WriteAllBytes(Path.Combine(Store.DirectoryOf(id), ConfigCopy), configBytes);
-            var answer = channel.ReceiveSyncMessage("the container's ready message");
-            if (answer.Type != SyncMessage.Ready)
-                throw new RuntimeException(answer.Message ?? $"init protocol: unexpected {answer.Type} message");
-            var stat = ProcStat.TryRead(initPid) ?? throw new RuntimeException("the container's init exited during create");
+            var started = ProcStat.TryRead(initPid) ?? throw new RuntimeException("the container's init exited during create");
             var record = new ContainerRecord
             {
                 Id = id,
                 Bundle = bundle,
                 Rootfs = plan.Rootfs,
                 InitPid = initPid,
-                InitStartTime = stat.StartTime,
+                InitStartTime = started.StartTime,
                 Created = DateTimeOffset.UtcNow,
                 Owner = Sys.EffectiveUserId == 0 ? "root" : Sys.EffectiveUserId.ToString(CultureInfo.InvariantCulture),
                 CgroupsPath = cgroup?.CgroupsPath ?? "",
@@ -240,7 +239,13 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 OwnPidNamespace = plan.OwnPidNamespace,
                 Annotations = spec.Annotations,
             };
-            Store.Save(record);
+            var state = record.ToJson();
+            var answer = channel.ReceiveSyncMessage("the container's ready message");
+            if (answer.Type != SyncMessage.Ready)
+                throw new RuntimeException(answer.Message ?? $"init protocol: unexpected {answer.Type} message");
+            if (ProcStat.TryRead(initPid) is not { IsZombieOrDead: false } stat || stat.StartTime != started.StartTime)
+                throw new RuntimeException("the container's init exited during create");
+            Store.Save(id, state);
             if (options.PidFile is { } pidFile)
                 AtomicFile.Write(Path.GetFullPath(pidFile), Encoding.ASCII.GetBytes(initPid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4 /* 0644 */, durable: false);
             return (record, terminal, spec.Hooks, cgroup);

@@ -93,11 +93,11 @@ public sealed class StateStore
             .Order(StringComparer.Ordinal);
     }
 
-    public void Save(ContainerRecord record)
-    {
-        var bytes = record.ToJson();
-        AtomicFile.Write(Path.Combine(DirectoryOf(record.Id), StateFile), bytes, durable: false);
-    }
+    public void Save(ContainerRecord record) => Save(record.Id, record.ToJson());
+
+    /// <summary>Writes a record serialized beforehand (<see cref="ContainerRecord.ToJson"/>).</summary>
+    public void Save(string id, byte[] json) =>
+        AtomicFile.Write(Path.Combine(DirectoryOf(id), StateFile), json, durable: false);
 
     /// <summary>The files a container's directory holds; anything else there is removed the slow way.</summary>
     private static readonly string[] KnownFiles = [StateFile, ConfigCopy, ExecFifo];
