@@ -222,7 +222,10 @@ public class TerminalTests
         using var host = new HostPty(25, 81);
         var modesBefore = host.Modes();
         var id = sb.NewId();
-        var bundle = sb.Bundle(id, s => WithTerminal(s), "sh", "-c", "tty; stty size; echo ready; read a; stty size; echo got:$a; exit 3");
+        // strata-runtime sizes the terminal before the process starts; runc resizes it once the process runs, so
+        // under runc the container first waits (up to 2.5 s) for its size to leave consoleSize's 31x97.
+        var waitForResize = sb.IsStrata ? "" : "i=0; while [ \"$(stty size)\" = \"31 97\" ] && [ $i -lt 50 ]; do sleep 0.05; i=$((i+1)); done; ";
+        var bundle = sb.Bundle(id, s => WithTerminal(s), "sh", "-c", $"tty; {waitForResize}stty size; echo ready; read a; stty size; echo got:$a; exit 3");
         using var process = host.Start(sb.Binary, "--root", sb.Root, "run", "--bundle", bundle, id);
         try
         {
