@@ -37,8 +37,8 @@ public sealed class InitRequest
     public List<string> CreateNamespaces { get; set; } = [];
     /// <summary>Namespaces the init itself joins, in this order; their fds follow the request and config.json.</summary>
     public List<string> JoinNamespaces { get; set; } = [];
-    /// <summary>Say when the mounts are done (SyncMessage.Namespaces): there are prestart/createRuntime hooks to run.</summary>
-    public bool ReportNamespaces { get; set; }
+    /// <summary>Say when the mounts are done (SyncMessage.Hooks): there are prestart/createRuntime hooks to run.</summary>
+    public bool AwaitHooks { get; set; }
     /// <summary>Not part of the request: sent once the parent has made the cgroups and moved the init in.</summary>
     public List<CgroupMountSource> Cgroups { get; set; } = [];
 }
@@ -63,7 +63,7 @@ public sealed class SyncMessage
     /// The init is in all its namespaces and cgroups and its mounts and devices exist: prestart and createRuntime
     /// hooks may run (sent when the request asks).
     /// </summary>
-    public const string Namespaces = "namespaces";
+    public const string Hooks = "hooks";
     public const string Error = "error";
 
     public string Type { get; set; } = "";
@@ -92,7 +92,7 @@ internal static class InitCodec
         w.AddAll("newNamespace", r.NewNamespaces);
         w.AddAll("createNamespace", r.CreateNamespaces);
         w.AddAll("joinNamespace", r.JoinNamespaces);
-        w.Add("reportNamespaces", r.ReportNamespaces);
+        w.Add("awaitHooks", r.AwaitHooks);
         return w.ToArray();
     }
 
@@ -112,7 +112,7 @@ internal static class InitCodec
             NewNamespaces = All(e, "newNamespace"),
             CreateNamespaces = All(e, "createNamespace"),
             JoinNamespaces = All(e, "joinNamespace"),
-            ReportNamespaces = Bool(e, "reportNamespaces"),
+            AwaitHooks = Bool(e, "awaitHooks"),
         };
     }
 

@@ -61,13 +61,13 @@ public sealed class InitProcess(ISyscalls sys)
             {
                 // runc's order: prestart and createRuntime hooks run once the mounts and devices exist, before
                 // pivot_root (a hook may mount into the container's /dev, say); the parent runs them on this message.
-                if (request.ReportNamespaces)
-                    channel.Send(new SyncMessage { Type = SyncMessage.Namespaces });
+                if (request.AwaitHooks)
+                    channel.Send(new SyncMessage { Type = SyncMessage.Hooks });
                 fifo = channel.ReceiveFd("fifo");
                 return request.Console ? channel.ReceiveFd("console") : null;
             }
             // The mounts that need no cgroup go on while the parent makes the cgroups.
-            program = new InitProcess(LinuxSyscalls.Instance).Setup(request, null, AwaitCgroups, AwaitStart);
+            program = new InitProcess(LinuxSyscalls.Instance).Setup(request, AwaitCgroups, AwaitStart);
             fifoFd = fifo ?? throw new RuntimeException("init protocol: no exec fifo");
         }
         catch (Exception e)
@@ -119,15 +119,15 @@ public sealed class InitProcess(ISyscalls sys)
 
     /// <summary>
     /// Everything between the namespaces and exec; returns the program to run, and the seccomp filter when
-    /// it is still to be loaded right before exec. <paramref name="consoleSocket"/> (process.terminal) receives
-    /// the master of the container's new terminal.
+    /// it is still to be loaded right before exec.
     /// </summary>
     /// <param name="beforeCgroups">Run where the init must be in its cgroups and cgroup namespace (see
     /// <see cref="RootfsSetup.BeforeCgroups"/>).</param>
     /// <param name="afterMounts">Run once the mounts and devices exist, before createContainer hooks and pivot_root;
-    /// returns the console socket.</param>
-    public (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) Setup(InitRequest request, Microsoft.Win32.SafeHandles.SafeFileHandle? consoleSocket = null, Action? beforeCgroups = null, Func<Microsoft.Win32.SafeHandles.SafeFileHandle?>? afterMounts = null)
+    /// returns the console socket (process.terminal), which receives the master of the container's new terminal.</param>
+    public (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) Setup(InitRequest request, Action? beforeCgroups = null, Func<Microsoft.Win32.SafeHandles.SafeFileHandle?>? afterMounts = null)
     {
+        Microsoft.Win32.SafeHandles.SafeFileHandle? consoleSocket = null;
         var spec = request.Spec;
         var process = spec.Process ?? throw new RuntimeException("config.json has no process to run");
         // Compiled before pivot_root: libseccomp is dlopen'ed from the host's filesystem.

@@ -49,7 +49,7 @@ public sealed class ContainerPlan
         }
     }
 
-    public IEnumerable<string> NewNamespaceNames => NamesOf(NewNamespaces);
+    public List<string> NewNamespaceNames => NamesOf(NewNamespaces);
 
     /// <summary>The namespaces of the init native/nsexec.c pre-forks when run as root (see <see cref="Zygote"/>).</summary>
     public const NamespaceFlags PreforkedNamespaces = NamespaceFlags.Pid | NamespaceFlags.Mount;

@@ -180,10 +180,10 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 InUserNamespace = plan.InUserNamespace,
                 PreserveFds = options.PreserveFds,
                 NoPivot = options.NoPivot,
-                NewNamespaces = ContainerPlan.NamesOf(plan.NewNamespaces),
+                NewNamespaces = plan.NewNamespaceNames,
                 CreateNamespaces = ContainerPlan.NamesOf(createNs),
                 JoinNamespaces = joinNames,
-                ReportNamespaces = hooksBefore,
+                AwaitHooks = hooksBefore,
             });
             channel.SendBytes(configBytes);
             for (var i = 0; i < joinNs.Count; i++)
@@ -204,7 +204,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 // are complete (the cgroup one included) and its mounts and devices exist, before pivot_root: network
                 // setup into the new netns, or a hook mounting into the container's /dev.
                 var message = channel.ReceiveSyncMessage("the init's mounts");
-                if (message.Type != SyncMessage.Namespaces)
+                if (message.Type != SyncMessage.Hooks)
                     throw new RuntimeException(message.Message ?? $"init protocol: unexpected {message.Type} message");
                 var creating = new OciStateView(id, ContainerStatus.Creating, initPid, bundle, spec.Annotations);
                 HookRunner.RunAll("prestart", spec.Hooks?.Prestart, creating);

@@ -106,9 +106,4 @@ internal static class Json
             w.WriteStringValue(i);
         w.WriteEndArray();
     }
-
-    public static List<string> ReadList(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array
-            ? a.EnumerateArray().Select(x => x.GetString() ?? "").ToList()
-            : [];
 }

@@ -18,7 +18,7 @@ public sealed class InitCodecTests
         NewNamespaces = ["pid", "mount", "network", "cgroup"],
         CreateNamespaces = ["network", "cgroup"],
         JoinNamespaces = ["ipc", "uts"],
-        ReportNamespaces = true,
+        AwaitHooks = true,
     };
 
     private static List<CgroupMountSource> SampleCgroups() =>
@@ -78,7 +78,7 @@ public sealed class InitCodecTests
     [InlineData("containerId=c1\0")]
     [InlineData("containerId=c1\0initPid=x\0")]
     [InlineData("containerId=c1\0initPid=1\0bundle=/b\0rootfs=/r\0console=0\0inUserNamespace=0\0preserveFds=0\0noPivot=0\0")]
-    [InlineData("containerId=c1\0initPid=1\0bundle=/b\0rootfs=/r\0console=2\0inUserNamespace=0\0preserveFds=0\0noPivot=0\0reportNamespaces=0\0")]
+    [InlineData("containerId=c1\0initPid=1\0bundle=/b\0rootfs=/r\0console=2\0inUserNamespace=0\0preserveFds=0\0noPivot=0\0awaitHooks=0\0")]
     [InlineData("containerId=c1\0\0")]
     [InlineData("containerId=c1\0bundle")]
     [InlineData("=c1\0")]
