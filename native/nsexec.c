@@ -440,6 +440,50 @@ static int in_initial_userns(void)
 }
 
 /*
+ * Where the pre-forked init starts (start_preforked): on another CPU than the runtime's, so that the two
+ * .NET start-ups, each a few milliseconds of CPU, run side by side. Left to itself the scheduler may
+ * put the child on the parent's CPU, where it preempts the parent at once, and leave it there while
+ * another CPU idles (seen on a 2-CPU VM: the runtime, the critical path, stood still for ~4 ms). So,
+ * when the runtime may use more than one CPU and runs SCHED_OTHER:
+ *   - it forks as SCHED_BATCH, whose new tasks do not preempt the current one (the child and the parent
+ *     each go back to SCHED_OTHER at once);
+ *   - the child's affinity leaves out the parent's CPU. The parent gives the init the runtime's own
+ *     affinity back when it adopts it (Zygote.TakePreforked), before the container's process exists,
+ *     so nothing in the container sees the difference.
+ */
+struct placement {
+	int cpu; /* the parent's CPU when spreading, else -1 */
+	int batch;
+	cpu_set_t others;
+};
+
+static void place_before_fork(struct placement *p)
+{
+	static const struct sched_param normal = { 0 };
+	p->cpu = -1;
+	p->batch = 0;
+	int cpu = sched_getcpu();
+	if (cpu < 0 || sched_getaffinity(0, sizeof p->others, &p->others) < 0 || CPU_COUNT(&p->others) < 2
+	    || !CPU_ISSET(cpu, &p->others))
+		return;
+	CPU_CLR(cpu, &p->others);
+	p->cpu = cpu;
+	p->batch = sched_getscheduler(0) == SCHED_OTHER && sched_setscheduler(0, SCHED_BATCH, &normal) == 0;
+}
+
+/* In both processes after the fork: child is the init's pid in the parent, 0 in the init. */
+static void place_after_fork(const struct placement *p, pid_t child)
+{
+	static const struct sched_param normal = { 0 };
+	/* Both try: whichever runs first moves the init (the parent's call moves it while it is still queued).
+	 * Then back to SCHED_OTHER: changing the policy re-queues the caller, which lets the child run here. */
+	if (p->cpu >= 0 && child >= 0)
+		sched_setaffinity(child, sizeof p->others, &p->others);
+	if (p->batch)
+		sched_setscheduler(0, SCHED_OTHER, &normal);
+}
+
+/*
  * As root: the init pre-forked (see prefork) with a channel of its own; the parent finds "pid,fd" in
  * _STRATA_PREFORKED. Returns 1 in both the parent and the init, 0 when there is none.
  */
@@ -448,7 +492,10 @@ static int start_preforked(int argc, char **argv)
 	int chan[2];
 	if (socketpair_high(chan) < 0)
 		return 0;
+	struct placement placement;
+	place_before_fork(&placement);
 	pid_t pid = prefork();
+	place_after_fork(&placement, pid);
 	if (pid == 0) {
 		/* Non-dumpable until it execs the container's program (see stage0). */
 		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

@@ -22,6 +22,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
     internal static partial long Syscall(long number, nint a1, nint a2, nint a3, nint a4, nint a5);
 
+    [LibraryImport(Lib, EntryPoint = "sched_getaffinity", SetLastError = true)]
+    internal static partial int SchedGetaffinity(int pid, nuint size, byte* mask);
+
+    [LibraryImport(Lib, EntryPoint = "sched_setaffinity", SetLastError = true)]
+    internal static partial int SchedSetaffinity(int pid, nuint size, byte* mask);
+
+    [LibraryImport(Lib, EntryPoint = "sysconf")]
+    internal static partial long Sysconf(int name);
+
     [LibraryImport(Lib, EntryPoint = "mknod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Mknod(string path, uint mode, ulong dev);
 

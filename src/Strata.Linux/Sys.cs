@@ -91,6 +91,26 @@ public static unsafe class Sys
         throw new SyscallException($"kill {pid} with signal {signal}", errno);
     }
 
+    /// <summary>
+    /// Gives <paramref name="pid"/> this process's CPU affinity: every CPU (the kernel narrows that to the cpuset)
+    /// when this process may run on all online CPUs, as a process that never set one may, else the same set.
+    /// </summary>
+    public static unsafe void ShareAffinity(int pid)
+    {
+        const int cpuSetBytes = 128; // glibc's cpu_set_t: 1024 CPUs
+        const int scNprocessorsOnln = 84;
+        var mask = stackalloc byte[cpuSetBytes];
+        if (Libc.SchedGetaffinity(0, cpuSetBytes, mask) != 0)
+            throw new SyscallException("sched_getaffinity", Marshal.GetLastPInvokeError());
+        var count = 0;
+        for (var i = 0; i < cpuSetBytes; i++)
+            count += System.Numerics.BitOperations.PopCount(mask[i]);
+        if (count >= Libc.Sysconf(scNprocessorsOnln))
+            new Span<byte>(mask, cpuSetBytes).Fill(0xff);
+        if (Libc.SchedSetaffinity(pid, cpuSetBytes, mask) != 0)
+            throw new SyscallException($"sched_setaffinity {pid}", Marshal.GetLastPInvokeError());
+    }
+
     /// <summary>execve(2). Returns only by throwing.</summary>
     public static void Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env)
     {

@@ -102,6 +102,9 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 {
                     adoptedFd = preforked.Fd;
                     initPid = preforked.Pid;
+                    // The native stage started it on another CPU than this process's (native/nsexec.c, placement);
+                    // from here on it has the affinity it would have inherited.
+                    Sys.ShareAffinity(initPid);
                     Debug($"create {id}: adopted the pre-forked init {initPid}");
                 }
                 else

@@ -94,6 +94,30 @@ public class ProcessTests
         Assert.Equal("value", doc.RootElement.GetProperty("annotations").GetProperty("org.example.key").GetString());
     }
 
+    /// <summary>
+    /// The process runs on the CPUs the runtime may use, as if it had inherited them: strata-runtime starts its
+    /// pre-forked init on another CPU than its own and gives it the affinity back (native/nsexec.c, placement).
+    /// On two or more CPUs a missing give-back shows as one CPU fewer.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void CpuAffinity_IsTheRuntimes(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        const string show = "grep Cpus_allowed_list /proc/self/status";
+        var own = File.ReadAllLines("/proc/self/status").Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
+        var result = sb.RunContainer(null, "sh", "-c", show);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(own + "\n", result.Stdout);
+
+        // Restricted by its caller (taskset), the runtime passes the restriction on.
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, null, "sh", "-c", show);
+        var pinned = Sandbox.Run("/usr/bin/taskset", ["-c", "0", sb.Binary, "--root", sb.Root, "run", "--bundle", bundle, id]);
+        Assert.True(pinned.ExitCode == 0, pinned.ToString());
+        Assert.Equal("Cpus_allowed_list:\t0\n", pinned.Stdout);
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void PreserveFds_ExtraFd_ReachesContainer(string runtime)
