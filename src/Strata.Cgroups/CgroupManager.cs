@@ -14,4 +14,17 @@ public static class CgroupManager
         ArgumentNullException.ThrowIfNull(cgroupsPath);
         return new FsCgroupManager(host, cgroupsPath, files);
     }
+
+    /// <summary>
+    /// The manager of a cgroup created earlier, from the directories its manager's
+    /// <see cref="ICgroupManager.Paths"/> listed: a later command finds them whatever cgroup it runs in.
+    /// </summary>
+    public static ICgroupManager Open(CgroupHost host, IReadOnlyDictionary<string, string> paths) => Open(host, paths, CgroupFiles.Kernel);
+
+    internal static ICgroupManager Open(CgroupHost host, IReadOnlyDictionary<string, string> paths, CgroupFiles files)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(paths);
+        return new FsCgroupManager(host, paths, files);
+    }
 }

@@ -11,35 +11,82 @@ namespace Strata.Cgroups;
 internal sealed class FsCgroupManager : ICgroupManager
 {
     private readonly CgroupFiles _files;
-    private readonly List<Node> _nodes = [];
+    private readonly List<Node> _nodes;
     private readonly Node? _unified;
     private HashSet<string>? _unifiedControllers;
 
+    /// <summary>The container's cgroup at <paramref name="cgroupsPath"/> (see <see cref="CgroupManager.Open(CgroupHost, string)"/>).</summary>
     public FsCgroupManager(CgroupHost host, string cgroupsPath, CgroupFiles files)
+        : this(host, files, NodesAt(host, cgroupsPath))
+    {
+    }
+
+    /// <summary>The container's cgroup at the directories <see cref="Paths"/> listed when it was created.</summary>
+    public FsCgroupManager(CgroupHost host, IReadOnlyDictionary<string, string> paths, CgroupFiles files)
+        : this(host, files, NodesAt(host, paths))
+    {
+    }
+
+    private FsCgroupManager(CgroupHost host, CgroupFiles files, List<Node> nodes)
     {
         _files = files;
-        bool absolute = cgroupsPath.StartsWith('/');
-        string normalized = Normalize(cgroupsPath);
-        foreach (CgroupHierarchy h in host.Hierarchies)
-        {
-            var node = new Node(h, absolute ? normalized : Join(h.OwnPath, normalized));
-            _nodes.Add(node);
-            if (h.IsUnified)
-                _unified = node;
-        }
+        _nodes = nodes;
+        if (_nodes.Count == 0)
+            throw new CgroupException("none of the container's cgroup directories is in a hierarchy this host mounts");
+        _unified = _nodes.Find(n => n.Hierarchy.IsUnified);
         Node primary = _unified is not null && host.Mode == CgroupMode.Unified ? _unified
             : _nodes.Find(n => n.Hierarchy.Controllers.Contains("memory")) ?? _nodes[0];
         CgroupsPath = primary.CgroupPath;
 
-        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (Node n in _nodes)
         {
             if (n.Hierarchy.IsUnified)
-                paths["unified"] = n.Directory;
+                map["unified"] = n.Directory;
             foreach (string c in n.Hierarchy.Controllers)
-                paths[c] = n.Directory;
+                map[c] = n.Directory;
         }
-        Paths = paths;
+        Paths = map;
+    }
+
+    /// <summary>
+    /// runc's cgroupfs rule: an absolute path is below each hierarchy's root, a relative one below this
+    /// process's own cgroup in that hierarchy, which may differ from one hierarchy to the next (a systemd
+    /// service's memory cgroup, say, and the root cpuset). The own cgroup exists: nothing above the
+    /// container's directory is made for a relative path.
+    /// </summary>
+    private static List<Node> NodesAt(CgroupHost host, string cgroupsPath)
+    {
+        bool absolute = cgroupsPath.StartsWith('/');
+        string normalized = Normalize(cgroupsPath);
+        var nodes = new List<Node>();
+        foreach (CgroupHierarchy h in host.Hierarchies)
+        {
+            string path = absolute ? normalized : Join(h.OwnPath, normalized);
+            nodes.Add(new Node(h, path, h.DirectoryOf(path)));
+        }
+        return nodes;
+    }
+
+    /// <summary>
+    /// The nodes of a cgroup created earlier, from its <see cref="Paths"/>: a hierarchy mounted since then is
+    /// left out, and a directory outside its hierarchy is refused.
+    /// </summary>
+    private static List<Node> NodesAt(CgroupHost host, IReadOnlyDictionary<string, string> paths)
+    {
+        var nodes = new List<Node>();
+        foreach (CgroupHierarchy h in host.Hierarchies)
+        {
+            if (!paths.TryGetValue(h.IsUnified ? "unified" : h.Controllers[0], out string? dir))
+                continue;
+            string mount = h.MountPoint.TrimEnd('/');
+            if (dir != h.MountPoint && !dir.StartsWith(mount + "/", StringComparison.Ordinal))
+                throw new CgroupException($"cgroup directory {dir} is not in the hierarchy mounted at {h.MountPoint}");
+            string below = dir.Length > mount.Length ? dir[mount.Length..] : "/";
+            string path = h.Root == "/" ? below : below == "/" ? h.Root : h.Root.TrimEnd('/') + below;
+            nodes.Add(new Node(h, path, dir));
+        }
+        return nodes;
     }
 
     public string CgroupsPath { get; }
@@ -65,10 +112,7 @@ internal sealed class FsCgroupManager : ICgroupManager
     {
         List<string> levels = n.Levels();
         for (int i = 1; i < levels.Count; i++)
-        {
-            if (CgroupFiles.CreateDirectory(levels[i]))
-                n.Created.Add(levels[i]);
-        }
+            CgroupFiles.CreateDirectory(levels[i]);
         if (!n.Hierarchy.IsUnified && n.Hierarchy.Controllers.Contains("cpuset"))
         {
             for (int i = 1; i < levels.Count; i++)
@@ -325,17 +369,18 @@ internal sealed class FsCgroupManager : ICgroupManager
             ? V1.FreezerController.IsFrozen(f.Dir)
             : V2.FreezerController.IsFrozen(UnifiedDirectory("the freezer state"));
 
+    /// <summary>
+    /// Removes the container's directory in each hierarchy, with any sub-cgroups in it, and nothing above:
+    /// as with runc, a parent made for an absolute path stays, since another container may be using it.
+    /// </summary>
     public void Destroy()
     {
         var errors = new List<CgroupException>();
         foreach (Node n in _nodes)
         {
-            IEnumerable<string> dirs = n.Created.Count > 0 ? Enumerable.Reverse(n.Created).ToArray() : [n.Directory];
             try
             {
-                foreach (string dir in dirs)
-                    _files.RemoveDirectory(dir);
-                n.Created.Clear();
+                _files.RemoveDirectory(n.Directory);
             }
             catch (CgroupException e) when (!n.Hierarchy.IsNamed)
             {
@@ -401,13 +446,12 @@ internal sealed class FsCgroupManager : ICgroupManager
 
     private static string Join(string parent, string child) => parent.TrimEnd('/') + child;
 
-    /// <summary>The container's cgroup in one hierarchy, and the directories <see cref="Create()"/> made there.</summary>
-    private sealed class Node(CgroupHierarchy hierarchy, string cgroupPath)
+    /// <summary>The container's cgroup in one hierarchy: its path there and its directory.</summary>
+    private sealed class Node(CgroupHierarchy hierarchy, string cgroupPath, string directory)
     {
         public CgroupHierarchy Hierarchy { get; } = hierarchy;
         public string CgroupPath { get; } = cgroupPath;
-        public string Directory { get; } = hierarchy.DirectoryOf(cgroupPath);
-        public List<string> Created { get; } = [];
+        public string Directory { get; } = directory;
 
         /// <summary>The mount point, then each directory down to <see cref="Directory"/>.</summary>
         public List<string> Levels()

@@ -32,6 +32,6 @@ public interface ICgroupManager
 
     bool IsFrozen();
 
-    /// <summary>Removes the directories this manager created (or the leaf directories); missing ones are fine.</summary>
+    /// <summary>Removes the container's directories (not their parents); missing ones are fine.</summary>
     void Destroy();
 }

@@ -25,6 +25,9 @@ internal sealed class FakeCgroupFs : IDisposable
 
     public ICgroupManager Open(string cgroupsPath) => CgroupManager.Open(Host, cgroupsPath, Files);
 
+    /// <summary>The manager a later command opens from the directories a created one listed.</summary>
+    public ICgroupManager Reopen(IReadOnlyDictionary<string, string> paths) => CgroupManager.Open(Host, paths, Files);
+
     public void Put(string hostPath, string content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(P(hostPath))!);

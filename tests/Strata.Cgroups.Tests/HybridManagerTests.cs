@@ -88,4 +88,63 @@ public class HybridManagerTests
 
         Assert.All(m.Paths.Values, dir => Assert.False(Directory.Exists(dir), dir));
     }
+
+    private const string OwnMemoryCgroup = "/process_api/25076c0087acc28500a04e0a07719182";
+
+    [Fact]
+    public void RelativePath_OwnCgroupDiffersByHierarchy_ResolvedInEach()
+    {
+        // This machine's layout: the runtime's memory cgroup is nested, every other one is the root.
+        using var fs = FakeCgroupFs.Hybrid();
+        var m = fs.Open("c1");
+
+        m.Create();
+
+        Assert.Equal(fs.P($"/sys/fs/cgroup/memory{OwnMemoryCgroup}/c1"), m.Paths["memory"]);
+        Assert.Equal(fs.P("/sys/fs/cgroup/cpu/c1"), m.Paths["cpu"]);
+        Assert.Equal(fs.P("/sys/fs/cgroup/unified/c1"), m.Paths["unified"]);
+        Assert.Equal($"{OwnMemoryCgroup}/c1", m.CgroupsPath);
+        Assert.False(Directory.Exists(fs.P("/sys/fs/cgroup/cpu/process_api")));
+    }
+
+    [Fact]
+    public void Reopen_FromPaths_SameCgroup()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var created = fs.Open("c1");
+        created.Create();
+
+        var reopened = fs.Reopen(created.Paths);
+
+        Assert.Equal(created.Paths, reopened.Paths);
+        Assert.Equal(created.CgroupsPath, reopened.CgroupsPath);
+        reopened.Destroy();
+        Assert.All(created.Paths.Values, dir => Assert.False(Directory.Exists(dir), dir));
+        Assert.True(Directory.Exists(fs.P($"/sys/fs/cgroup/memory{OwnMemoryCgroup}")));
+    }
+
+    [Fact]
+    public void Reopen_DirectoryOutsideItsHierarchy_Refused()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var paths = new Dictionary<string, string>(fs.Open("/c1").Paths) { ["memory"] = fs.P("/sys/fs/cgroup/cpu/c1") };
+
+        var e = Assert.Throws<CgroupException>(() => fs.Reopen(paths));
+        Assert.Contains("is not in the hierarchy mounted at", e.Message);
+    }
+
+    [Fact]
+    public void Destroy_ParentSharedWithAnotherContainer_LeavesItsCgroupAlone()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var first = fs.Open("/pod/c1");
+        var second = fs.Open("/pod/c2");
+        first.Create();
+        second.Create();
+
+        first.Destroy();
+
+        Assert.All(second.Paths.Values, dir => Assert.True(Directory.Exists(dir), dir));
+        Assert.All(first.Paths.Values, dir => Assert.False(Directory.Exists(dir), dir));
+    }
 }

@@ -274,8 +274,9 @@ public class UnifiedManagerTests
     }
 
     [Fact]
-    public void Destroy_CreatedLevels_RemovedLeafFirstAndParentKept()
+    public void Destroy_ParentsItMade_Kept()
     {
+        // As with runc: a parent may be another container's too (a pod's cgroup, say).
         using var fs = FakeCgroupFs.Unified();
         Directory.CreateDirectory(fs.P("/sys/fs/cgroup/existing"));
         var m = fs.Open("/existing/a/b");
@@ -283,8 +284,8 @@ public class UnifiedManagerTests
 
         m.Destroy();
 
-        Assert.False(Directory.Exists(fs.P("/sys/fs/cgroup/existing/a")));
-        Assert.True(Directory.Exists(fs.P("/sys/fs/cgroup/existing")));
+        Assert.False(Directory.Exists(fs.P("/sys/fs/cgroup/existing/a/b")));
+        Assert.True(Directory.Exists(fs.P("/sys/fs/cgroup/existing/a")));
         m.Destroy();
     }
 

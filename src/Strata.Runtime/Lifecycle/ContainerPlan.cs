@@ -196,21 +196,6 @@ public sealed class ContainerPlan
     }
 
     /// <summary>
-    /// A relative linux.cgroupsPath is relative to the runtime's own cgroup (runc's cgroupfs rule). It is
-    /// resolved once, against the memory (or unified) hierarchy, and stored absolute, so later commands
-    /// find the same directories whatever cgroup they run in.
-    /// </summary>
-    public static string AbsoluteCgroupsPath(string cgroupsPath, Cgroups.CgroupHost host)
-    {
-        if (cgroupsPath.StartsWith('/'))
-            return cgroupsPath;
-        var own = host.Hierarchies.FirstOrDefault(h => h.Controllers.Contains("memory"))?.OwnPath
-            ?? host.Hierarchies.FirstOrDefault(h => h.IsUnified)?.OwnPath
-            ?? "/";
-        return own.TrimEnd('/') + "/" + cgroupsPath;
-    }
-
-    /// <summary>
     /// The spec's device rules, then runc's allow list (libcontainer/specconv AllowedDevices): a config
     /// that denies all devices must still reach /dev/null and friends. Devices in linux.devices are not
     /// allowed implicitly; engines add their rules (docker run --device does).

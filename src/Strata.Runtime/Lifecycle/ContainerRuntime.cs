@@ -269,7 +269,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     /// </summary>
     private static ICgroupManager? CreateCgroup(ContainerPlan plan, CgroupHost host)
     {
-        var cgroup = CgroupManager.Open(host, ContainerPlan.AbsoluteCgroupsPath(plan.CgroupsPath, host));
+        var cgroup = CgroupManager.Open(host, plan.CgroupsPath);
         try
         {
             cgroup.Create();
@@ -788,7 +788,9 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
 
     /// <summary>The container's cgroup; null for a rootless container that runs in its caller's.</summary>
     private static ICgroupManager? OpenCgroup(ContainerRecord record) =>
-        record.CgroupsPath.Length == 0 ? null : CgroupManager.Open(CgroupHost.Detect(), record.CgroupsPath);
+        record.CgroupPaths.Count > 0 ? CgroupManager.Open(CgroupHost.Detect(), record.CgroupPaths)
+        : record.CgroupsPath.Length > 0 ? CgroupManager.Open(CgroupHost.Detect(), record.CgroupsPath)
+        : null;
 
     private static ICgroupManager RequireCgroup(ContainerRecord record, string verb) =>
         OpenCgroup(record) ?? throw new RuntimeException($"{verb} needs the container's own cgroup, and container {record.Id} has none (rootless, without a delegated cgroup tree)");

@@ -87,4 +87,74 @@ public class ResourceTests
         Assert.Equal((4 << 20).ToString(), File.ReadAllText(Path.Combine(dir, "hugetlb.2MB.max")).Trim());
         Assert.Contains(pid.ToString(), File.ReadAllLines(Path.Combine(dir, "cgroup.procs")));
     }
+
+    /// <summary>
+    /// runc's cgroupfs rule: a relative linux.cgroupsPath is below the runtime's own cgroup in each hierarchy.
+    /// Where those differ (here the memory cgroup is nested and the others are the root), each directory is
+    /// in its own place, and nothing is made above it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void RelativeCgroupsPath_BelowTheRuntimesOwnCgroupInEachHierarchy(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var name = "strata-it-rel-" + Guid.NewGuid().ToString("N")[..12];
+        var own = File.ReadAllLines("/proc/self/cgroup")
+            .Select(l => l.Split(':', 3))
+            .Where(f => f[1].Length > 0)
+            .SelectMany(f => f[1].Split(',').Select(c => (Controller: c, Path: f[2])))
+            .ToDictionary(x => x.Controller, x => x.Path);
+        try
+        {
+            var result = sb.RunContainer(s =>
+            {
+                s.Linux!.CgroupsPath = name;
+                // Without a cgroup namespace /proc/self/cgroup shows the host's paths.
+                s.Linux.Namespaces!.RemoveAll(n => n.Type == "cgroup");
+            }, "cat", "/proc/self/cgroup");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var seen = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l.Split(':', 3))
+                .SelectMany(f => f[1].Split(',').Select(c => (Controller: c, Path: f[2])))
+                .ToDictionary(x => x.Controller, x => x.Path);
+            foreach (var controller in new[] { "memory", "cpu", "pids", "devices" })
+                Assert.Equal(own[controller].TrimEnd('/') + "/" + name, seen[controller]);
+        }
+        finally
+        {
+            // run removed them; after a failure, whatever is left.
+            foreach (var dir in Directory.EnumerateDirectories("/sys/fs/cgroup")
+                .SelectMany(h => new[] { h + "/" + name }.Concat(own.Values.Select(o => h + o.TrimEnd('/') + "/" + name)))
+                .Distinct()
+                .Where(Directory.Exists))
+            {
+                try { Directory.Delete(dir); } catch (IOException) { }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Two containers below a parent cgroup the runtime made for the first: the first to finish removes its own
+    /// directory, not the parent, which the other container is still using (runc keeps parents too).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public async Task Run_TwoContainersUnderOneParent_TheFirstToExitLeavesTheOtherAlone(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var first = sb.NewId();
+        var bundle = sb.Bundle(first, s => s.Linux!.CgroupsPath = $"{sb.CgroupPrefix}/pod/{first}", "sleep", "2");
+        var running = Task.Run(() => Sandbox.Run(sb.Binary, ["--root", sb.Root, "run", "--bundle", bundle, first]));
+        Assert.True(LifecycleTests.WaitFor(() => sb.Exec("state", first) is { ExitCode: 0 } state && state.Stdout.Contains("\"running\"", StringComparison.Ordinal)),
+            "the first container never ran");
+        var second = sb.NewId();
+        sb.StartSleeper(s => s.Linux!.CgroupsPath = $"{sb.CgroupPrefix}/pod/{second}", second);
+
+        var result = await running;
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(Directory.Exists($"/sys/fs/cgroup/memory{sb.CgroupPrefix}/pod/{second}"));
+        Assert.False(Directory.Exists($"/sys/fs/cgroup/memory{sb.CgroupPrefix}/pod/{first}"));
+        Assert.Contains("\"running\"", sb.Exec("state", second).Stdout, StringComparison.Ordinal);
+    }
 }
