@@ -54,6 +54,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -445,41 +446,54 @@ static int in_initial_userns(void)
  * put the child on the parent's CPU, where it preempts the parent at once, and leave it there while
  * another CPU idles (seen on a 2-CPU VM: the runtime, the critical path, stood still for ~4 ms). So,
  * when the runtime may use more than one CPU and runs SCHED_OTHER:
- *   - it forks as SCHED_BATCH, whose new tasks do not preempt the current one (the child and the parent
- *     each go back to SCHED_OTHER at once);
- *   - the child's affinity leaves out the parent's CPU. The parent gives the init the runtime's own
- *     affinity back when it adopts it (Zygote.TakePreforked), before the container's process exists,
- *     so nothing in the container sees the difference.
+ *   - it forks as a task the new one cannot preempt: SCHED_FIFO with SCHED_RESET_ON_FORK, so that the
+ *     child is SCHED_OTHER at nice 0 from the start (as root at nice 0: the reset would not pass another
+ *     nice value on; unless a cgroup without real-time time refuses), else SCHED_BATCH, whose new tasks
+ *     do not preempt (the child goes back to SCHED_OTHER itself). The parent returns to SCHED_OTHER;
+ *   - the child's affinity leaves out the parent's CPU, set by the parent while the child is still
+ *     queued. The parent gives the init the runtime's own affinity back when it adopts it
+ *     (Zygote.TakePreforked), before the container's process exists, so nothing in the container sees
+ *     the difference.
  */
+enum fork_policy { AS_IS, FIFO_RESET_ON_FORK, BATCH };
+
 struct placement {
 	int cpu; /* the parent's CPU when spreading, else -1 */
-	int batch;
+	enum fork_policy policy;
 	cpu_set_t others;
 };
 
 static void place_before_fork(struct placement *p)
 {
 	static const struct sched_param normal = { 0 };
+	static const struct sched_param lowest_rt = { .sched_priority = 1 };
 	p->cpu = -1;
-	p->batch = 0;
+	p->policy = AS_IS;
 	int cpu = sched_getcpu();
 	if (cpu < 0 || sched_getaffinity(0, sizeof p->others, &p->others) < 0 || CPU_COUNT(&p->others) < 2
 	    || !CPU_ISSET(cpu, &p->others))
 		return;
 	CPU_CLR(cpu, &p->others);
 	p->cpu = cpu;
-	p->batch = sched_getscheduler(0) == SCHED_OTHER && sched_setscheduler(0, SCHED_BATCH, &normal) == 0;
+	if (sched_getscheduler(0) != SCHED_OTHER)
+		return;
+	errno = 0;
+	int nice = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0 && nice == 0 && sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &lowest_rt) == 0)
+		p->policy = FIFO_RESET_ON_FORK;
+	else if (sched_setscheduler(0, SCHED_BATCH, &normal) == 0)
+		p->policy = BATCH;
 }
 
 /* In both processes after the fork: child is the init's pid in the parent, 0 in the init. */
 static void place_after_fork(const struct placement *p, pid_t child)
 {
 	static const struct sched_param normal = { 0 };
-	/* Both try: whichever runs first moves the init (the parent's call moves it while it is still queued).
-	 * Then back to SCHED_OTHER: changing the policy re-queues the caller, which lets the child run here. */
+	/* Both try: whichever runs first moves the init (the parent's call moves it while it is still queued). */
 	if (p->cpu >= 0 && child >= 0)
 		sched_setaffinity(child, sizeof p->others, &p->others);
-	if (p->batch)
+	/* The child of a SCHED_RESET_ON_FORK parent is SCHED_OTHER already. */
+	if (p->policy == BATCH || (p->policy == FIFO_RESET_ON_FORK && child != 0))
 		sched_setscheduler(0, SCHED_OTHER, &normal);
 }
 

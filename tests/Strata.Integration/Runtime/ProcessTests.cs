@@ -118,6 +118,34 @@ public class ProcessTests
         Assert.Equal("Cpus_allowed_list:\t0\n", pinned.Stdout);
     }
 
+    /// <summary>
+    /// The process has the runtime's scheduling policy and nice value, as if it had inherited them:
+    /// strata-runtime forks its pre-forked init as SCHED_FIFO with SCHED_RESET_ON_FORK, or as SCHED_BATCH
+    /// (native/nsexec.c, placement), and neither may reach the container.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Scheduling_PolicyAndNice_AreTheRuntimes(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        // Fields 19 and 41 of /proc/PID/stat: nice and policy (0 SCHED_OTHER, 3 SCHED_BATCH).
+        foreach (var (wrapper, expected) in new (string[] Wrapper, string Expected)[]
+        {
+            ([], "0 0"),
+            (["/usr/bin/nice", "-n", "5"], "5 0"),
+            (["/usr/bin/nice", "-n", "-5"], "-5 0"),
+            (["/usr/bin/chrt", "--batch", "0"], "0 3"),
+        })
+        {
+            var id = sb.NewId();
+            var bundle = sb.Bundle(id, null, "sh", "-c", "cut -d' ' -f19,41 /proc/self/stat");
+            string[] command = [.. wrapper, sb.Binary, "--root", sb.Root, "run", "--bundle", bundle, id];
+            var result = Sandbox.Run(command[0], command[1..]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal(expected + "\n", result.Stdout);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void PreserveFds_ExtraFd_ReachesContainer(string runtime)
