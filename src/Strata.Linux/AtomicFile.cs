@@ -1,6 +1,6 @@
 namespace Strata.Linux;
 
-/// <summary>Atomic small-file writes: temp file, fsync, rename, fsync the directory.</summary>
+/// <summary>Atomic small-file writes: temp file, fsync, rename, fsync the directory. Failures are <see cref="IOException"/>s.</summary>
 public static class AtomicFile
 {
     /// <param name="durable">
@@ -12,20 +12,24 @@ public static class AtomicFile
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        // Unique per process and thread: a daemon may write the same file from two threads at once.
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp");
         try
         {
-            using (var fs = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode }))
-            {
-                fs.Write(bytes);
-                fs.Flush(flushToDisk: durable);
-            }
-            File.Move(tmp, full, overwrite: true);
+            Sys.WriteFile(tmp, bytes, mode, fsync: durable);
+            Sys.Rename(tmp, full);
         }
-        catch
+        catch (SyscallException e)
         {
-            File.Delete(tmp);
-            throw;
+            try
+            {
+                Sys.Unlink(tmp);
+            }
+            catch (SyscallException)
+            {
+                // The write's error is the one to report.
+            }
+            throw new IOException(e.Message, e);
         }
         if (!durable)
             return;

@@ -364,6 +364,25 @@ public static unsafe class Sys
         }
     }
 
+    public static void Rename(string oldPath, string newPath)
+    {
+        if (Libc.Rename(oldPath, newPath) != 0)
+            throw new SyscallException("rename", Marshal.GetLastPInvokeError(), newPath);
+    }
+
+    /// <summary>
+    /// Creates or truncates <paramref name="path"/> and writes <paramref name="bytes"/>: open, write, close, with
+    /// none of a FileStream's extra calls (fstatfs, an advisory lock, ftruncate, lseek), which cost a runtime's
+    /// start-up. The mode applies to a new file, less the umask.
+    /// </summary>
+    public static void WriteFile(string path, ReadOnlySpan<byte> bytes, UnixFileMode mode, bool fsync = false)
+    {
+        using var file = Open(path, OpenFlags.WriteOnly | OpenFlags.Create | OpenFlags.Truncate, mode);
+        WriteAll(file, bytes);
+        if (fsync)
+            Fsync(file);
+    }
+
     public static void Fsync(SafeHandle handle)
     {
         if (Libc.Fsync((int)handle.DangerousGetHandle()) != 0)
@@ -436,6 +455,7 @@ public enum OpenFlags
     WriteOnly = 1,
     ReadWrite = 2,
     Create = 0x40,
+    Truncate = 0x200,
     Directory = 0x10000,
     NoFollow = 0x20000,
     Path = 0x200000,

@@ -226,7 +226,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
             }
             // While the init builds the container: the config copy, and the state record, serialized now and written
             // once the init is ready (its pid and start time are known since the fork).
-            File.WriteAllBytes(Path.Combine(Store.DirectoryOf(id), ConfigCopy), configBytes);
+            Sys.WriteFile(Path.Combine(Store.DirectoryOf(id), ConfigCopy), configBytes, (UnixFileMode)0x1B6 /* 0666, less the umask, as File.WriteAllBytes */);
             var started = ProcStat.TryRead(initPid) ?? throw new RuntimeException("the container's init exited during create");
             var record = new ContainerRecord
             {
