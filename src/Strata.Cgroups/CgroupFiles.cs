@@ -32,6 +32,40 @@ internal sealed class CgroupFiles
 
     public static bool Exists(string dir, string file) => File.Exists(Path.Combine(dir, file));
 
+    /// <summary>
+    /// Writes each value with its own write(), in order, through one open file: a list file such as
+    /// devices.allow takes one rule per write, and reopening it for each costs two calls more per rule.
+    /// </summary>
+    public void WriteEach(string dir, string file, IReadOnlyList<string> values)
+    {
+        if (_plain || values.Count < 2)
+        {
+            foreach (string value in values)
+                Write(dir, file, value);
+            return;
+        }
+        string path = Path.Combine(dir, file);
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = Strata.Linux.Sys.Open(path, Strata.Linux.OpenFlags.WriteOnly);
+        }
+        catch (Strata.Linux.SyscallException e)
+        {
+            throw new CgroupException($"cannot write \"{values[0]}\" to {path}: {ErrorText(e.Errno, null)}", path, e.Errno);
+        }
+        using (handle)
+        {
+            foreach (string value in values)
+            {
+                int errno = Strata.Linux.Sys.TryWrite(handle, Encoding.UTF8.GetBytes(value));
+                if (errno != 0)
+                    throw new CgroupException($"cannot write \"{value}\" to {path}: {ErrorText(errno, null)}", path, errno);
+                _writes?.Add((path, value));
+            }
+        }
+    }
+
     /// <summary>Writes <paramref name="value"/> with a single write() of exactly its bytes.</summary>
     public void Write(string dir, string file, string value)
     {

@@ -255,6 +255,24 @@ public static unsafe class Sys
     /// One write(2) of <paramref name="data"/> to an existing file (a cgroupfs or procfs value, where each
     /// write is one value); 0 or the errno.
     /// </summary>
+    /// <summary>One write() of exactly <paramref name="data"/> (retried on EINTR): 0, or the errno (EIO for a short write).</summary>
+    public static int TryWrite(SafeHandle handle, ReadOnlySpan<byte> data) => TryWrite((int)handle.DangerousGetHandle(), data);
+
+    private static int TryWrite(int fd, ReadOnlySpan<byte> data)
+    {
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = data)
+                n = Libc.Write(fd, p, (nuint)data.Length);
+            if (n >= 0)
+                return n == data.Length ? 0 : Errno.EIO;
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.EINTR)
+                return errno;
+        }
+    }
+
     public static int TryWriteOnce(string path, ReadOnlySpan<byte> data)
     {
         var fd = Libc.Open(path, OWronly | OCloexec, 0);
@@ -262,17 +280,7 @@ public static unsafe class Sys
             return Marshal.GetLastPInvokeError();
         try
         {
-            while (true)
-            {
-                nint n;
-                fixed (byte* p = data)
-                    n = Libc.Write(fd, p, (nuint)data.Length);
-                if (n >= 0)
-                    return n == data.Length ? 0 : Errno.EIO;
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EINTR)
-                    return errno;
-            }
+            return TryWrite(fd, data);
         }
         finally
         {

@@ -8,8 +8,21 @@ internal static class DevicesController
     /// <summary>Rules are applied in order, as the spec says; "a" in devices.deny clears the whole list.</summary>
     public static void Apply(CgroupFiles files, string dir, IReadOnlyList<LinuxDeviceCgroup> rules)
     {
+        // Consecutive rules for the same file go through one open file, one write() each.
+        var run = new List<string>();
+        bool? allow = null;
         foreach (LinuxDeviceCgroup rule in rules)
-            files.Write(dir, rule.Allow ? "devices.allow" : "devices.deny", Format(rule));
+        {
+            if (allow is { } a && a != rule.Allow)
+            {
+                files.WriteEach(dir, a ? "devices.allow" : "devices.deny", run);
+                run.Clear();
+            }
+            allow = rule.Allow;
+            run.Add(Format(rule));
+        }
+        if (allow is { } last)
+            files.WriteEach(dir, last ? "devices.allow" : "devices.deny", run);
     }
 
     /// <summary>"TYPE MAJOR:MINOR ACCESS" (devices.rst 1), with "*" for any number.</summary>
