@@ -34,14 +34,24 @@ public sealed class StateStore
     public string Reserve(string id)
     {
         ContainerId.Validate(id);
-        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var dir = DirectoryOf(id);
+        const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
         try
         {
-            Directory.CreateDirectory(Root);
             // mkdir(2), not Directory.CreateDirectory: the latter succeeds on an existing directory, so two
-            // concurrent creates of one id would both pass an Exists check and share the directory.
-            if (!Sys.Mkdir(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute))
+            // concurrent creates of one id would both pass an Exists check and share the directory. The root
+            // is made only when it is missing, which the first mkdir says (one call in the usual case).
+            bool made;
+            try
+            {
+                made = Sys.Mkdir(dir, mode);
+            }
+            catch (SyscallException e) when (e.Errno == Errno.ENOENT)
+            {
+                Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                made = Sys.Mkdir(dir, mode);
+            }
+            if (!made)
                 throw new RuntimeException($"container with id exists: {id}");
             return dir;
         }

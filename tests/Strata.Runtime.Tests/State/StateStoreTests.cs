@@ -41,6 +41,8 @@ public sealed class StateStoreTests : IDisposable
 
         Assert.Equal(_dir.P("root/c1"), dir);
         Assert.True(Directory.Exists(dir));
+        // The root did not exist: made private to the runtime's user.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dir.P("root")));
         Assert.Equal(_dir.P("root/c1"), _store.DirectoryOf("c1"));
         Assert.Equal(_dir.P("root/c1/exec.fifo"), _store.FifoOf("c1"));
     }
