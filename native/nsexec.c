@@ -23,10 +23,11 @@
  *   - `strata-runtime create|run` as root: no stage 0 at all. This constructor, in the runtime's own
  *     process and before the .NET runtime starts, pre-forks the init in a new pid and mount namespace (prefork: unshare, fork,
  *     setns back), the two every rootful container has unless it shares them, so that the init's .NET
- *     runtime starts while the parent's does. The parent finds it in _STRATA_PREFORKED and adopts it when
- *     config.json asks for nothing else of this stage: the init then creates or joins the network, IPC,
- *     UTS and cgroup namespaces itself, which a thread can do for itself. Otherwise the parent kills it
- *     and spawns stage 0 as below;
+ *     runtime starts while the parent's does. The init also makes new network, IPC and UTS namespaces at
+ *     once (speculate_namespaces), which nearly every container has. The parent finds it in
+ *     _STRATA_PREFORKED and adopts it when config.json asks for nothing else of this stage: the init then
+ *     keeps, joins or leaves those namespaces and makes the cgroup one itself, which a thread can do for
+ *     itself. Otherwise the parent kills it and spawns stage 0 as below;
  *   - `strata-runtime create|run` otherwise (rootless: a user namespace, which only config.json can
  *     describe): stage 0 forked by this constructor as a zygote (start_zygote), waiting for the bootstrap while
  *     the runtime reads config.json; the parent finds it in _STRATA_ZYGOTE;
@@ -498,6 +499,34 @@ static void place_after_fork(const struct placement *p, pid_t child)
 }
 
 /*
+ * In the pre-forked init, before its runtime starts: new network, IPC and UTS namespaces, which nearly every
+ * container has besides pid and mount (runc's, docker's and podman's defaults). A network namespace alone takes
+ * about a millisecond to set up, and here that overlaps the parent's start-up instead of following config.json.
+ * The init keeps them, joins others, or goes back to the runtime's (InitProcess), through fds to the runtime's
+ * own that it gets in _STRATA_INITNS as "net,ipc,uts". Returns 0, and creates nothing, when any step fails.
+ */
+static int speculate_namespaces(char *value, size_t size)
+{
+	static const char *const paths[3] = { "/proc/self/ns/net", "/proc/self/ns/ipc", "/proc/self/ns/uts" };
+	int fds[3] = { -1, -1, -1 };
+	for (int i = 0; i < 3; i++) {
+		fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			goto fail;
+	}
+	if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+		goto fail;
+	snprintf(value, size, "%d,%d,%d", fds[0], fds[1], fds[2]);
+	return 1;
+fail:
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	return 0;
+}
+
+/*
  * As root: the init pre-forked (see prefork) with a channel of its own; the parent finds "pid,fd" in
  * _STRATA_PREFORKED. Returns 1 in both the parent and the init, 0 when there is none.
  */
@@ -515,7 +544,11 @@ static int start_preforked(int argc, char **argv)
 		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 			_exit(1);
 		close(chan[0]);
+		char namespaces[48];
+		int speculated = speculate_namespaces(namespaces, sizeof namespaces);
 		become_forked_init(chan[1], argc, argv);
+		if (speculated && setenv("_STRATA_INITNS", namespaces, 1) != 0)
+			bail("environment of the init");
 		return 1;
 	}
 	close(chan[1]);

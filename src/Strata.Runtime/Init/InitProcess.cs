@@ -42,13 +42,16 @@ public sealed class InitProcess(ISyscalls sys)
             // synchronously on this thread, the leader, whose namespaces /proc/PID/ns shows hooks and exec.
             if (!Sys.OnLeaderThread)
                 throw new RuntimeException("the init must set the container up on its first thread");
+            var create = request.CreateNamespaces.Aggregate(NamespaceFlags.None, (all, type) => all | Lifecycle.ContainerPlan.FlagOf(type));
+            var joined = NamespaceFlags.None;
             foreach (var (type, nsFd) in joins)
             {
                 using (nsFd)
                     Sys.SetNamespace(nsFd, Lifecycle.ContainerPlan.FlagOf(type));
+                joined |= Lifecycle.ContainerPlan.FlagOf(type);
             }
-            var create = request.CreateNamespaces.Aggregate(NamespaceFlags.None, (all, type) => all | Lifecycle.ContainerPlan.FlagOf(type));
-            Sys.Unshare(create & ~NamespaceFlags.Cgroup);
+            var made = KeepOrLeaveSpeculated(create, joined);
+            Sys.Unshare(create & ~NamespaceFlags.Cgroup & ~made);
             Microsoft.Win32.SafeHandles.SafeFileHandle? fifo = null;
             void AwaitCgroups()
             {
@@ -96,6 +99,38 @@ public sealed class InitProcess(ISyscalls sys)
             Console.Error.WriteLine($"strata-runtime init: {e.Message}");
         }
         return 127;
+    }
+
+    /// <summary>The environment variable naming the runtime's network, IPC and UTS namespaces (native/nsexec.c).</summary>
+    public const string SpeculatedNamespacesEnvironment = "_STRATA_INITNS";
+
+    /// <summary>
+    /// A pre-forked init starts in new network, IPC and UTS namespaces made by the native stage while the parent's
+    /// runtime started (speculate_namespaces in native/nsexec.c). Those config.json asks to create are kept; one it
+    /// joins was joined above; for one it shares with the host, this thread goes back to the runtime's. Returns the
+    /// namespaces kept.
+    /// </summary>
+    private static NamespaceFlags KeepOrLeaveSpeculated(NamespaceFlags create, NamespaceFlags joined)
+    {
+        var value = Environment.GetEnvironmentVariable(SpeculatedNamespacesEnvironment);
+        if (string.IsNullOrEmpty(value))
+            return NamespaceFlags.None;
+        var fds = value.Split(',');
+        NamespaceFlags[] kinds = [NamespaceFlags.Network, NamespaceFlags.Ipc, NamespaceFlags.Uts];
+        if (fds.Length != kinds.Length)
+            throw new RuntimeException($"init: malformed {SpeculatedNamespacesEnvironment}: {value}");
+        var kept = NamespaceFlags.None;
+        for (var i = 0; i < kinds.Length; i++)
+        {
+            if (!int.TryParse(fds[i], NumberStyles.None, CultureInfo.InvariantCulture, out var fd) || fd < 3)
+                throw new RuntimeException($"init: malformed {SpeculatedNamespacesEnvironment}: {value}");
+            using var runtimes = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+            if ((create & kinds[i]) != 0)
+                kept |= kinds[i];
+            else if ((joined & kinds[i]) == 0)
+                Sys.SetNamespace(runtimes, kinds[i]);
+        }
+        return kept;
     }
 
     /// <summary>
