@@ -93,10 +93,30 @@ internal sealed class FsCgroupManager : ICgroupManager
 
     public IReadOnlyDictionary<string, string> Paths { get; }
 
+    public void Prepare()
+    {
+        foreach (Node n in _nodes)
+        {
+            if (n.Hierarchy.IsUnified || !n.Hierarchy.Controllers.Contains("cpuset"))
+                continue;
+            try
+            {
+                Create(n);
+                n.Made = true;
+            }
+            catch (CgroupException)
+            {
+                // Create reports it.
+            }
+        }
+    }
+
     public void Create()
     {
         foreach (Node n in _nodes)
         {
+            if (n.Made)
+                continue;
             try
             {
                 Create(n);
@@ -452,6 +472,9 @@ internal sealed class FsCgroupManager : ICgroupManager
         public CgroupHierarchy Hierarchy { get; } = hierarchy;
         public string CgroupPath { get; } = cgroupPath;
         public string Directory { get; } = directory;
+
+        /// <summary>Made by <see cref="Prepare"/> already.</summary>
+        public bool Made { get; set; }
 
         /// <summary>The mount point, then each directory down to <see cref="Directory"/>.</summary>
         public List<string> Levels()

@@ -11,6 +11,14 @@ public interface ICgroupManager
     /// <summary>Controller (or "name=systemd", or "unified") to the container's directory.</summary>
     IReadOnlyDictionary<string, string> Paths { get; }
 
+    /// <summary>
+    /// Makes early, best effort, the directory whose making can stall the host: the first cpuset cgroup below
+    /// the root turns on a kernel static key, which patches kernel text on every CPU (milliseconds on a small
+    /// VM). A caller does this before it starts work on other CPUs that the patching would interrupt.
+    /// Failures are left to <see cref="Create"/> to report; <see cref="Destroy"/> removes what this made.
+    /// </summary>
+    void Prepare();
+
     /// <summary>Creates the cgroup in every hierarchy (mkdir -p) and prepares it for use.</summary>
     void Create();
 

@@ -147,4 +147,25 @@ public class HybridManagerTests
         Assert.All(second.Paths.Values, dir => Assert.True(Directory.Exists(dir), dir));
         Assert.All(first.Paths.Values, dir => Assert.False(Directory.Exists(dir), dir));
     }
+
+    [Fact]
+    public void Prepare_MakesTheCpusetCgroupOnly_CreateTheRest()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        fs.Put("/sys/fs/cgroup/cpuset/cpuset.cpus", "0-1\n");
+        fs.Put("/sys/fs/cgroup/cpuset/cpuset.mems", "0\n");
+        var m = fs.Open("/c1");
+
+        m.Prepare();
+
+        Assert.Equal([m.Paths["cpuset"]], m.Paths.Values.Distinct().Where(Directory.Exists));
+        Assert.Equal(["0-1"], fs.WritesTo("/sys/fs/cgroup/cpuset/c1/cpuset.cpus"));
+
+        m.Create();
+
+        Assert.All(m.Paths.Values, dir => Assert.True(Directory.Exists(dir), dir));
+        Assert.Equal(["0-1"], fs.WritesTo("/sys/fs/cgroup/cpuset/c1/cpuset.cpus"));
+        m.Destroy();
+        Assert.All(m.Paths.Values, dir => Assert.False(Directory.Exists(dir), dir));
+    }
 }

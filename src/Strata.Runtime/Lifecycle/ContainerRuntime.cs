@@ -90,6 +90,12 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
         }
         try
         {
+            // The slow part of the cgroups, first: the init is idle until the request, so the kernel text
+            // patching the first cpuset cgroup may cause does not interrupt it (ICgroupManager.Prepare).
+            var host = CgroupHost.Detect();
+            var manager = CgroupManager.Open(host, plan.CgroupsPath);
+            cgroup = manager;
+            manager.Prepare();
             // 0622 whatever the umask: the init writes to it after switching to the container's user.
             Sys.Mkfifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
             File.SetUnixFileMode(Store.FifoOf(id), (UnixFileMode)0x192);
@@ -196,8 +202,7 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
                 channel.SendFd($"{joinNames[i]} namespace", ns);
             }
 
-            var host = CgroupHost.Detect();
-            cgroup = CreateCgroup(plan, host);
+            cgroup = CreateCgroup(plan, manager);
             cgroup?.AddProcess(initPid);
             channel.Send(cgroup is null ? [] : CgroupMounts(cgroup, host));
 
@@ -267,9 +272,8 @@ public sealed class ContainerRuntime(string root, string initBinary = "/proc/sel
     /// delegation without systemd): as runc does, a container that neither names a cgroup nor sets limits
     /// then runs in the caller's cgroup (null here); otherwise the error says why.
     /// </summary>
-    private static ICgroupManager? CreateCgroup(ContainerPlan plan, CgroupHost host)
+    private static ICgroupManager? CreateCgroup(ContainerPlan plan, ICgroupManager cgroup)
     {
-        var cgroup = CgroupManager.Open(host, plan.CgroupsPath);
         try
         {
             cgroup.Create();
