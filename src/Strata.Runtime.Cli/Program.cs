@@ -85,7 +85,7 @@ namespace Strata.Runtime.Cli
             {
                 globalArgs.Add(args[i]);
                 var name = args[i].TrimStart('-');
-                if (!name.Contains('=', StringComparison.Ordinal) && GlobalFlags.Any(f => f.Value && f.Key.Split('|').Contains(name)))
+                if (!name.Contains('=', StringComparison.Ordinal) && GlobalFlagTakesValue(name))
                 {
                     if (i + 1 < args.Length)
                         globalArgs.Add(args[++i]);
@@ -94,6 +94,21 @@ namespace Strata.Runtime.Cli
             }
             var global = CommandLine.Parse(globalArgs, GlobalFlags);
             return (global, i < args.Length ? args[i] : null, args[(Math.Min(i + 1, args.Length))..]);
+        }
+
+        private static bool GlobalFlagTakesValue(string name)
+        {
+            foreach (var (spec, takesValue) in GlobalFlags)
+            {
+                if (!takesValue)
+                    continue;
+                foreach (var alias in spec.Split('|'))
+                {
+                    if (alias == name)
+                        return true;
+                }
+            }
+            return false;
         }
 
         private static int Dispatch(ContainerRuntime runtime, string command, string[] args)
