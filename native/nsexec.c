@@ -562,6 +562,48 @@ static int start_preforked(int argc, char **argv)
 	return 1;
 }
 
+/*
+ * Signal forwarding for a foreground `run`, as runc does: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and
+ * SIGUSR2 the runtime receives go to the container's init (NativeSignals in C#). An async-signal-safe handler
+ * here, rather than .NET's PosixSignalRegistration, which starts a thread and a pipe for it and sets up the
+ * terminal (about a millisecond of a `run` on a small VM). Until the init is known the signals are swallowed,
+ * so they cannot kill a runtime half-way through creating the container.
+ */
+static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+static volatile sig_atomic_t forward_pid;
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+	pid_t pid = forward_pid;
+	if (pid > 0)
+		kill(pid, sig);
+	errno = saved;
+}
+
+/* Installs (enable != 0) or removes the handler; 0, or -errno. */
+int strata_forward_signals(int enable)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = enable ? forward_signal : SIG_DFL;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (!enable)
+		forward_pid = 0;
+	for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++) {
+		if (sigaction(forwarded_signals[i], &sa, NULL) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The process forwarded signals go to from now on (0: swallow them). */
+void strata_forward_to(int pid)
+{
+	forward_pid = pid;
+}
+
 /* glibc passes main's arguments to the constructors of the executable. */
 __attribute__((constructor)) static void strata_nsexec(int argc, char **argv, char **envp)
 {

@@ -210,29 +210,16 @@ namespace Strata.Runtime.Cli
             }
             // runc forwards the signals a foreground run receives to the container's init; SIGWINCH is not
             // forwarded but resizes the container's terminal, when it has one.
-            var initPid = 0;
-            var registrations = new List<PosixSignalRegistration>();
-            foreach (var signal in ForwardedSignals)
-            {
-                registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, context =>
-                {
-                    context.Cancel = true;
-                    if (Volatile.Read(ref initPid) is > 0 and var pid)
-                        Sys.Kill(pid, signal);
-                }));
-            }
+            NativeSignals.Start();
             try
             {
-                return runtime.Run(id, options, cl.Has("keep"), pid => Volatile.Write(ref initPid, pid));
+                return runtime.Run(id, options, cl.Has("keep"), NativeSignals.ForwardTo);
             }
             finally
             {
-                foreach (var r in registrations)
-                    r.Dispose();
+                NativeSignals.Stop();
             }
         }
-
-        private static readonly int[] ForwardedSignals = [Signals.SIGHUP, Signals.SIGINT, Signals.SIGQUIT, Signals.SIGTERM, Signals.SIGUSR1, 12 /* SIGUSR2 */];
 
         private static readonly Dictionary<string, bool> ExecFlags = new()
         {
@@ -263,22 +250,14 @@ namespace Strata.Runtime.Cli
             if (!options.Wait)
                 return runtime.Exec(id, options).ExitCode ?? 0;
             // Signals reach the exec'd process, as with run.
-            var target = 0;
-            var registrations = ForwardedSignals
-                .Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context =>
-                {
-                    context.Cancel = true;
-                    if (Volatile.Read(ref target) is > 0 and var pid)
-                        Sys.Kill(pid, signal);
-                })).ToList();
+            NativeSignals.Start();
             try
             {
-                return runtime.Exec(id, options, pid => Volatile.Write(ref target, pid)).ExitCode ?? 0;
+                return runtime.Exec(id, options, NativeSignals.ForwardTo).ExitCode ?? 0;
             }
             finally
             {
-                foreach (var r in registrations)
-                    r.Dispose();
+                NativeSignals.Stop();
             }
         }
 

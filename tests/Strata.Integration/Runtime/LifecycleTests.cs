@@ -66,6 +66,43 @@ public class LifecycleTests
         Assert.Contains("err", result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// runc forwards SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGUSR2 that a foreground run receives to the
+    /// container's init; the runtime itself lives on and exits with the container's status.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public async Task Run_Foreground_ForwardsSignalsToTheContainer(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        foreach (var (signal, name, status) in new[] { (10, "USR1", 7), (15, "TERM", 9), (2, "INT", 11) })
+        {
+            var id = sb.NewId();
+            var bundle = sb.Bundle(id, null, "sh", "-c", $"trap 'echo got {name}; exit {status}' {name}; echo ready; while :; do sleep 0.05; done");
+            var start = new System.Diagnostics.ProcessStartInfo(sb.Binary) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            foreach (var a in new[] { "--root", sb.Root, "run", "--bundle", bundle, id })
+                start.ArgumentList.Add(a);
+            using var run = System.Diagnostics.Process.Start(start)!;
+            try
+            {
+                var stderr = run.StandardError.ReadToEndAsync();
+                Assert.Equal("ready", await run.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+
+                Assert.True(Strata.Linux.Sys.Kill(run.Id, signal));
+
+                Assert.Equal($"got {name}", await run.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+                Assert.True(run.WaitForExit(TimeSpan.FromSeconds(30)), $"run did not exit after SIG{name}");
+                var errors = await stderr;
+                Assert.True(run.ExitCode == status, $"SIG{name}: exit {run.ExitCode}, stderr: {errors}");
+            }
+            finally
+            {
+                if (!run.HasExited)
+                    run.Kill();
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Run_ProcessKilledBySignal_Exits128PlusSignal(string runtime)

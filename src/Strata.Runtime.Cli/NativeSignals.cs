@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+using Strata.Linux;
+
+namespace Strata.Runtime.Cli;
+
+/// <summary>
+/// runc's signal forwarding for a foreground `run` or `exec`: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and
+/// SIGUSR2 go to the container's process. The handler is the native stage's (native/nsexec.c), linked into this
+/// executable: .NET's PosixSignalRegistration would start a thread and a pipe for it and set the terminal up,
+/// about a millisecond of a `run`. Until a target is set, the signals are swallowed.
+/// </summary>
+internal static partial class NativeSignals
+{
+    /// <summary>Not a shared library: nsexec.o, bound at link time (DirectPInvoke in the project).</summary>
+    private const string Native = "strata_native";
+
+    [LibraryImport(Native, EntryPoint = "strata_forward_signals")]
+    private static partial int ForwardSignals(int enable);
+
+    /// <summary>Where forwarded signals go from now on.</summary>
+    [LibraryImport(Native, EntryPoint = "strata_forward_to")]
+    public static partial void ForwardTo(int pid);
+
+    /// <summary>Installs the handler, with no target yet.</summary>
+    public static void Start()
+    {
+        var result = ForwardSignals(1);
+        if (result != 0)
+            throw new SyscallException("sigaction", -result);
+    }
+
+    /// <summary>Restores the default dispositions.</summary>
+    public static void Stop() => _ = ForwardSignals(0);
+}
