@@ -17,9 +17,18 @@ internal static partial class NativeSignals
     [LibraryImport(Native, EntryPoint = "strata_forward_signals")]
     private static partial int ForwardSignals(int enable);
 
-    /// <summary>Where forwarded signals go from now on.</summary>
     [LibraryImport(Native, EntryPoint = "strata_forward_to")]
-    public static partial void ForwardTo(int pid);
+    private static partial void SetTarget(int pid);
+
+    /// <summary>
+    /// Where forwarded signals go from now on. The handler is installed again first: a terminal proxy set up
+    /// since Start uses .NET's signal handling (SIGWINCH), which takes over SIGINT and SIGQUIT when it starts.
+    /// </summary>
+    public static void ForwardTo(int pid)
+    {
+        Start();
+        SetTarget(pid);
+    }
 
     /// <summary>Installs the handler, with no target yet.</summary>
     public static void Start()

@@ -251,6 +251,41 @@ public class TerminalTests
         Assert.NotEqual(0, sb.Exec("state", id).ExitCode);
     }
 
+    /// <summary>
+    /// With the caller's terminal proxied (which uses .NET's signal handling for SIGWINCH), SIGINT and SIGTERM the
+    /// runtime receives still go to the container, and the caller's terminal modes come back.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Run_ForegroundTerminal_ForwardsSignals(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        // runc 1.1.5 does not pass SIGINT on when the container has a terminal (seen here); SIGTERM it does.
+        var signals = sb.IsStrata ? new[] { ("TERM", 6), ("INT", 5) } : [("TERM", 6)];
+        foreach (var (name, status) in signals)
+        {
+            using var host = new HostPty(25, 81);
+            var modesBefore = host.Modes();
+            var id = sb.NewId();
+            var bundle = sb.Bundle(id, s => WithTerminal(s), "sh", "-c", $"trap 'echo got {name}; exit {status}' {name}; echo ready; while :; do sleep 0.05; done");
+            using var process = host.Start(sb.Binary, "--root", sb.Root, "run", "--bundle", bundle, id);
+            try
+            {
+                host.Master.WaitFor("ready");
+                Assert.Equal(0, Sandbox.Run("/bin/kill", [$"-{name}", process.Id.ToString()]).ExitCode);
+                host.Master.WaitFor($"got {name}");
+                Assert.True(process.WaitForExit(20_000), host.Master.Text);
+                Assert.Equal(status, process.ExitCode);
+                Assert.Equal(modesBefore, host.Modes());
+            }
+            finally
+            {
+                if (!process.HasExited)
+                    process.Kill();
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void ExecTty_Foreground_ProxiesAndReturnsStatus(string runtime)
