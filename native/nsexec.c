@@ -34,6 +34,9 @@
  *   - otherwise (exec, a mismatch above, or a runtime hosted by another program): stage 0 spawned as
  *     `strata-runtime init` with _STRATA_INITPIPE naming the bootstrap socket.
  *
+ * The file also holds the signal handler a foreground `run` or `exec` forwards signals with
+ * (strata_forward_signals): a handler cannot run managed code.
+ *
  * Wire format (parent -> here): u32 length, then NUL-terminated "key=value" strings:
  *   flags=<decimal CLONE_* mask to unshare>
  *   join=<decimal CLONE_* type>:<path>          (repeated, in order)

@@ -21,6 +21,13 @@
 # * crun 1.8.1 rejects "ociVersion": "1.2.0" (which `strata-runtime spec`
 #   writes) with "unknown version specified", so the bundle's config uses
 #   "ociVersion": "1.0.2", accepted by all three runtimes.
+# * Two host conditions, each timed in full: an idle host, and a host where
+#   a cpuset cgroup other than the root exists, as on any host that runs a
+#   container.  On an idle host the first cpuset cgroup below the root turns
+#   on a kernel static key (cpusets_enabled_key), which patches kernel text
+#   on every CPU, and removing the last one turns it off again from a kworker:
+#   every runtime pays ~2-3 ms of that in about half of the runs on a 2-CPU
+#   VM, which makes the idle timings bimodal (docs/benchmarks.md).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -81,7 +88,7 @@ cleanup() {
             fi
         done
     done
-    # cgroups the runtimes may have left behind (none expected)
+    # cgroups the runtimes may have left behind (none expected), and the resident one
     find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -name "*$prefix*" 2>/dev/null \
         | sort -r | xargs -r rmdir 2>/dev/null
     rm -rf "$work"
@@ -129,18 +136,30 @@ cmd_strata="$STRATA --root $root_strata run --bundle $bundle $prefix-s-\$\$"
 cmd_runc="$RUNC --root $root_runc run --bundle $bundle $prefix-r-\$\$"
 cmd_crun="$CRUN --root $root_crun run --bundle $bundle $prefix-c-\$\$"
 
-echo "== hyperfine (warmup $WARMUP, runs $RUNS)"
-hyperfine --warmup "$WARMUP" --runs "$RUNS" --style basic \
-    --export-json "$RESULTS_DIR/run-true.json" \
-    --export-markdown "$RESULTS_DIR/run-true.hyperfine.md" \
-    -n "strata-runtime" "$cmd_strata" \
-    -n "runc" "$cmd_runc" \
-    -n "strata-runtime (unshare -m wrapper)" "$(wrapped "$cmd_strata")" \
-    -n "runc (unshare -m wrapper)" "$(wrapped "$cmd_runc")" \
-    -n "crun (unshare -m wrapper)" "$(wrapped "$cmd_crun")" \
-    -n "wrapper alone (unshare -m ... true)" "$(wrapped true)"
+timed() {   # $1 = label for the results files, $2 = what the host is like (for the log)
+    echo "== hyperfine, $2 (warmup $WARMUP, runs $RUNS)"
+    hyperfine --warmup "$WARMUP" --runs "$RUNS" --style basic \
+        --export-json "$RESULTS_DIR/$1.json" \
+        --export-markdown "$RESULTS_DIR/$1.hyperfine.md" \
+        -n "strata-runtime" "$cmd_strata" \
+        -n "runc" "$cmd_runc" \
+        -n "strata-runtime (unshare -m wrapper)" "$(wrapped "$cmd_strata")" \
+        -n "runc (unshare -m wrapper)" "$(wrapped "$cmd_runc")" \
+        -n "crun (unshare -m wrapper)" "$(wrapped "$cmd_crun")" \
+        -n "wrapper alone (unshare -m ... true)" "$(wrapped true)"
+}
 
-check_leftovers "hyperfine"
+timed run-true "idle host"
+check_leftovers "hyperfine, idle host"
+
+# A cpuset cgroup that outlives the runs, as a running container's does (see the notes at the top).
+resident=/sys/fs/cgroup/cpuset/$prefix-resident
+if [ -d /sys/fs/cgroup/cpuset ]; then
+    mkdir "$resident"
+    timed run-true-resident "host with a resident cpuset cgroup"
+    rmdir "$resident"
+fi
+check_leftovers "hyperfine, resident cgroup"
 
 # ------------------------------------------------------------- peak RSS ---
 # (a) GNU time's "Maximum resident set size": ru_maxrss from wait4(), i.e. the
@@ -205,12 +224,10 @@ rss_key() {
     esac
 }
 
-summary=$RESULTS_DIR/run-true.md
-{
+table() {   # $1 = hyperfine JSON; prints the markdown table, peak RSS in the rows of the bare runtimes and crun
     echo "| Command | Median [ms] | Mean ± σ [ms] | Min [ms] | Max [ms] | CPU user+sys [ms] | Peak RSS, time -v [MB] | Runtime VmHWM [MB] |"
     echo "|:---|---:|---:|---:|---:|---:|---:|---:|"
-    jq -r '.results[] | [.command, .median*1000, .mean*1000, .stddev*1000, .min*1000, .max*1000, (.user+.system)*1000] | @tsv' \
-        "$RESULTS_DIR/run-true.json" |
+    jq -r '.results[] | [.command, .median*1000, .mean*1000, .stddev*1000, .min*1000, .max*1000, (.user+.system)*1000] | @tsv' "$1" |
     while IFS=$'\t' read -r name med mean sd min max cpu; do
         k=$(rss_key "$name")
         if [ -n "$k" ] && [[ "$name" != *wrapper* || "$k" = crun ]]; then
@@ -221,6 +238,28 @@ summary=$RESULTS_DIR/run-true.md
         printf '| %s | %.1f | %.1f ± %.1f | %.1f | %.1f | %.1f | %s | %s |\n' \
             "$name" "$med" "$mean" "$sd" "$min" "$max" "$cpu" "$r1" "$r2"
     done
+}
+
+ratio() {   # $1 = hyperfine JSON: "runc / strata-runtime" and "crun / strata-runtime" of the medians, both in the wrapper
+    jq -r '[.results[] | {(.command): .median}] | add
+        | "median ratios: runc / strata-runtime \(((.runc / ."strata-runtime") * 100 | round) / 100)x; in the wrapper, crun / strata-runtime \(((."crun (unshare -m wrapper)" / ."strata-runtime (unshare -m wrapper)") * 100 | round) / 100)x"' "$1"
+}
+
+summary=$RESULTS_DIR/run-true.md
+{
+    echo "## Idle host"
+    echo
+    table "$RESULTS_DIR/run-true.json"
+    echo
+    ratio "$RESULTS_DIR/run-true.json"
+    if [ -f "$RESULTS_DIR/run-true-resident.json" ]; then
+        echo
+        echo "## Host with a resident cpuset cgroup (as while any container runs)"
+        echo
+        table "$RESULTS_DIR/run-true-resident.json"
+        echo
+        ratio "$RESULTS_DIR/run-true-resident.json"
+    fi
 } > "$summary"
 
 {
@@ -239,4 +278,4 @@ summary=$RESULTS_DIR/run-true.md
 echo
 cat "$summary"
 echo
-echo "results in $RESULTS_DIR (run-true.md, run-true.json, run-true.hyperfine.md)"
+echo "results in $RESULTS_DIR (run-true.md; run-true[-resident].json and .hyperfine.md)"
