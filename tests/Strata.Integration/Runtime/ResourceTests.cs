@@ -99,11 +99,13 @@ public class ResourceTests
     {
         using var sb = new Sandbox(runtime);
         var name = "strata-it-rel-" + Guid.NewGuid().ToString("N")[..12];
-        var own = File.ReadAllLines("/proc/self/cgroup")
+        // Controller (or "unified" for the cgroup2 line) to path, from /proc/PID/cgroup text.
+        static Dictionary<string, string> Parse(IEnumerable<string> lines) => lines
             .Select(l => l.Split(':', 3))
-            .Where(f => f[1].Length > 0)
-            .SelectMany(f => f[1].Split(',').Select(c => (Controller: c, Path: f[2])))
+            .Where(f => f.Length == 3)
+            .SelectMany(f => (f[1].Length == 0 ? ["unified"] : f[1].Split(',')).Select(c => (Controller: c, Path: f[2])))
             .ToDictionary(x => x.Controller, x => x.Path);
+        var own = Parse(File.ReadAllLines("/proc/self/cgroup"));
         try
         {
             var result = sb.RunContainer(s =>
@@ -113,11 +115,10 @@ public class ResourceTests
                 s.Linux.Namespaces!.RemoveAll(n => n.Type == "cgroup");
             }, "cat", "/proc/self/cgroup");
             Assert.True(result.ExitCode == 0, result.ToString());
-            var seen = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(l => l.Split(':', 3))
-                .SelectMany(f => f[1].Split(',').Select(c => (Controller: c, Path: f[2])))
-                .ToDictionary(x => x.Controller, x => x.Path);
-            foreach (var controller in new[] { "memory", "cpu", "pids", "devices" })
+            var seen = Parse(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            // The v1 controllers where there are any (a pure cgroup v2 host has the unified line only).
+            var controllers = new[] { "memory", "cpu", "pids", "devices" }.Where(own.ContainsKey).DefaultIfEmpty("unified");
+            foreach (var controller in controllers)
                 Assert.Equal(own[controller].TrimEnd('/') + "/" + name, seen[controller]);
         }
         finally
