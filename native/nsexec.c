@@ -566,10 +566,10 @@ static int start_preforked(int argc, char **argv)
 }
 
 /*
- * Signal forwarding for a foreground `run`, as runc does: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and
- * SIGUSR2 the runtime receives go to the container's init (NativeSignals in C#). An async-signal-safe handler
+ * Signal forwarding for a foreground `run` or `exec`, as runc does: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and
+ * SIGUSR2 the runtime receives go to the container's process (NativeSignals in C#). An async-signal-safe handler
  * here, rather than .NET's PosixSignalRegistration, which starts a thread and a pipe for it and sets up the
- * terminal (about a millisecond of a `run` on a small VM). Until the init is known the signals are swallowed,
+ * terminal (about 2 ms of a `run` on a small VM). Until the init is known the signals are swallowed,
  * so they cannot kill a runtime half-way through creating the container.
  */
 static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };

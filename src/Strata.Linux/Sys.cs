@@ -251,10 +251,6 @@ public static unsafe class Sys
         }
     }
 
-    /// <summary>
-    /// One write(2) of <paramref name="data"/> to an existing file (a cgroupfs or procfs value, where each
-    /// write is one value); 0 or the errno.
-    /// </summary>
     /// <summary>One write() of exactly <paramref name="data"/> (retried on EINTR): 0, or the errno (EIO for a short write).</summary>
     public static int TryWrite(SafeHandle handle, ReadOnlySpan<byte> data) => TryWrite((int)handle.DangerousGetHandle(), data);
 
@@ -273,6 +269,10 @@ public static unsafe class Sys
         }
     }
 
+    /// <summary>
+    /// One write(2) of <paramref name="data"/> to an existing file (a cgroupfs or procfs value, where each
+    /// write is one value); 0 or the errno.
+    /// </summary>
     public static int TryWriteOnce(string path, ReadOnlySpan<byte> data)
     {
         var fd = Libc.Open(path, OWronly | OCloexec, 0);

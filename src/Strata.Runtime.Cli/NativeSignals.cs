@@ -7,7 +7,7 @@ namespace Strata.Runtime.Cli;
 /// runc's signal forwarding for a foreground `run` or `exec`: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and
 /// SIGUSR2 go to the container's process. The handler is the native stage's (native/nsexec.c), linked into this
 /// executable: .NET's PosixSignalRegistration would start a thread and a pipe for it and set the terminal up,
-/// about a millisecond of a `run`. Until a target is set, the signals are swallowed.
+/// about 2 ms of a `run` on a small VM. Until a target is set, the signals are swallowed.
 /// </summary>
 internal static partial class NativeSignals
 {
