@@ -434,7 +434,9 @@ namespace Strata.Runtime.Cli
             var path = Path.Combine(bundle, SpecLoader.ConfigFileName);
             if (File.Exists(path))
                 throw new RuntimeException("File config.json exists. Remove it first.");
-            File.WriteAllText(path, SpecLoader.Serialize(DefaultSpec.Create(cl.Has("rootless"))) + "\n");
+            File.WriteAllText(path, SpecLoader.Serialize(cl.Has("rootless")
+                ? DefaultSpec.CreateRootless(Sys.EffectiveUserId, Sys.EffectiveGroupId)
+                : DefaultSpec.Create()) + "\n");
             return 0;
         }
 

@@ -1,5 +1,4 @@
 using Strata.Oci.Runtime;
-using Strata.Runtime;
 
 namespace Strata.Images.Containers;
 
@@ -8,7 +7,9 @@ internal static class RuntimeDefaults
 {
     public static Spec Create(bool rootless)
     {
-        var spec = DefaultSpec.Create(rootless);
+        var spec = rootless
+            ? DefaultSpec.CreateRootless(Strata.Linux.Sys.EffectiveUserId, Strata.Linux.Sys.EffectiveGroupId)
+            : DefaultSpec.Create();
         // No ambient set, as docker: a non-root user starts without capabilities.
         spec.Process!.Capabilities = new LinuxCapabilities
         {

@@ -127,12 +127,7 @@ public sealed class Sandbox : IDisposable
         File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
         File.WriteAllText(Path.Combine(rootfs, "etc", "group"), "root:x:0:\nnobody:x:65534:\n");
 
-        var spec = Strata.Runtime.DefaultSpec.Create(rootless: AsUser is not null);
-        if (AsUser is { } uid)
-        {
-            spec.Linux!.UidMappings = [new() { ContainerID = 0, HostID = uid, Size = 1 }];
-            spec.Linux.GidMappings = [new() { ContainerID = 0, HostID = uid, Size = 1 }];
-        }
+        var spec = AsUser is { } uid ? DefaultSpec.CreateRootless(uid, uid) : DefaultSpec.Create();
         spec.Process!.Terminal = false;
         spec.Process.Args = args.Length > 0 ? [.. args] : ["true"];
         spec.Root!.Readonly = false;

@@ -178,7 +178,7 @@ public class SeccompTests
         var result = sb.RunContainer(s =>
         {
             s.Process!.NoNewPrivileges = noNewPrivileges;
-            s.Linux!.Seccomp = Strata.Runtime.DefaultSeccomp.For(s.Process.Capabilities!.Bounding!);
+            s.Linux!.Seccomp = DefaultSeccomp.For(s.Process.Capabilities!.Bounding!);
         }, "sh", "-c", "echo ok; ls /; grep Seccomp: /proc/self/status");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.StartsWith("ok\n", result.Stdout, StringComparison.Ordinal);
@@ -197,7 +197,7 @@ public class SeccompTests
             s.Process!.Capabilities!.Bounding!.Add("CAP_SYS_CHROOT");
             s.Process.Capabilities.Effective!.Add("CAP_SYS_CHROOT");
             s.Process.Capabilities.Permitted!.Add("CAP_SYS_CHROOT");
-            s.Linux!.Seccomp = Strata.Runtime.DefaultSeccomp.For([]);
+            s.Linux!.Seccomp = DefaultSeccomp.For([]);
         }, "chroot", "/", "true");
         Assert.True(result.ExitCode != 0, result.ToString());
         Assert.Contains("Operation not permitted", result.Stderr, StringComparison.Ordinal);
@@ -266,7 +266,7 @@ public class SeccompTests
     /// <summary>Every syscall the default profile allows unconditionally, minus some.</summary>
     private static IEnumerable<string> AllExcept(params string[] names)
     {
-        var allowed = Strata.Runtime.DefaultSeccomp.For(Strata.Runtime.DefaultSpec.EngineCapabilities).Syscalls!
+        var allowed = DefaultSeccomp.For(DefaultSpec.EngineCapabilities).Syscalls!
             .Where(s => s.Action == "SCMP_ACT_ALLOW" && s.Args is null)
             .SelectMany(s => s.Names);
         return allowed.Except(names, StringComparer.Ordinal).Distinct(StringComparer.Ordinal);

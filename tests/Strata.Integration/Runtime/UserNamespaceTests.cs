@@ -244,7 +244,7 @@ public class UserNamespaceTests
         var marker = Path.Combine(sb.Dir, "hook-ran");
         var bundle = sb.Bundle(id, s =>
         {
-            s.Linux!.Seccomp = Strata.Runtime.DefaultSeccomp.Profile;
+            s.Linux!.Seccomp = DefaultSeccomp.Profile;
             s.Process!.NoNewPrivileges = true;
             s.Process.Capabilities = new LinuxCapabilities
             {

@@ -396,7 +396,7 @@ public class SpecReaderTests
         Extensions = new() { ["vm"] = Element("""{"hypervisor":{"path":"/usr/bin/qemu","parameters":["-m","512"]}}"""), ["windows"] = Element("null") },
     };
 
-    // The config `strata spec` writes (DefaultSpec.Create(false)), as serialised by the context.
+    // The config `strata spec` writes (DefaultSpec.Create()), as serialised by the context.
     private const string StrataDefault = """
         {
           "ociVersion": "1.2.0",
@@ -435,7 +435,7 @@ public class SpecReaderTests
         }
         """;
 
-    // DefaultSpec.Create(true).
+    // DefaultSpec.CreateRootless(0, 0).
     private const string StrataRootless = """
         {
           "ociVersion": "1.2.0",

@@ -27,7 +27,7 @@ public sealed class RootfsSetupTests : IDisposable
     {
         ContainerId = "c1",
         Rootfs = R,
-        Spec = spec ?? DefaultSpec.Create(false),
+        Spec = spec ?? DefaultSpec.Create(),
         NoPivot = noPivot,
         NewNamespaces = namespaces ?? [NamespaceType.Mount, NamespaceType.Pid, NamespaceType.Cgroup, NamespaceType.Uts, NamespaceType.Ipc, NamespaceType.Network],
         Cgroups = cgroups ??
@@ -40,7 +40,7 @@ public sealed class RootfsSetupTests : IDisposable
     /// <summary>A spec with no mounts beyond <paramref name="mounts"/>, so a test sees only its own.</summary>
     private static Spec SpecWithMounts(params Mount[] mounts)
     {
-        var spec = DefaultSpec.Create(false);
+        var spec = DefaultSpec.Create();
         spec.Mounts = [.. mounts];
         return spec;
     }
@@ -104,7 +104,7 @@ public sealed class RootfsSetupTests : IDisposable
     [Fact]
     public void Prepare_SpecDevice_OverridesDefaultWithSamePathAndKeepsOwner()
     {
-        var spec = DefaultSpec.Create(false);
+        var spec = DefaultSpec.Create();
         spec.Linux!.Devices =
         [
             new LinuxDevice { Path = "/dev/null", Type = "c", Major = 1, Minor = 3, FileMode = 0x180 /* 0600 */, Uid = 1000, Gid = 1001 },

@@ -222,7 +222,7 @@ public sealed class SeccompFilterTests
     {
         using var bundle = new TempDir();
         bundle.Dir("rootfs");
-        var spec = DefaultSpec.Create(false);
+        var spec = DefaultSpec.Create();
         spec.Linux!.Seccomp = Profile("SCMP_ACT_SOMETIMES");
 
         var e = Assert.Throws<RuntimeException>(() => ContainerPlan.From(spec, bundle.Path, "c1"));

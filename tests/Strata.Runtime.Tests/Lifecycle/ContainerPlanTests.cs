@@ -17,7 +17,7 @@ public sealed class ContainerPlanTests : IDisposable
 
     public void Dispose() => _bundle.Dispose();
 
-    private static Spec Spec() => DefaultSpec.Create(false);
+    private static Spec Spec() => DefaultSpec.Create();
 
     private ContainerPlan Plan(Spec spec, string id = "c1") => ContainerPlan.From(spec, _bundle.Path, id);
 

@@ -1,8 +1,9 @@
-using Strata.Oci.Runtime;
+namespace Strata.Oci.Runtime;
 
-namespace Strata.Runtime;
-
-/// <summary>The config.json `spec` writes: the same defaults as `runc spec`, so bundles move between the two.</summary>
+/// <summary>
+/// The config.json `strata-runtime spec` writes: the same defaults as `runc spec`, so bundles move between
+/// the two. Containers made from images start from it too.
+/// </summary>
 public static class DefaultSpec
 {
     /// <summary>
@@ -15,7 +16,8 @@ public static class DefaultSpec
         "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ];
 
-    public static Spec Create(bool rootless)
+    /// <summary>`runc spec`'s config: new namespaces, a read-only rootfs, runc's three capabilities.</summary>
+    public static Spec Create()
     {
         List<string> caps = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
         var spec = new Spec
@@ -44,7 +46,7 @@ public static class DefaultSpec
                 new() { Destination = "/sys", Type = "sysfs", Source = "sysfs", Options = ["nosuid", "noexec", "nodev", "ro"] },
                 new() { Destination = "/sys/fs/cgroup", Type = "cgroup", Source = "cgroup", Options = ["nosuid", "noexec", "nodev", "relatime", "ro"] },
             ],
-            Linux = new Oci.Runtime.Linux
+            Linux = new Linux
             {
                 Resources = new LinuxResources { Devices = [new LinuxDeviceCgroup { Allow = false, Access = "rwm" }] },
                 Namespaces = [new() { Type = "pid" }, new() { Type = "network" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" }, new() { Type = "cgroup" }],
@@ -52,19 +54,27 @@ public static class DefaultSpec
                 ReadonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
             },
         };
-        if (rootless)
-        {
-            // As runc spec --rootless: a user namespace mapping the caller, no cgroup or network namespace
-            // to set up, sysfs bind-mounted because a fresh sysfs needs a network namespace the user owns.
-            var uid = Strata.Linux.Sys.EffectiveUserId;
-            spec.Linux.Resources = null;
-            spec.Linux.Namespaces = [new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" }, new() { Type = "cgroup" }, new() { Type = "user" }];
-            spec.Linux.UidMappings = [new() { ContainerID = 0, HostID = uid, Size = 1 }];
-            spec.Linux.GidMappings = [new() { ContainerID = 0, HostID = Strata.Linux.Sys.EffectiveGroupId, Size = 1 }];
-            spec.Mounts.RemoveAll(m => m.Destination is "/sys" or "/dev/mqueue" or "/sys/fs/cgroup");
-            spec.Mounts.Add(new() { Destination = "/sys", Type = "none", Source = "/sys", Options = ["rbind", "nosuid", "noexec", "nodev", "ro"] });
-            spec.Mounts.Find(m => m.Destination == "/dev/pts")!.Options!.Remove("gid=5");
-        }
+        return spec;
+    }
+
+    /// <summary>
+    /// `runc spec --rootless`'s config: a user namespace mapping root in the container to
+    /// <paramref name="hostUid"/>/<paramref name="hostGid"/> (the caller's effective ids), no cgroup limits
+    /// or network namespace to set up, sysfs bind-mounted because a fresh sysfs needs a network namespace
+    /// the user owns.
+    /// </summary>
+    public static Spec CreateRootless(uint hostUid, uint hostGid)
+    {
+        var spec = Create();
+        var linux = spec.Linux!;
+        linux.Resources = null;
+        linux.Namespaces = [new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" }, new() { Type = "cgroup" }, new() { Type = "user" }];
+        linux.UidMappings = [new() { ContainerID = 0, HostID = hostUid, Size = 1 }];
+        linux.GidMappings = [new() { ContainerID = 0, HostID = hostGid, Size = 1 }];
+        var mounts = spec.Mounts!;
+        mounts.RemoveAll(m => m.Destination is "/sys" or "/dev/mqueue" or "/sys/fs/cgroup");
+        mounts.Add(new() { Destination = "/sys", Type = "none", Source = "/sys", Options = ["rbind", "nosuid", "noexec", "nodev", "ro"] });
+        mounts.Find(m => m.Destination == "/dev/pts")!.Options!.Remove("gid=5");
         return spec;
     }
 }

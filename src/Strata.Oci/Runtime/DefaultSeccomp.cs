@@ -1,17 +1,28 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Strata.Oci.Runtime;
 
-namespace Strata.Runtime;
+namespace Strata.Oci.Runtime;
 
 /// <summary>
 /// The seccomp profile container engines apply by default, as an OCI linux.seccomp for one container: it
 /// blocks the calls that reach beyond the container (kernel modules, kexec, clock setting, mount without
 /// CAP_SYS_ADMIN...) and answers calls it does not know with ENOSYS, so programs fall back as on an older
-/// kernel. `runc spec` and <see cref="DefaultSpec"/> add no seccomp profile; engines (and `strata run`) do.
+/// kernel. `runc spec` and <see cref="DefaultSpec"/> add no seccomp profile; engines do.
 /// </summary>
-public static partial class DefaultSeccomp
+/// <remarks>
+/// The profile is containers-common's seccomp.json (github.com/containers/common pkg/seccomp/seccomp.json,
+/// as shipped by Debian's golang-github-containers-common 0.50.1, Apache-2.0), the one podman and CRI-O
+/// apply; it descends from moby's profiles/seccomp/default.json. It is embedded byte for byte
+/// (DefaultSeccomp.json) so it can be diffed with upstream; includes/excludes select entries by
+/// architecture and capability (see <see cref="For"/>).
+/// </remarks>
+public static class DefaultSeccomp
 {
+    private const string ResourceName = "Strata.Oci.Runtime.DefaultSeccomp.json";
+
+    /// <summary>The embedded profile's bytes, as upstream ships them.</summary>
+    internal static byte[] ProfileJson { get; } = ReadProfile();
+
     /// <summary>The profile for a container with the engines' default capabilities on this machine.</summary>
     public static LinuxSeccomp Profile => For(DefaultSpec.EngineCapabilities);
 
@@ -27,7 +38,7 @@ public static partial class DefaultSeccomp
         var arch = architecture ?? RuntimeInformation.OSArchitecture;
         var (goArch, scmpArch) = Names(arch);
 
-        using var doc = JsonDocument.Parse(EngineProfileJson.ToArray());
+        using var doc = JsonDocument.Parse(ProfileJson);
         var root = doc.RootElement;
         var profile = new LinuxSeccomp
         {
@@ -111,4 +122,13 @@ public static partial class DefaultSeccomp
         Architecture.LoongArch64 => ("loong64", "SCMP_ARCH_LOONGARCH64"),
         _ => (null, null),
     };
+
+    private static byte[] ReadProfile()
+    {
+        using var stream = typeof(DefaultSeccomp).Assembly.GetManifestResourceStream(ResourceName)
+            ?? throw new InvalidOperationException($"the default seccomp profile ({ResourceName}) is not embedded in {typeof(DefaultSeccomp).Assembly.GetName().Name}");
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
 }
