@@ -103,6 +103,12 @@ public sealed class UploadOptions
     public TimeSpan Expiry { get; set; } = TimeSpan.FromHours(24);
 
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Mount a blob named by POST ?mount= without from from any repository holding it that the client may
+    /// pull. Off, such a request starts an upload (202), as without cross-repository mounting.
+    /// </summary>
+    public bool AutomaticMount { get; set; } = true;
 }
 
 public sealed class GcOptions

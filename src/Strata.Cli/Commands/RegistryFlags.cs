@@ -29,6 +29,7 @@ internal sealed class RegistryFlags
     private readonly Option<TimeSpan> _tokenLifetime = Duration("--token-lifetime", "Token lifetime (default 5m).");
     private readonly Option<TimeSpan> _uploadExpiry = Duration("--upload-expiry", "Delete uploads idle this long (default 24h).");
     private readonly Option<TimeSpan> _uploadPurgeInterval = Duration("--upload-purge-interval", "How often to purge uploads (default 1h).");
+    private readonly Option<bool> _automaticMount = new("--automatic-mount") { Description = "Mount ?mount= without from from any repository the client may pull (default true)." };
     private readonly Option<TimeSpan> _gcGracePeriod = Duration("--gc-grace-period", "GC keeps blobs younger than this (default 1h).");
     private readonly Option<LogLevel> _logLevel = new("--log-level") { Description = "Trace, Debug, Information, Warning, Error." };
     private readonly Option<LogFormat> _logFormat = new("--log-format") { Description = "text or json." };
@@ -37,7 +38,7 @@ internal sealed class RegistryFlags
     [
         _config, _listen, _storage, _deleteEnabled, _maxManifestBytes, _maxPageSize, _tlsCert, _tlsKey, _auth, _htpasswd,
         _realm, _anonymousPull, _tokenService, _tokenIssuer, _tokenKey, _tokenLifetime, _uploadExpiry, _uploadPurgeInterval,
-        _gcGracePeriod, _logLevel, _logFormat,
+        _automaticMount, _gcGracePeriod, _logLevel, _logFormat,
     ];
 
     public void AddTo(Command command)
@@ -68,6 +69,7 @@ internal sealed class RegistryFlags
         Set(parse, _tokenLifetime, v => options.Auth.Token.Lifetime = v);
         Set(parse, _uploadExpiry, v => options.Uploads.Expiry = v);
         Set(parse, _uploadPurgeInterval, v => options.Uploads.PurgeInterval = v);
+        Set(parse, _automaticMount, v => options.Uploads.AutomaticMount = v);
         Set(parse, _gcGracePeriod, v => options.Gc.GracePeriod = v);
         Set(parse, _logLevel, v => options.Log.Level = v);
         Set(parse, _logFormat, v => options.Log.Format = v);

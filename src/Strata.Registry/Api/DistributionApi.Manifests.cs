@@ -98,10 +98,13 @@ public sealed partial class DistributionApi
         {
             throw new RegistryException(ErrorCode.Unsupported, "deletion is disabled");
         }
+        // As for GET, a reference that is neither a digest nor a tag names nothing to delete: 404, as
+        // distribution answers (its routes do not match such a reference).
         bool deleted;
         if (route.Reference.Contains(':', StringComparison.Ordinal))
         {
-            deleted = await manifests.DeleteAsync(route.Name, ParseDigest(route.Reference), context.RequestAborted).ConfigureAwait(false);
+            deleted = Digest.TryParse(route.Reference, out var digest) &&
+                await manifests.DeleteAsync(route.Name, digest, context.RequestAborted).ConfigureAwait(false);
         }
         else
         {
@@ -115,17 +118,21 @@ public sealed partial class DistributionApi
         context.Response.ContentLength = 0;
     }
 
+    /// <summary>
+    /// The digest a GET or HEAD reference names, or null when it names nothing. A reference that is neither a
+    /// valid digest nor a valid tag cannot name a stored manifest, so it is unknown (404), as distribution
+    /// answers and the conformance suite asks (its probe is ".INVALID_MANIFEST_NAME"); only PUT, which would
+    /// create the name, calls it invalid.
+    /// </summary>
     private async Task<(Digest? Digest, bool ByTag)> ResolveReferenceAsync(DistributionRoute route, CancellationToken ct)
     {
         if (route.Reference.Contains(':', StringComparison.Ordinal))
         {
-            return (ParseDigest(route.Reference), false);
+            return (Digest.TryParse(route.Reference, out var digest) ? digest : null, false);
         }
-        if (!Reference.IsValidTag(route.Reference))
-        {
-            throw new RegistryException(ErrorCode.ManifestInvalid, $"invalid tag '{route.Reference}'");
-        }
-        return (await manifests.ResolveTagAsync(route.Name, route.Reference, ct).ConfigureAwait(false), true);
+        return Reference.IsValidTag(route.Reference)
+            ? (await manifests.ResolveTagAsync(route.Name, route.Reference, ct).ConfigureAwait(false), true)
+            : (null, true);
     }
 
     private async Task<byte[]> ReadManifestBodyAsync(HttpContext context)

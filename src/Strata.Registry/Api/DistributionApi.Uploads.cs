@@ -9,7 +9,7 @@ namespace Strata.Registry.Api;
 public sealed partial class DistributionApi
 {
     /// <summary>
-    /// POST /v2/&lt;name&gt;/blobs/uploads/ (distribution-spec "Pushing blobs"): with mount and from, a
+    /// POST /v2/&lt;name&gt;/blobs/uploads/ (distribution-spec "Pushing blobs"): with mount, a
     /// cross-repository mount (201), falling back to a new upload when the blob cannot be mounted; with
     /// digest, a monolithic upload of the body (201); otherwise a new upload session (202).
     /// </summary>
@@ -20,8 +20,7 @@ public sealed partial class DistributionApi
         if (query["mount"].ToString() is { Length: > 0 } mount)
         {
             var digest = ParseDigest(mount);
-            var from = query["from"].ToString();
-            if (Reference.IsValidRepository(from) && await blobs.MountAsync(from, route.Name, digest, ct).ConfigureAwait(false))
+            if (await TryMountAsync(context, route.Name, digest, query["from"].ToString(), ct).ConfigureAwait(false))
             {
                 BlobCreated(context, route.Name, digest);
                 return;
@@ -36,6 +35,38 @@ public sealed partial class DistributionApi
             return;
         }
         UploadAccepted(context, route.Name, upload, StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// Links <paramref name="digest"/> into <paramref name="name"/> from <paramref name="from"/> (whose pull
+    /// access <see cref="AuthorizeAsync"/> has checked), or, without from, from any repository holding it that
+    /// the client may pull: the spec lets a registry "treat the from parameter as optional" ("Mounting a blob
+    /// from another repository"). Access is checked per source, so a mount never hands out a blob the client
+    /// could not have pulled. False means the client uploads it instead.
+    /// </summary>
+    private async ValueTask<bool> TryMountAsync(HttpContext context, string name, Digest digest, string from, CancellationToken ct)
+    {
+        if (from.Length > 0)
+        {
+            return Reference.IsValidRepository(from) && await blobs.MountAsync(from, name, digest, ct).ConfigureAwait(false);
+        }
+        if (!options.Uploads.AutomaticMount || blobs.StatGlobal(digest) is null)
+        {
+            return false;
+        }
+        if (blobs.Stat(name, digest) is not null)
+        {
+            return blobs.Touch(digest);
+        }
+        foreach (var source in blobs.RepositoriesLinking(digest))
+        {
+            if (access.MayPull(context, source) && await blobs.MountAsync(source, name, digest, ct).ConfigureAwait(false))
+            {
+                RegistryLog.BlobMounted(logger, name, digest.ToString(), source);
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>GET of an upload: its progress, so a client can resume (distribution-spec "Closing a chunked upload").</summary>

@@ -46,12 +46,21 @@ public readonly record struct AuthResult(bool Allowed, string? Challenge, string
 public interface IAccessController
 {
     ValueTask<AuthResult> AuthorizeAsync(HttpContext context, IReadOnlyList<AccessRequest> access);
+
+    /// <summary>
+    /// Whether a request that <see cref="AuthorizeAsync"/> has already allowed may also pull
+    /// <paramref name="repository"/>, from the credentials it was authorized with (no challenge, no second
+    /// password check). An automatic cross-repository mount takes a blob only from such a repository.
+    /// </summary>
+    bool MayPull(HttpContext context, string repository);
 }
 
 /// <summary>Anonymous access to everything.</summary>
 public sealed class AllowAllAccessController : IAccessController
 {
     public ValueTask<AuthResult> AuthorizeAsync(HttpContext context, IReadOnlyList<AccessRequest> access) => ValueTask.FromResult(AuthResult.Allow);
+
+    public bool MayPull(HttpContext context, string repository) => true;
 }
 
 internal static class AccessRules

@@ -115,9 +115,16 @@ public sealed class BasicAccessController(Htpasswd users, AuthOptions options) :
         var realm = options.Realm ?? "strata-registry";
         return ValueTask.FromResult(AuthResult.Deny($"Basic realm=\"{realm}\"", hasCredentials ? "invalid credentials" : "authentication required"));
     }
+
+    /// <summary>An authenticated user may pull everything; others only with anonymous pull.</summary>
+    public bool MayPull(Microsoft.AspNetCore.Http.HttpContext context, string repository) =>
+        context.Items.ContainsKey(AuthItems.User) || options.AnonymousPull;
 }
 
 internal static class AuthItems
 {
     public const string User = "strata.user";
+
+    /// <summary>The validated claims of a request's bearer token.</summary>
+    public const string TokenClaims = "strata.token-claims";
 }

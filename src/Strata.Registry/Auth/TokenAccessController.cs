@@ -19,6 +19,7 @@ public sealed class TokenAccessController(TokenService tokens, AuthOptions optio
         {
             if (tokens.TryValidate(header[7..].Trim(), out var claims, out var reason))
             {
+                context.Items[AuthItems.TokenClaims] = claims;
                 if (access.All(a => Covers(claims, a)))
                 {
                     context.Items[AuthItems.User] = claims.Sub;
@@ -44,6 +45,11 @@ public sealed class TokenAccessController(TokenService tokens, AuthOptions optio
         }
         return ValueTask.FromResult(AuthResult.Deny(challenge, detail));
     }
+
+    /// <summary>What the request's token grants: a token is scoped to the repositories it names.</summary>
+    public bool MayPull(HttpContext context, string repository) =>
+        context.Items.TryGetValue(AuthItems.TokenClaims, out var value) && value is TokenClaims claims &&
+        Covers(claims, AccessRequest.Repository(repository, AccessRequest.Pull));
 
     public static string Realm(HttpRequest request, AuthOptions options) =>
         options.Realm ?? $"{request.Scheme}://{request.Host}{TokenEndpoint.Path}";

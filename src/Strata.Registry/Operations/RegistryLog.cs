@@ -34,4 +34,7 @@ internal static partial class RegistryLog
 
     [LoggerMessage(10, LogLevel.Warning, "token signing key not configured: tokens are signed with a key that lives until restart")]
     public static partial void EphemeralTokenKey(ILogger logger);
+
+    [LoggerMessage(11, LogLevel.Information, "blob {Digest} mounted into {Repository} from {Source} (no from given)")]
+    public static partial void BlobMounted(ILogger logger, string repository, string digest, string source);
 }

@@ -54,6 +54,31 @@ public sealed class BlobStore(IStorageDriver driver)
     }
 
     /// <summary>
+    /// The repositories in which the blob is visible, walking repositories/ in lexical order (a repository
+    /// is a directory with a _layers child; names nest, so the walk goes on below it).
+    /// </summary>
+    public IEnumerable<string> RepositoriesLinking(Digest digest)
+    {
+        var pending = new Stack<string>();
+        pending.Push("");
+        while (pending.TryPop(out var name))
+        {
+            var children = driver.List(name.Length == 0 ? StoragePaths.Repositories : StoragePaths.Repository(name));
+            if (name.Length > 0 && children.Contains(StoragePaths.LayersDir) && driver.Stat(StoragePaths.LayerLink(name, digest)) is not null)
+            {
+                yield return name;
+            }
+            for (var i = children.Count - 1; i >= 0; i--)
+            {
+                if (!children[i].StartsWith('_'))
+                {
+                    pending.Push(name.Length == 0 ? children[i] : $"{name}/{children[i]}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Moves verified staged content to its content-addressed path. When the blob is already stored, the
     /// staged copy is dropped and the stored one is kept untouched but for its time: identical blobs are
     /// stored once, and committed content is never overwritten.

@@ -21,6 +21,7 @@ public static class StoragePaths
     public const string Repositories = "repositories";
     public const string Uploads = "uploads";
     public const string ManifestsDir = "_manifests";
+    public const string LayersDir = "_layers";
 
     public static string BlobDir(Digest d) => $"{Blobs}/{d.Algorithm}/{d.Encoded[..2]}/{d.Encoded}";
 
@@ -28,9 +29,9 @@ public static class StoragePaths
 
     public static string Repository(string name) => $"{Repositories}/{name}";
 
-    public static string LayerLink(string name, Digest d) => $"{Repositories}/{name}/_layers/{d.Algorithm}/{d.Encoded}/link";
+    public static string LayerLink(string name, Digest d) => $"{Repositories}/{name}/{LayersDir}/{d.Algorithm}/{d.Encoded}/link";
 
-    public static string LayerLinkDir(string name, Digest d) => $"{Repositories}/{name}/_layers/{d.Algorithm}/{d.Encoded}";
+    public static string LayerLinkDir(string name, Digest d) => $"{Repositories}/{name}/{LayersDir}/{d.Algorithm}/{d.Encoded}";
 
     public static string Revisions(string name) => $"{Repositories}/{name}/{ManifestsDir}/revisions";
 

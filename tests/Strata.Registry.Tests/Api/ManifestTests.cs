@@ -64,6 +64,26 @@ public class ManifestTests
         await Http.AssertErrorAsync(response, HttpStatusCode.NotFound, "MANIFEST_UNKNOWN");
     }
 
+    /// <summary>The conformance suite probes with ".INVALID_MANIFEST_NAME"; a malformed or unsupported digest
+    /// names nothing either. Unknown is 404 whatever the reference looks like (distribution answers the same).</summary>
+    [Theory]
+    [InlineData(".INVALID_MANIFEST_NAME")]
+    [InlineData("-starts-with-dash")]
+    [InlineData("sha256:not-hex")]
+    [InlineData("sha256:abcd")]
+    [InlineData("md5:0123456789abcdef0123456789abcdef")]
+    public async Task GetHeadDelete_ReferenceNamingNothing_ManifestUnknown(string reference)
+    {
+        await using var registry = await TestRegistry.StartAsync();
+        await registry.PushImageAsync("app", "v1");
+        using var get = await registry.Client.GetAsync($"/v2/app/manifests/{reference}");
+        await Http.AssertErrorAsync(get, HttpStatusCode.NotFound, "MANIFEST_UNKNOWN");
+        using var head = await registry.Client.SendAsync(HttpMethod.Head, $"/v2/app/manifests/{reference}");
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        using var delete = await registry.Client.DeleteAsync($"/v2/app/manifests/{reference}");
+        await Http.AssertErrorAsync(delete, HttpStatusCode.NotFound, "MANIFEST_UNKNOWN");
+    }
+
     [Fact]
     public async Task DockerSchema2_RoundTripsWithItsMediaType()
     {

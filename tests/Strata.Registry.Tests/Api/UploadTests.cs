@@ -230,6 +230,40 @@ public class UploadTests
     }
 
     [Fact]
+    public async Task Mount_WithoutFrom_MountedFromRepositoryHoldingBlob()
+    {
+        await using var registry = await TestRegistry.StartAsync();
+        var digest = await registry.PushBlobAsync("team/source", "shared"u8.ToArray());
+        using var mount = await registry.Client.PostAsync($"/v2/target/blobs/uploads/?mount={digest}", null);
+        Assert.Equal(HttpStatusCode.Created, mount.StatusCode);
+        Assert.Equal($"/v2/target/blobs/{digest}", mount.Headers.Location!.OriginalString);
+        Assert.Equal(digest.ToString(), Http.Header(mount, "Docker-Content-Digest"));
+        await AssertBlobAsync(registry, "target", "shared"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task Mount_WithoutFrom_UnknownBlob_FallsBackToUpload()
+    {
+        await using var registry = await TestRegistry.StartAsync();
+        await registry.PushBlobAsync("source", "other"u8.ToArray());
+        var digest = Digest.Compute("never pushed"u8.ToArray());
+        using var mount = await registry.Client.PostAsync($"/v2/target/blobs/uploads/?mount={digest}", null);
+        Assert.Equal(HttpStatusCode.Accepted, mount.StatusCode);
+        Assert.Contains("/v2/target/blobs/uploads/", mount.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mount_WithoutFrom_Disabled_FallsBackToUpload()
+    {
+        await using var registry = await TestRegistry.StartAsync(o => o.Uploads.AutomaticMount = false);
+        var digest = await registry.PushBlobAsync("source", "shared"u8.ToArray());
+        using var mount = await registry.Client.PostAsync($"/v2/target/blobs/uploads/?mount={digest}", null);
+        Assert.Equal(HttpStatusCode.Accepted, mount.StatusCode);
+        using var get = await registry.Client.GetAsync($"/v2/target/blobs/{digest}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
     public async Task ConcurrentPushesOfSameBlob_AllSucceedAndStoreOnce()
     {
         await using var registry = await TestRegistry.StartAsync();

@@ -69,6 +69,35 @@ public sealed class TokenAuthTests : IDisposable
         Assert.Equal(image.Manifest, await pull.Content.ReadAsByteArrayAsync());
     }
 
+    /// <summary>An automatic mount (no from) takes a blob only from a repository the token lets the client
+    /// pull: a blob in a repository it cannot read is uploaded again, never handed out.</summary>
+    [Fact]
+    public async Task MountWithoutFrom_OnlyFromRepositoryTheTokenCanPull()
+    {
+        await using var registry = await StartAsync();
+        var content = "private layer"u8.ToArray();
+        var digest = Strata.Oci.Image.Digest.Compute(content);
+        var owner = await GetTokenAsync(registry, "repository:private:pull,push");
+        using (var push = WithBearer(HttpMethod.Post, $"/v2/private/blobs/uploads/?digest={digest}", owner))
+        {
+            push.Content = new ByteArrayContent(content);
+            using var pushed = await registry.Client.SendAsync(push);
+            Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+        }
+
+        var other = await GetTokenAsync(registry, "repository:mine:pull,push");
+        using var denied = await registry.Client.SendAsync(WithBearer(HttpMethod.Post, $"/v2/mine/blobs/uploads/?mount={digest}", other));
+        Assert.Equal(HttpStatusCode.Accepted, denied.StatusCode);
+        using var notThere = await registry.Client.SendAsync(WithBearer(HttpMethod.Head, $"/v2/mine/blobs/{digest}", other));
+        Assert.Equal(HttpStatusCode.NotFound, notThere.StatusCode);
+
+        var both = await GetTokenAsync(registry, "repository:mine:pull,push repository:private:pull");
+        using var mounted = await registry.Client.SendAsync(WithBearer(HttpMethod.Post, $"/v2/mine/blobs/uploads/?mount={digest}", both));
+        Assert.Equal(HttpStatusCode.Created, mounted.StatusCode);
+        using var there = await registry.Client.SendAsync(WithBearer(HttpMethod.Head, $"/v2/mine/blobs/{digest}", other));
+        Assert.Equal(HttpStatusCode.OK, there.StatusCode);
+    }
+
     [Fact]
     public async Task PullToken_CannotPushOrTouchOtherRepositories()
     {
