@@ -1,5 +1,6 @@
 using Strata.Images.Store;
 using Strata.Images.Unpack;
+using Strata.Linux;
 using Strata.Oci.Image;
 
 namespace Strata.Images.Archive;
@@ -73,7 +74,7 @@ public sealed class ImageArchive(ImageService store)
                 await WriteTarAsync(images, file, format, cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
             }
-            File.Move(temp, output, overwrite: true);
+            AtomicFile.Commit(temp, output);
         }
         finally
         {

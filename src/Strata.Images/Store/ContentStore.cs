@@ -12,6 +12,9 @@ namespace Strata.Images.Store;
 /// </summary>
 public sealed class ContentStore
 {
+    /// <summary>0666 less the umask, as a FileStream creates files: blobs are readable by whoever may read the store.</summary>
+    private const UnixFileMode BlobMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+
     private readonly string _blobs;
     private readonly string _ingest;
 
@@ -68,23 +71,13 @@ public sealed class ContentStore
         {
             return;
         }
-        var tmp = TempPath(expected);
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
-                fs.Write(content);
-                fs.Flush(flushToDisk: true);
-            }
-            Commit(tmp, expected);
+            AtomicFile.Write(BlobPath(expected), content, _ingest, BlobMode);
         }
         catch (IOException e)
         {
             throw StoreWriteFailed(expected, e);
-        }
-        finally
-        {
-            File.Delete(tmp);
         }
     }
 
@@ -233,12 +226,6 @@ public sealed class ContentStore
 
     private string TempPath(Digest digest) => Path.Combine(_ingest, $"{digest.Encoded}.{Guid.NewGuid():N}");
 
-    private void Commit(string tmp, Digest digest)
-    {
-        var path = BlobPath(digest);
-        // rename(2) replaces atomically; a concurrent writer of the same digest wrote the same bytes.
-        File.Move(tmp, path, overwrite: true);
-        using var dir = Sys.Open(Path.GetDirectoryName(path)!, OpenFlags.ReadOnly | OpenFlags.Directory);
-        Sys.Fsync(dir);
-    }
+    /// <summary>rename(2) replaces atomically; a concurrent writer of the same digest wrote the same bytes.</summary>
+    private void Commit(string tmp, Digest digest) => AtomicFile.Commit(tmp, BlobPath(digest));
 }

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Strata.Linux;
 
 namespace Strata.Registry.Storage;
 
@@ -7,8 +7,11 @@ namespace Strata.Registry.Storage;
 /// Every path segment is checked again here so that, even if a caller were wrong, nothing outside the root
 /// can be named.
 /// </summary>
-public sealed partial class FileSystemDriver : IStorageDriver
+public sealed class FileSystemDriver : IStorageDriver
 {
+    /// <summary>0666 less the umask, as a FileStream creates files.</summary>
+    private const UnixFileMode NewFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+
     private readonly string _root;
 
     public FileSystemDriver(string root)
@@ -32,27 +35,15 @@ public sealed partial class FileSystemDriver : IStorageDriver
         }
     }
 
-    public async ValueTask PutContentAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public ValueTask PutContentAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var full = Resolve(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var temp = Path.Join(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
-            {
-                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-        FsyncDirectory(dir);
+        // Synchronous like the fsync it ends in: small files (links, tags, manifests) take one write.
+        AtomicFile.Write(full, content.Span, NewFileMode);
+        return ValueTask.CompletedTask;
     }
 
     public Stream? TryOpenRead(string path)
@@ -113,7 +104,7 @@ public sealed partial class FileSystemDriver : IStorageDriver
         {
             return ValueTask.FromResult(false);
         }
-        FsyncDirectory(dir);
+        AtomicFile.SyncDirectory(dir);
         return ValueTask.FromResult(true);
     }
 
@@ -186,43 +177,6 @@ public sealed partial class FileSystemDriver : IStorageDriver
 
     private static readonly System.Buffers.SearchValues<char> SafeChars =
         System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-
-    /// <summary>
-    /// A rename is durable only once its directory is fsynced (rename(2), fsync(2) NOTES); .NET cannot open
-    /// a directory as a file, so this calls open and fsync directly.
-    /// </summary>
-    private static void FsyncDirectory(string dir)
-    {
-        var fd = Open(dir, ORdOnly | ODirectory | OCloExec);
-        if (fd < 0)
-        {
-            throw new IOException($"open {dir}: errno {Marshal.GetLastPInvokeError()}");
-        }
-        try
-        {
-            if (Fsync(fd) != 0)
-            {
-                throw new IOException($"fsync {dir}: errno {Marshal.GetLastPInvokeError()}");
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
-
-    private const int ORdOnly = 0;
-    private const int ODirectory = 0x10000;
-    private const int OCloExec = 0x80000;
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 
     private sealed class FileWriter(FileStream stream) : IStorageWriter
     {
