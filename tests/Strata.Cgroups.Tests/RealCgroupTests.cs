@@ -4,14 +4,13 @@ using Strata.Oci.Runtime;
 
 namespace Strata.Cgroups.Tests;
 
-/// <summary>Against this machine's cgroupfs; needs root and returns early without it.</summary>
+/// <summary>Against this machine's cgroupfs; needs root and is skipped without it.</summary>
 public class RealCgroupTests
 {
-    [Fact]
+    [SkippableFact]
     public void Lifecycle_RealCgroupfs_LimitsPidsStatsFreezeDestroy()
     {
-        if (!Environment.IsPrivilegedProcess)
-            return;
+        Skip.IfNot(Environment.IsPrivilegedProcess, "needs root: creates cgroups");
         CgroupHost host = CgroupHost.Detect();
         ICgroupManager m = CgroupManager.Open(host, $"/strata-test-{Guid.NewGuid():N}");
         Process? child = null;
@@ -81,11 +80,10 @@ public class RealCgroupTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Apply_KernelRefuses_ExceptionNamesFileValueAndErrno()
     {
-        if (!Environment.IsPrivilegedProcess)
-            return;
+        Skip.IfNot(Environment.IsPrivilegedProcess, "needs root: creates cgroups");
         CgroupHost host = CgroupHost.Detect();
         ICgroupManager m = CgroupManager.Open(host, $"/strata-test-{Guid.NewGuid():N}");
         try

@@ -127,13 +127,10 @@ public sealed class RegistryRoundTripTests : IDisposable
         AssertOk(Strata("image", "prune"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Run_Busybox_OutputAndExitCodePassedThrough()
     {
-        if (Sys.EffectiveUserId != 0)
-        {
-            return; // overlay mounts and the runtime need root
-        }
+        Skip.IfNot(Sys.EffectiveUserId == 0, "needs root: overlay mounts and the runtime");
         AssertOk(Strata("pull", _registry.OpenImage));
         var run = Strata("run", "--rm", "-e", "GREETING=hello", "-w", "/work", _registry.OpenImage, "sh", "-c", "echo $GREETING from $(pwd); exit 3");
         Assert.True(run.ExitCode == 3, $"exit {run.ExitCode}: {run.Stdout} {run.Stderr}");
@@ -144,13 +141,10 @@ public sealed class RegistryRoundTripTests : IDisposable
         Assert.Single(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "snapshots")));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Run_NamedWithoutRm_PsShowsExitedThenRmCleansUp()
     {
-        if (Sys.EffectiveUserId != 0)
-        {
-            return;
-        }
+        Skip.IfNot(Sys.EffectiveUserId == 0, "needs root: overlay mounts and the runtime");
         var hostDir = _temp.Combine("host");
         Directory.CreateDirectory(hostDir);
         File.WriteAllText(Path.Combine(hostDir, "in.txt"), "from host\n");
@@ -177,13 +171,10 @@ public sealed class RegistryRoundTripTests : IDisposable
     private Tool.Result Shell(string command, params string[] positional) =>
         Tool.Exec("/bin/sh", ["-c", command, .. positional], new Dictionary<string, string> { ["HOME"] = _temp.Path });
 
-    [Fact]
+    [SkippableFact]
     public void Run_Tty_ContainerGetsATerminalProxiedToTheCaller()
     {
-        if (Sys.EffectiveUserId != 0)
-        {
-            return;
-        }
+        Skip.IfNot(Sys.EffectiveUserId == 0, "needs root: overlay mounts and the runtime");
         AssertOk(Strata("pull", _registry.OpenImage));
         // script(1) is the caller's terminal: strata's stdio is a pty, as in an interactive shell.
         var run = Shell("exec script -qec \"$0\" /dev/null </dev/null", StrataShell("run", "--rm", "-t", _registry.OpenImage,
@@ -197,13 +188,10 @@ public sealed class RegistryRoundTripTests : IDisposable
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "runtime")));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Run_InteractiveTty_InputReachesTheContainer()
     {
-        if (Sys.EffectiveUserId != 0)
-        {
-            return;
-        }
+        Skip.IfNot(Sys.EffectiveUserId == 0, "needs root: overlay mounts and the runtime");
         AssertOk(Strata("pull", _registry.OpenImage));
         var run = Shell("printf 'typed\\n' | script -qec \"$0\" /dev/null", StrataShell("run", "--rm", "-i", "-t", _registry.OpenImage,
             "sh", "-c", "read a; echo got:$a; exit 4"));
@@ -215,13 +203,10 @@ public sealed class RegistryRoundTripTests : IDisposable
     /// -it in front of a terminal (a pty of the test's own): raw while the container runs, the container's
     /// terminal sized like the caller's and resized on SIGWINCH, modes restored after.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public void Run_InteractiveTty_CallersTerminalRawResizedAndRestored()
     {
-        if (Sys.EffectiveUserId != 0)
-        {
-            return;
-        }
+        Skip.IfNot(Sys.EffectiveUserId == 0, "needs root: overlay mounts and the runtime");
         AssertOk(Strata("pull", _registry.OpenImage));
         var (master, slavePath) = Pty.OpenMaster();
         using var _ = master;
@@ -291,13 +276,10 @@ public sealed class RegistryRoundTripTests : IDisposable
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Run_Interactive_StdinAttachedOnlyWithI()
     {
-        if (Sys.EffectiveUserId != 0)
-        {
-            return;
-        }
+        Skip.IfNot(Sys.EffectiveUserId == 0, "needs root: overlay mounts and the runtime");
         AssertOk(Strata("pull", _registry.OpenImage));
         var attached = Shell("echo piped | " + StrataShell("run", "--rm", "-i", _registry.OpenImage, "sh", "-c", "cat; [ -t 0 ] || echo not-a-tty"));
         AssertOk(attached);

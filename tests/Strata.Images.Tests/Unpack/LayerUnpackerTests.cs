@@ -79,26 +79,20 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal("yes"u8.ToArray(), value);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Unpack_Ownership_IsRestoredWhenRoot()
     {
-        if (!IsRoot)
-        {
-            return;
-        }
+        Skip.IfNot(IsRoot, "needs root: chown to another owner");
         await Unpack(new LayerBuilder().File("owned", "x", uid: 1234, gid: 5678).Tar());
         var psi = new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%u:%g", Path.Combine(_root, "owned")]) { RedirectStandardOutput = true };
         using var p = System.Diagnostics.Process.Start(psi)!;
         Assert.Equal("1234:5678", p.StandardOutput.ReadToEnd().Trim());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Unpack_DeviceNode_CreatedWhenRoot()
     {
-        if (!IsRoot)
-        {
-            return;
-        }
+        Skip.IfNot(IsRoot, "needs root: mknod of a device node");
         await Unpack(new LayerBuilder().CharDevice("dev/null", 1, 3).Tar());
         var psi = new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%F %t:%T", Path.Combine(_root, "dev/null")]) { RedirectStandardOutput = true };
         using var p = System.Diagnostics.Process.Start(psi)!;
@@ -122,13 +116,10 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal(["new"], Directory.EnumerateFileSystemEntries(Path.Combine(_root, "d")).Select(Path.GetFileName));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Unpack_OverlayMode_WritesOverlayWhiteoutsWhenRoot()
     {
-        if (!IsRoot)
-        {
-            return;
-        }
+        Skip.IfNot(IsRoot, "needs root: trusted.* xattrs and 0:0 whiteout devices");
         await Unpack(new LayerBuilder().Dir("d/").File("d/.wh..wh..opq", "").File("etc/.wh.gone", "").Tar(), WhiteoutMode.Overlay);
         Assert.Equal("y"u8.ToArray(), FileMetadata.GetXattr(Path.Combine(_root, "d"), "trusted.overlay.opaque"));
         var psi = new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%F %t:%T", Path.Combine(_root, "etc/gone")]) { RedirectStandardOutput = true };

@@ -12,7 +12,7 @@ public class BadInputTests
         Assert.NotEqual(0, sb.Exec("state", id).ExitCode);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_MalformedConfig_FailsAndLeavesNothing(string runtime)
     {
@@ -27,7 +27,7 @@ public class BadInputTests
         AssertNothingLeft(sb, id);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_WrongFieldType_NamesTheField(string runtime)
     {
@@ -43,7 +43,7 @@ public class BadInputTests
         AssertNothingLeft(sb, id);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_MissingRootfs_FailsAndLeavesNothing(string runtime)
     {
@@ -57,7 +57,7 @@ public class BadInputTests
     }
 
     /// <summary>A limit that passes validation but the kernel refuses when it is written (a CPU this host lacks).</summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_LimitTheKernelRefuses_FailsAndLeavesNothing(string runtime)
     {
@@ -72,7 +72,7 @@ public class BadInputTests
         AssertNothingLeft(sb, id);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_MissingMountSource_FailsAndLeavesNothing(string runtime)
     {
@@ -89,7 +89,7 @@ public class BadInputTests
     /// A mount only the kernel can refuse (no such filesystem type), listed before the cgroup mount: the init
     /// fails while the parent may still be making the cgroups, and the parent reports the init's error.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_MountTheKernelRefuses_FailsWithTheInitsErrorAndLeavesNothing(string runtime)
     {
@@ -102,7 +102,7 @@ public class BadInputTests
         AssertNothingLeft(sb, id);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_ProgramNotFound_FailsAtCreateAndLeavesNothing(string runtime)
     {
@@ -115,7 +115,7 @@ public class BadInputTests
         AssertNothingLeft(sb, id);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_UnknownNamespaceType_Fails(string runtime)
     {
@@ -128,7 +128,7 @@ public class BadInputTests
         AssertNothingLeft(sb, id);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_DuplicateId_FailsAndKeepsTheFirst(string runtime)
     {
@@ -142,7 +142,7 @@ public class BadInputTests
         Assert.Equal(pid, sb.PidOf(id));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Start_Twice_SecondFails(string runtime)
     {
@@ -153,7 +153,7 @@ public class BadInputTests
         Assert.Contains("running", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Delete_RunningWithoutForce_RefusedThenForceWorks(string runtime)
     {
@@ -168,7 +168,7 @@ public class BadInputTests
         AssertNothingLeft(sb, id);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Kill_StoppedContainer_Fails(string runtime)
     {
@@ -181,7 +181,7 @@ public class BadInputTests
         Assert.Contains("not running", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Kill_UnknownSignal_Fails(string runtime)
     {
@@ -192,7 +192,7 @@ public class BadInputTests
         Assert.Equal("running", sb.StatusOf(id));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Commands_NonexistentContainer_Fail(string runtime)
     {

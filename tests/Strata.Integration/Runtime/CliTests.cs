@@ -6,7 +6,7 @@ namespace Strata.Integration.Runtime;
 /// <summary>The read-only verbs print what runc prints.</summary>
 public class CliTests
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void List_JsonAndTable_ShowContainers(string runtime)
     {
@@ -91,7 +91,7 @@ public class CliTests
     /// mount namespaces, other kinds new or joined), and otherwise kills it and spawns the native stage; either
     /// way the container runs and nothing is left. The debug log says which.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [InlineData("default", "adopted the pre-forked init")]
     [InlineData("host-network", "adopted the pre-forked init")]
     [InlineData("host-pid", "the pre-forked init does not fit (network,mount,ipc,uts,cgroup new, 0 joined): spawning stage 0")]
@@ -156,7 +156,7 @@ public class CliTests
         Assert.True(run.ExitCode == 5, run.ToString());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void State_RunningContainer_IsOciStateJson(string runtime)
     {
@@ -171,7 +171,7 @@ public class CliTests
         Assert.Equal(Path.Combine(sb.Dir, "bundle-" + id), root.GetProperty("bundle").GetString());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Ps_JsonAndTable_ListContainerProcesses(string runtime)
     {
@@ -186,7 +186,7 @@ public class CliTests
         Assert.Equal(2, table.Length);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Spec_Default_IsAValidRuncLikeConfig(string runtime)
     {
@@ -205,7 +205,7 @@ public class CliTests
         Assert.NotEqual(0, Sandbox.Run(sb.Binary, ["spec", "--bundle", dir]).ExitCode);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Features_Json_ListsHooksNamespacesAndCapabilities(string runtime)
     {

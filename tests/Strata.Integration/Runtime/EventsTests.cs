@@ -7,7 +7,7 @@ namespace Strata.Integration.Runtime;
 /// <summary>`events` and `update`: reading and changing a running container's resources.</summary>
 public class EventsTests
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void EventsStats_RunningContainer_ReportsMemoryAndPids(string runtime)
     {
@@ -24,7 +24,7 @@ public class EventsTests
         Assert.True(data.GetProperty("cpu").GetProperty("usage").GetProperty("total").GetUInt64() > 0);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public async Task Events_OomKillInContainer_EmitsOomEvent(string runtime)
     {
@@ -60,7 +60,7 @@ public class EventsTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Update_RunningContainer_ChangesItsCgroup(string runtime)
     {

@@ -3,7 +3,7 @@ namespace Strata.Integration.Runtime;
 /// <summary>`exec`: another process in a running container's namespaces and cgroups.</summary>
 public class ExecTests
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Exec_Argv_JoinsEveryNamespaceAndReturnsExitCode(string runtime)
     {
@@ -15,7 +15,7 @@ public class ExecTests
         Assert.Equal(expected, result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Exec_EnvCwdUser_Applied(string runtime)
     {
@@ -26,7 +26,7 @@ public class ExecTests
         Assert.Equal("hi 2 /tmp 1000 1001\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Exec_ProcessJson_RunsThatProcess(string runtime)
     {
@@ -39,7 +39,7 @@ public class ExecTests
         Assert.Equal("from-json 42\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Exec_Detached_WritesPidOfProcessInContainerCgroup(string runtime)
     {
@@ -53,7 +53,7 @@ public class ExecTests
         Assert.Contains(pid, File.ReadAllLines(Path.Combine(sb.CgroupDir("memory", id), "cgroup.procs")));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Exec_StoppedContainer_Fails(string runtime)
     {
@@ -66,7 +66,7 @@ public class ExecTests
         Assert.Contains("stopped", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Exec_ProgramMissing_FailsWithRuncsMessage(string runtime)
     {
@@ -78,7 +78,7 @@ public class ExecTests
         Assert.Equal("running", sb.StatusOf(id));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Exec_ContainerWithSeccomp_ExecdProcessIsFilteredToo(string runtime)
     {

@@ -5,7 +5,7 @@ namespace Strata.Integration.Runtime;
 /// <summary>config.md "Root" and "Mounts"; config-linux.md "Devices", "Masked Paths", "Readonly Paths".</summary>
 public class FilesystemTests
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void ReadonlyRoot_WriteToRootfs_Fails(string runtime)
     {
@@ -16,7 +16,7 @@ public class FilesystemTests
         Assert.Contains("shm-ok", result.Stdout, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void BindMounts_ReadOnlyAndReadWrite_BehaveAsConfigured(string runtime)
     {
@@ -37,7 +37,7 @@ public class FilesystemTests
         Assert.False(File.Exists(Path.Combine(ro, "new")));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void KernelFilesystems_DefaultMounts_PresentWithOptions(string runtime)
     {
@@ -57,7 +57,7 @@ public class FilesystemTests
         Assert.Contains(mounts, m => m[1] == "/sys/fs/cgroup/memory" && m[2] == "cgroup");
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void TmpfsMount_SizeAndMode_Applied(string runtime)
     {
@@ -70,7 +70,7 @@ public class FilesystemTests
         Assert.Contains("No space left", result.Stdout, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void MaskedPaths_FileAndDirectory_HiddenFromContainer(string runtime)
     {
@@ -86,7 +86,7 @@ public class FilesystemTests
         Assert.Equal("masked\n0\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void ReadonlyPaths_Configured_RefuseWrites(string runtime)
     {
@@ -100,7 +100,7 @@ public class FilesystemTests
         Assert.Equal("proc-refused\ndata-refused\nkept\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Devices_DefaultsAndConfigured_CreatedWithNumbersAndModes(string runtime)
     {
@@ -122,7 +122,7 @@ public class FilesystemTests
         Assert.Equal("ok", lines[7]);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void DeviceCgroup_DeviceNotAllowed_AccessRefused(string runtime)
     {
@@ -134,7 +134,7 @@ public class FilesystemTests
         Assert.Equal("null-ok\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void DevSymlinks_StdioAndPtmx_Present(string runtime)
     {
@@ -143,7 +143,7 @@ public class FilesystemTests
         Assert.Equal("/proc/self/fd\n/proc/self/fd/0\n/proc/self/fd/1\n/proc/self/fd/2\npts/ptmx\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void MountTarget_SymlinkPointingOutOfRootfs_StaysInside(string runtime)
     {
@@ -159,7 +159,7 @@ public class FilesystemTests
         Assert.True(Directory.Exists(Path.Combine(bundle, "rootfs", escape.TrimStart('/'), "sub")) || result.ExitCode != 0, result.ToString());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void MountPropagation_SharedAndPrivate_ShownInMountinfo(string runtime)
     {
@@ -178,7 +178,7 @@ public class FilesystemTests
         Assert.DoesNotContain("master:", privateLine, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void RootfsPropagation_Private_RootHasNoPeers(string runtime)
     {
@@ -189,7 +189,7 @@ public class FilesystemTests
         Assert.DoesNotContain("master:", result.Stdout, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void NoPivot_Run_ContainerSeesOnlyItsRootfs(string runtime)
     {

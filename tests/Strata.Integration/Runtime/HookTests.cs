@@ -45,7 +45,7 @@ public class HookTests
     /// sees on the init's pid is the one the container's process has (network setup into the container's netns
     /// depends on it). The init creates the network, IPC, UTS and cgroup ones itself, on the thread that execs.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Hooks_PrestartAndCreateRuntime_SeeTheContainersNamespaces(string runtime)
     {
@@ -78,7 +78,7 @@ public class HookTests
     /// (runc's order): a hook that enters the container's mount namespace and adds a file to its /dev (as
     /// GPU hooks add device nodes) leaves it where the container sees it, not under the /dev tmpfs.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Hooks_PrestartAndCreateRuntime_RunAfterTheMounts(string runtime)
     {
@@ -99,7 +99,7 @@ public class HookTests
         Assert.False(File.Exists(Path.Combine(bundle, "rootfs", "dev", "from-prestart")));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Hooks_CreateRuntimeFails_CreateFailsAndLeavesNothing(string runtime)
     {
@@ -112,7 +112,7 @@ public class HookTests
         Assert.Empty(sb.LeftoverCgroups(id));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Hooks_Timeout_HangingHookIsKilledAndCreateFails(string runtime)
     {

@@ -3,7 +3,7 @@ namespace Strata.Integration.Runtime;
 /// <summary>The runtime-spec lifecycle (runtime.md, "Lifecycle") through the runc command line.</summary>
 public class LifecycleTests
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Lifecycle_CreateStartKillDelete_StatesFollowTheSpec(string runtime)
     {
@@ -40,7 +40,7 @@ public class LifecycleTests
     /// Between create and start, ps shows the container's init as "RUNTIME init" (runc's re-exec; strata's init,
     /// forked from the zygote, rewrites the runtime's command line to match).
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_InitCommandLine_IsRuntimeInit(string runtime)
     {
@@ -55,7 +55,7 @@ public class LifecycleTests
         Assert.Equal([Path.GetFileName(sb.Binary), "init"], [Path.GetFileName(cmdline[0]), .. cmdline[1..]]);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Run_ProcessExitCode_IsTheRuntimesExitCode(string runtime)
     {
@@ -70,7 +70,7 @@ public class LifecycleTests
     /// runc forwards SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGUSR2 that a foreground run receives to the
     /// container's init; the runtime itself lives on and exits with the container's status.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public async Task Run_Foreground_ForwardsSignalsToTheContainer(string runtime)
     {
@@ -103,7 +103,7 @@ public class LifecycleTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Run_ProcessKilledBySignal_Exits128PlusSignal(string runtime)
     {
@@ -113,7 +113,7 @@ public class LifecycleTests
         Assert.Equal(137, result.ExitCode);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Run_Finished_LeavesNoStateCgroupOrMount(string runtime)
     {
@@ -127,7 +127,7 @@ public class LifecycleTests
         Assert.Equal(mountsBefore, sb.HostMountsUnderSandbox());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void RunDetach_ContainerKeepsRunning_UntilKilled(string runtime)
     {
@@ -142,7 +142,7 @@ public class LifecycleTests
         Assert.Empty(sb.LeftoverCgroups(id));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Kill_SignalByNameAndNumber_ReachesInit(string runtime)
     {
@@ -161,7 +161,7 @@ public class LifecycleTests
         Assert.Contains("term", File.ReadAllText(got), StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void KillAll_ContainerWithoutPidNamespace_SignalsEveryProcess(string runtime)
     {
@@ -177,7 +177,7 @@ public class LifecycleTests
         Assert.True(WaitFor(() => procs.All(p => !IsLive(p))), "kill --all left processes running");
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Delete_CreatedContainer_KillsItsInit(string runtime)
     {
@@ -191,7 +191,7 @@ public class LifecycleTests
         Assert.Empty(sb.LeftoverCgroups(id));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void PauseResume_RunningContainer_FreezesAndThaws(string runtime)
     {

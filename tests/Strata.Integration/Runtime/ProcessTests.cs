@@ -3,7 +3,7 @@ namespace Strata.Integration.Runtime;
 /// <summary>config.md "Process" and "Hostname", config-linux.md "Sysctl".</summary>
 public class ProcessTests
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void User_UidGidAdditionalGids_Applied(string runtime)
     {
@@ -19,7 +19,7 @@ public class ProcessTests
         Assert.Equal(["10", "1001", "20"], lines[2].Split(' ').Order(StringComparer.Ordinal).ToArray());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Rlimits_Configured_SoftAndHardApplied(string runtime)
     {
@@ -32,7 +32,7 @@ public class ProcessTests
         Assert.Equal(["321", "654", "500"], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void CwdAndEnv_Configured_SeenByProcess(string runtime)
     {
@@ -46,7 +46,7 @@ public class ProcessTests
         Assert.Equal("/tmp/work\nhello world\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Hostname_Configured_SetInUtsNamespace(string runtime)
     {
@@ -56,7 +56,7 @@ public class ProcessTests
         Assert.NotEqual("box-42", Environment.MachineName);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void OomScoreAdj_Positive_Applied(string runtime)
     {
@@ -66,7 +66,7 @@ public class ProcessTests
         Assert.Equal("500\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Sysctl_NamespacedKeys_SetInsideOnly(string runtime)
     {
@@ -83,7 +83,7 @@ public class ProcessTests
         Assert.Equal(hostForward, File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Annotations_Configured_ReportedByState(string runtime)
     {
@@ -99,7 +99,7 @@ public class ProcessTests
     /// pre-forked init on another CPU than its own and gives it the affinity back (native/nsexec.c, placement).
     /// On two or more CPUs a missing give-back shows as one CPU fewer.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void CpuAffinity_IsTheRuntimes(string runtime)
     {
@@ -123,7 +123,7 @@ public class ProcessTests
     /// strata-runtime forks its pre-forked init as SCHED_FIFO with SCHED_RESET_ON_FORK, or as SCHED_BATCH
     /// (native/nsexec.c, placement), and neither may reach the container.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Scheduling_PolicyAndNice_AreTheRuntimes(string runtime)
     {
@@ -146,7 +146,7 @@ public class ProcessTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void PreserveFds_ExtraFd_ReachesContainer(string runtime)
     {
@@ -160,7 +160,7 @@ public class ProcessTests
         Assert.Equal("through fd 3\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void OpenFds_NotPreserved_DoNotLeakIntoContainer(string runtime)
     {
@@ -174,7 +174,7 @@ public class ProcessTests
         Assert.True(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 4, result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Capabilities_FiveSets_AppliedToTheProcess(string runtime)
     {
@@ -205,7 +205,7 @@ public class ProcessTests
         Assert.Equal("1", status["NoNewPrivs"]);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Capabilities_NonRootUserWithAmbient_KeepsThem(string runtime)
     {

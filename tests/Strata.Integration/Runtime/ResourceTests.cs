@@ -5,7 +5,7 @@ namespace Strata.Integration.Runtime;
 /// <summary>config-linux.md "Control groups": limits land in the container's cgroup files and are enforced.</summary>
 public class ResourceTests
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Limits_Configured_WrittenToCgroupFiles(string runtime)
     {
@@ -34,7 +34,7 @@ public class ResourceTests
             Assert.Contains(pid.ToString(), File.ReadAllLines(Path.Combine(sb.CgroupDir(controller, id), "cgroup.procs")));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void MemoryLimit_Exceeded_ProcessIsOomKilled(string runtime)
     {
@@ -44,7 +44,7 @@ public class ResourceTests
         Assert.Equal(137, result.ExitCode);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void PidsLimit_ForkBomb_StopsAtPidsMax(string runtime)
     {
@@ -59,7 +59,7 @@ public class ResourceTests
         Assert.Contains("fork", result.Stderr, StringComparison.OrdinalIgnoreCase);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void CpuQuota_BusyLoop_IsThrottled(string runtime)
     {
@@ -74,13 +74,13 @@ public class ResourceTests
             "a busy loop under a 10% quota was never throttled");
     }
 
-    [Fact]
+    [SkippableFact]
     public void HugepageLimit_HybridHost_EnforcedThroughTheUnifiedHierarchy()
     {
         // runc's cgroupfs driver ignores controllers it finds only in the cgroup2 mount of a hybrid host;
         // Strata routes them there (docs/runtime-differences.md), so this case is Strata's alone.
-        if (!File.Exists("/sys/fs/cgroup/unified/cgroup.controllers") || !File.ReadAllText("/sys/fs/cgroup/unified/cgroup.controllers").Contains("hugetlb", StringComparison.Ordinal))
-            return;
+        Skip.IfNot(File.Exists("/sys/fs/cgroup/unified/cgroup.controllers") && File.ReadAllText("/sys/fs/cgroup/unified/cgroup.controllers").Contains("hugetlb", StringComparison.Ordinal),
+            "needs a hybrid host whose cgroup2 mount holds hugetlb");
         using var sb = new Sandbox(Runtimes.Strata);
         var (id, pid) = sb.StartSleeper(s => s.Linux!.Resources!.HugepageLimits = [new LinuxHugepageLimit { PageSize = "2MB", Limit = 4 << 20 }]);
         var dir = $"/sys/fs/cgroup/unified{sb.CgroupPrefix}/{id}";
@@ -93,7 +93,7 @@ public class ResourceTests
     /// Where those differ (here the memory cgroup is nested and the others are the root), each directory is
     /// in its own place, and nothing is made above it.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void RelativeCgroupsPath_BelowTheRuntimesOwnCgroupInEachHierarchy(string runtime)
     {
@@ -138,7 +138,7 @@ public class ResourceTests
     /// Two containers below a parent cgroup the runtime made for the first: the first to finish removes its own
     /// directory, not the parent, which the other container is still using (runc keeps parents too).
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public async Task Run_TwoContainersUnderOneParent_TheFirstToExitLeavesTheOtherAlone(string runtime)
     {

@@ -54,7 +54,7 @@ public class SeccompTests
         Syscalls = [new LinuxSyscall { Names = [.. names], Action = action, ErrnoRet = errnoRet, Args = args.Length > 0 ? [.. args] : null }],
     };
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(AllWithNoNewPrivileges))]
     public void Errno_DeniedSyscall_FailsWithEperm(string runtime, bool noNewPrivileges)
     {
@@ -66,7 +66,7 @@ public class SeccompTests
         Assert.Contains("Operation not permitted", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Errno_ErrnoRet38_FailsWithEnosys(string runtime)
     {
@@ -76,7 +76,7 @@ public class SeccompTests
         Assert.Contains("Function not implemented", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Errno_DefaultAction_AppliesToUnlistedCalls(string runtime)
     {
@@ -94,7 +94,7 @@ public class SeccompTests
         Assert.Contains("Function not implemented", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(KillCases))]
     public void Kill_DeniedSyscall_KilledBySigsys(string runtime, bool noNewPrivileges)
     {
@@ -105,7 +105,7 @@ public class SeccompTests
         Assert.Equal("", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void KillProcess_DeniedSyscall_KilledBySigsys(string runtime)
     {
@@ -114,7 +114,7 @@ public class SeccompTests
         Assert.True(result.ExitCode == 128 + 31, result.ToString());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void NoNewPrivileges_OpenDenied_LoadedAfterTheExecFifo(string runtime)
     {
@@ -131,7 +131,7 @@ public class SeccompTests
         Assert.Equal("ok\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Args_Equal_DeniesOnlyThatValue(string runtime)
     {
@@ -144,7 +144,7 @@ public class SeccompTests
         Assert.Contains("Operation not permitted", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Args_MaskedEqual_DeniesSetuidChmod(string runtime)
     {
@@ -156,7 +156,7 @@ public class SeccompTests
         Assert.Equal("plain\nsetuid-denied\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Args_SameArgumentTwice_EitherMatches(string runtime)
     {
@@ -170,7 +170,7 @@ public class SeccompTests
         Assert.Equal("linux64-denied\nlinux32-denied\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(AllWithNoNewPrivileges))]
     public void DefaultProfile_Busybox_Runs(string runtime, bool noNewPrivileges)
     {
@@ -186,7 +186,7 @@ public class SeccompTests
         Assert.Contains("Seccomp:\t2", result.Stdout, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void DefaultProfile_WithoutSysChroot_ChrootDenied(string runtime)
     {
@@ -203,7 +203,7 @@ public class SeccompTests
         Assert.Contains("Operation not permitted", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void UnknownSyscallName_Skipped(string runtime)
     {
@@ -213,7 +213,7 @@ public class SeccompTests
         Assert.Contains("Operation not permitted", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Flags_LogSpecAllowTsync_Accepted(string runtime)
     {
@@ -232,7 +232,7 @@ public class SeccompTests
         Assert.Equal("ok\n", result.Stdout);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_UnknownAction_FailsAndLeavesNothing(string runtime)
     {
@@ -248,7 +248,7 @@ public class SeccompTests
         Assert.NotEqual(0, sb.Exec("state", id).ExitCode);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_UnknownOperator_FailsAndLeavesNothing(string runtime)
     {

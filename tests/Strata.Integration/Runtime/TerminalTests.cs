@@ -16,7 +16,7 @@ public class TerminalTests
 
     private static string Lines(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal);
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_ConsoleSocket_ProcessHasTheTerminalAndItsSize(string runtime)
     {
@@ -41,7 +41,7 @@ public class TerminalTests
         Assert.Equal("/dev/pts/0\n31 97\nall-tty\n/dev/pts/0\nhello\ngot:hello\n", Lines(master.Text));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_ConsoleSocket_TerminalIsControllingAndOwnedByTheUser(string runtime)
     {
@@ -71,7 +71,7 @@ public class TerminalTests
         Assert.NotEqual("0", fields[1]);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void RunDetached_ConsoleSocket_OutputOnTheMaster(string runtime)
     {
@@ -88,7 +88,7 @@ public class TerminalTests
         master.WaitFor("bye-now");
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_TerminalWithoutConsoleSocket_FailsAndLeavesNothing(string runtime)
     {
@@ -106,7 +106,7 @@ public class TerminalTests
         Assert.Contains("cannot allocate tty if runc will detach without setting console socket", detached.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_ConsoleSocketWithoutTerminal_Fails(string runtime)
     {
@@ -120,7 +120,7 @@ public class TerminalTests
         Assert.NotEqual(0, sb.Exec("state", id).ExitCode);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_ConsoleSocketMissingOrNotASocket_FailsAndLeavesNothing(string runtime)
     {
@@ -141,7 +141,7 @@ public class TerminalTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_TerminalAndFailingHook_FailsAndLeavesNothing(string runtime)
     {
@@ -159,7 +159,7 @@ public class TerminalTests
         Assert.Empty(sb.LeftoverCgroups(id));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void ExecTty_ConsoleSocket_NewTerminalInTheContainer(string runtime)
     {
@@ -181,7 +181,7 @@ public class TerminalTests
         Assert.Equal("running", sb.StatusOf(id));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void ExecProcessJson_Terminal_ConsoleSizeApplied(string runtime)
     {
@@ -198,7 +198,7 @@ public class TerminalTests
         Assert.Equal("20 70\n/dev/pts/0\n", Lines(master.Text));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void ExecTty_DetachedWithoutConsoleSocket_Fails(string runtime)
     {
@@ -214,7 +214,7 @@ public class TerminalTests
     /// `run` in the foreground behind a terminal: the runtime puts it in raw mode, sizes the container's
     /// terminal like it, resizes on SIGWINCH, copies both ways, restores the modes and returns the status.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Run_Foreground_ProxiesTheCallersTerminal(string runtime)
     {
@@ -255,7 +255,7 @@ public class TerminalTests
     /// With the caller's terminal proxied (which uses .NET's signal handling for SIGWINCH), SIGINT and SIGTERM the
     /// runtime receives still go to the container, and the caller's terminal modes come back.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Run_ForegroundTerminal_ForwardsSignals(string runtime)
     {
@@ -286,7 +286,7 @@ public class TerminalTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void ExecTty_Foreground_ProxiesAndReturnsStatus(string runtime)
     {
@@ -313,7 +313,7 @@ public class TerminalTests
         Assert.Equal("running", sb.StatusOf(id));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Run_ForegroundTerminalWithNoTerminalAround_FailsAndLeavesNothing(string runtime)
     {
@@ -328,7 +328,7 @@ public class TerminalTests
         Assert.Empty(sb.LeftoverCgroups(id));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Run_ForegroundWithConsoleSocket_Fails(string runtime)
     {

@@ -23,7 +23,7 @@ public class UserNamespaceTests
     private static string HostStatusField(int pid, string field) =>
         File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void NewUserNamespace_RootIsMappedToTheHostRange(string runtime)
     {
@@ -42,7 +42,7 @@ public class UserNamespaceTests
         Assert.Equal(HostBase.ToString(), Sandbox.Run("/usr/bin/stat", ["-c", "%u:%g", made.FullName]).Stdout.Trim().Split(':')[1]);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void NewUserNamespace_HostSeesTheMappedIds_AndExecJoinsIt(string runtime)
     {
@@ -65,7 +65,7 @@ public class UserNamespaceTests
         Assert.Equal("0 100000 65536", string.Join(' ', lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries)));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void JoinedUserNamespace_ByPath_SharesTheMappings(string runtime)
     {
@@ -86,7 +86,7 @@ public class UserNamespaceTests
         Assert.Equal("0 100000 65536", string.Join(' ', lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries)));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void MappingTheKernelRefuses_FailsCleanly_LeavingNothing(string runtime)
     {
@@ -107,7 +107,7 @@ public class UserNamespaceTests
         Assert.Equal(0, sb.HostMountsUnderSandbox());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Rootless_SingleIdMap_RunsAsRootOfItsOwnNamespace(string runtime)
     {
@@ -125,7 +125,7 @@ public class UserNamespaceTests
         Assert.Equal($"{Nobody}", Sandbox.Run("/usr/bin/stat", ["-c", "%u", Path.Combine(bundle, "rootfs", "tmp", "made")]).Stdout.Trim());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Rootless_DetachedContainer_ExecPsKillDelete(string runtime)
     {
@@ -158,7 +158,7 @@ public class UserNamespaceTests
     /// nobody a range through files bind-mounted over /etc/subuid and /etc/subgid in a private mount
     /// namespace, so nothing on the machine changes.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Rootless_SubordinateRanges_ThroughNewuidmap(string runtime)
     {
@@ -186,7 +186,7 @@ public class UserNamespaceTests
         Assert.Equal("300999", Sandbox.Run("/usr/bin/stat", ["-c", "%u", Path.Combine(bundle, "rootfs", "tmp", "by-1000")]).Stdout.Trim());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Rootless_WiderMapWithoutSubordinateIds_IsRefused(string runtime)
     {
@@ -217,7 +217,7 @@ public class UserNamespaceTests
         Assert.Contains("do not match the joined user namespace", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Rootless_WithACgroupItCannotCreate_FailsClearly(string runtime)
     {
@@ -235,7 +235,7 @@ public class UserNamespaceTests
     }
 
     /// <summary>The security features of part 2 hold for a rootless container too: seccomp, capabilities, no_new_privs, hooks.</summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Rootless_SeccompCapabilitiesNoNewPrivsAndHooks_Apply(string runtime)
     {
