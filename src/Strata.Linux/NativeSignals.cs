@@ -1,15 +1,15 @@
 using System.Runtime.InteropServices;
-using Strata.Linux;
 
-namespace Strata.Runtime.Cli;
+namespace Strata.Linux;
 
 /// <summary>
 /// runc's signal forwarding for a foreground `run` or `exec`: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and
 /// SIGUSR2 go to the container's process. The handler is the native stage's (native/nsexec.c), linked into this
 /// executable: .NET's PosixSignalRegistration would start a thread and a pipe for it and set the terminal up,
 /// about 2 ms of a `run` on a small VM. Until a target is set, the signals are swallowed.
+/// Only an executable that links the native stage has these entry points (strata-runtime, DirectPInvoke).
 /// </summary>
-internal static partial class NativeSignals
+public static partial class NativeSignals
 {
     /// <summary>Not a shared library: nsexec.o, bound at link time (DirectPInvoke in the project).</summary>
     private const string Native = "strata_native";
