@@ -50,8 +50,6 @@ public partial class ArchitectureTests
     /// </summary>
     private static readonly HashSet<string> KnownViolations = new(StringComparer.Ordinal)
     {
-        // DefaultSpec and DefaultSeccomp move below Runtime, and the containers made from images to Strata.Engine.
-        "Strata.Images -> Strata.Runtime",
         // The registry's open/fsync/close P/Invoke gives way to Strata.Linux's durable write.
         "src/Strata.Registry/Storage/FileSystemDriver.cs",
     };
