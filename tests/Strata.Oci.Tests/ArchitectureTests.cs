@@ -44,16 +44,6 @@ public partial class ArchitectureTests
         ["Strata.Console"] = [Engine, Images, Registry, Runtime, Metrics, Cgroups, Oci, Linux, "Strata.Deploy"],
     };
 
-    /// <summary>
-    /// TEMPORARY, known violations whose fixes are under way (issue 12); each line goes when its fix lands.
-    /// A fixed violation that is still listed does not fail the test, so this list must be pruned by hand.
-    /// </summary>
-    private static readonly HashSet<string> KnownViolations = new(StringComparer.Ordinal)
-    {
-        // The registry's open/fsync/close P/Invoke gives way to Strata.Linux's durable write.
-        "src/Strata.Registry/Storage/FileSystemDriver.cs",
-    };
-
     [Fact]
     public void ProjectReferences_PointOnlyDownward()
     {
@@ -70,9 +60,8 @@ public partial class ArchitectureTests
             }
             foreach (var reference in References(project))
             {
-                var violation = $"{name} -> {reference}";
-                if (!allowed.Contains(reference) && !KnownViolations.Contains(violation))
-                    problems.Add($"{violation}: {name} may reference only {(allowed.Length == 0 ? "the BCL" : string.Join(", ", allowed))}");
+                if (!allowed.Contains(reference))
+                    problems.Add($"{name} -> {reference}: {name} may reference only {(allowed.Length == 0 ? "the BCL" : string.Join(", ", allowed))}");
             }
         }
         Assert.True(problems.Count == 0, string.Join('\n', problems));
@@ -86,7 +75,6 @@ public partial class ArchitectureTests
             .Select(f => Path.GetRelativePath(RepoRoot, f))
             .Where(f => !IsBuildOutput(f) && !f.StartsWith("src/Strata.Linux/", StringComparison.Ordinal))
             .Where(f => NativeCall().IsMatch(File.ReadAllText(Path.Combine(RepoRoot, f))))
-            .Where(f => !KnownViolations.Contains(f))
             .ToList();
         Assert.True(offenders.Count == 0, "P/Invoke outside src/Strata.Linux (move it there): " + string.Join(", ", offenders));
     }
