@@ -18,8 +18,6 @@ public enum ImageErrorCode
     LayerEscapes,
     InvalidLayer,
     ImageNotFound,
-    ContainerNotFound,
-    ContainerRunning,
     InUse,
     InvalidArchive,
 
@@ -27,7 +25,7 @@ public enum ImageErrorCode
     StoreWrite,
 }
 
-/// <summary>A failure of the image store, a registry exchange, an unpack or a container operation.</summary>
+/// <summary>A failure of the image store, a registry exchange, or an unpack.</summary>
 public sealed class ImageException : Exception
 {
     public ImageException(ImageErrorCode code, string message, Exception? inner = null)

@@ -251,7 +251,8 @@ public sealed class ImageService : IDisposable
     }
 
     /// <summary>
-    /// Removes a name; given an image ID, every name of that image. Refuses an image a container uses.
+    /// Removes a name; given an image ID, every name of that image. Refuses an image a lease holds
+    /// (a container uses it).
     /// Returns the names removed; content is reclaimed by <see cref="Prune"/>.
     /// </summary>
     public IReadOnlyList<string> Remove(string reference, bool force = false)
@@ -260,9 +261,9 @@ public sealed class ImageService : IDisposable
         var byName = ImageName.TryParse(reference, out var name, out _) && name.ToString() == record.Name;
         var names = byName ? [record.Name] : Metadata.ListImages().Where(i => i.Config == record.Config).Select(i => i.Name).ToList();
         var remaining = Metadata.ListImages().Where(i => i.Config == record.Config && !names.Contains(i.Name)).ToList();
-        if (!force && remaining.Count == 0 && Metadata.ListContainers().Any(c => c.Manifest == record.Manifest))
+        if (!force && remaining.Count == 0 && Metadata.ListLeases().FirstOrDefault(l => l.Manifest == record.Manifest) is { } lease)
         {
-            throw new ImageException(ImageErrorCode.InUse, $"image {record.Name} is used by a container; remove the container first");
+            throw new ImageException(ImageErrorCode.InUse, $"image {record.Name} is used by {lease.Holder}; remove it first");
         }
         foreach (var n in names)
         {
@@ -272,18 +273,18 @@ public sealed class ImageService : IDisposable
     }
 
     /// <summary>
-    /// Deletes blobs and snapshots no name and no container references (mark and sweep over manifests,
-    /// indexes and configs). Never touches content a container uses.
+    /// Deletes blobs and snapshots no name and no lease references (mark and sweep over manifests,
+    /// indexes and configs). Never touches content a container uses: the engine leases it.
     /// </summary>
     public PruneResult Prune()
     {
         // Exclusive: waits for pulls, loads and container starts in progress, whose content is not yet
-        // referenced by a name or a container record, and keeps new ones out until the sweep is done.
+        // referenced by a name or a lease, and keeps new ones out until the sweep is done.
         using var storeLock = StoreLock.Exclusive(Root);
         var liveBlobs = new HashSet<Digest>();
         var liveSnapshots = new HashSet<Digest>();
         var roots = Metadata.ListImages().SelectMany(i => new[] { i.Target, i.Manifest })
-            .Concat(Metadata.ListContainers().Select(c => c.Manifest));
+            .Concat(Metadata.ListLeases().Select(l => l.Manifest));
         foreach (var root in roots)
         {
             Mark(root, liveBlobs, liveSnapshots);

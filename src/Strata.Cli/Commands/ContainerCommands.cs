@@ -1,7 +1,6 @@
 using System.CommandLine;
+using Strata.Engine.Containers;
 using Strata.Images;
-using Strata.Images.Containers;
-using Strata.Images.Store;
 
 namespace Strata.Cli.Commands;
 
@@ -71,7 +70,8 @@ public static class ContainerCommands
                 Tty = parse.GetValue(tty),
                 Interactive = parse.GetValue(interactive),
             };
-            return await new ContainerService(store, runtime).RunAsync(options, ct).ConfigureAwait(false);
+            using var service = new ContainerService(store, runtime);
+            return await service.RunAsync(options, ct).ConfigureAwait(false);
         }));
         return command;
     }
@@ -84,9 +84,9 @@ public static class ContainerCommands
         command.SetAction((parse, ct) => GlobalFlags.GuardAsync("ps", async () =>
         {
             using var store = GlobalFlags.OpenStore(parse);
-            var service = new ContainerService(store, ContainerService.FindRuntime() ?? "strata-runtime");
+            using var service = new ContainerService(store, ContainerService.FindRuntime() ?? "strata-runtime");
             var now = DateTimeOffset.UtcNow;
-            var containers = service.List().Where(c => parse.GetValue(all) || c.Status == ContainerStatus.Running).ToList();
+            var containers = service.List(parse.GetValue(all));
             if (parse.GetValue(quiet))
             {
                 foreach (var c in containers)
@@ -102,10 +102,10 @@ public static class ContainerCommands
                 ImageName.TryParse(c.Image, out var n, out _) ? n.FamiliarRepository + (n.Tag is { } t ? ":" + t : "") : c.Image,
                 "\"" + (c.Command.Length > 20 ? c.Command[..19] + "…" : c.Command) + "\"",
                 Format.Ago(c.Created, now),
-                c.Status switch
+                c.State switch
                 {
-                    ContainerStatus.Running => "Up",
-                    ContainerStatus.Exited => c.ExitCode is { } code ? $"Exited ({code})" : "Exited",
+                    ContainerState.Running => "Up",
+                    ContainerState.Exited => c.ExitCode is { } code ? $"Exited ({code})" : "Exited",
                     _ => "Created",
                 },
                 c.Name,
@@ -124,7 +124,7 @@ public static class ContainerCommands
         command.SetAction((parse, ct) => GlobalFlags.GuardAsync("rm", async () =>
         {
             using var store = GlobalFlags.OpenStore(parse);
-            var service = new ContainerService(store, ContainerService.FindRuntime() ?? "strata-runtime");
+            using var service = new ContainerService(store, ContainerService.FindRuntime() ?? "strata-runtime");
             foreach (var c in parse.GetValue(containers)!)
             {
                 var removed = service.Remove(c, parse.GetValue(force));

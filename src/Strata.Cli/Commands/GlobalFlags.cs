@@ -52,7 +52,7 @@ internal static class GlobalFlags
         {
             return await body().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ImageException or IOException or FormatException or UnauthorizedAccessException or HttpRequestException or Strata.Linux.SyscallException or ArgumentException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is ImageException or Strata.Engine.EngineException or IOException or FormatException or UnauthorizedAccessException or HttpRequestException or Strata.Linux.SyscallException or ArgumentException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
         {
             await Console.Error.WriteLineAsync($"strata {verb}: {e.Message}").ConfigureAwait(false);
             return 125;

@@ -12,35 +12,27 @@ namespace Strata.Images.Store;
 /// <param name="Size">Compressed size of config and layers.</param>
 public sealed record ImageRecord(string Name, Digest Target, string TargetMediaType, Digest Manifest, Digest Config, long Size, DateTimeOffset? Created, DateTimeOffset Updated);
 
-/// <summary>Container states as strata (not the runtime) tracks them.</summary>
-public enum ContainerStatus
-{
-    Created,
-    Running,
-    Exited,
-}
-
-public sealed record ContainerRecord(
-    string Id,
-    string Name,
-    string Image,
-    Digest Manifest,
-    string Command,
-    DateTimeOffset Created,
-    ContainerStatus Status,
-    int? ExitCode,
-    int? Pid,
-    ulong? PidStartTime,
-    string Snapshotter);
+/// <summary>
+/// Something outside the image store that uses an image, as containerd's leases: while a lease names a
+/// manifest, <see cref="ImageService.Remove"/> refuses to remove the image's last name and
+/// <see cref="ImageService.Prune"/> keeps its content. The engine holds one per container.
+/// </summary>
+/// <param name="Id">The holder's stable key, e.g. "container/ID".</param>
+/// <param name="Manifest">The platform manifest in use.</param>
+/// <param name="Holder">Who holds it, for messages: "container web".</param>
+public sealed record ImageLease(string Id, Digest Manifest, string Holder);
 
 /// <summary>
-/// Names and containers in SQLite (ROOT/strata.db). SQLite rather than a JSON index: each change is a
+/// Names and leases in SQLite (ROOT/strata.db). SQLite rather than a JSON index: each change is a
 /// transaction, so a crash leaves the old or the new state, and two strata processes (two pulls, a pull
 /// and an rmi) serialize on the database lock instead of losing each other's writes to a read-modify-write
 /// of one file. The journal is WAL with synchronous=FULL so a committed change survives power loss.
 /// </summary>
 public sealed class MetadataStore : IDisposable
 {
+    /// <summary>The database's file name in the store's root.</summary>
+    public const string FileName = "strata.db";
+
     private readonly SqliteConnection _connection;
 
     public MetadataStore(string root)
@@ -48,7 +40,7 @@ public sealed class MetadataStore : IDisposable
         Directory.CreateDirectory(root);
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
-            DataSource = Path.Combine(root, "strata.db"),
+            DataSource = Path.Combine(root, FileName),
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
             DefaultTimeout = 30,
@@ -65,18 +57,31 @@ public sealed class MetadataStore : IDisposable
                 size INTEGER NOT NULL,
                 created TEXT,
                 updated TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS containers (
+            CREATE TABLE IF NOT EXISTS leases (
                 id TEXT PRIMARY KEY,
-                name TEXT NOT NULL UNIQUE,
-                image TEXT NOT NULL,
                 manifest TEXT NOT NULL,
-                command TEXT NOT NULL,
-                created TEXT NOT NULL,
-                status TEXT NOT NULL,
-                exit_code INTEGER,
-                pid INTEGER,
-                pid_start INTEGER,
-                snapshotter TEXT NOT NULL);
+                holder TEXT NOT NULL);
+            """);
+        LeaseLegacyContainers();
+    }
+
+    /// <summary>
+    /// Stores written before the engine had its own store kept container rows in a containers table here;
+    /// the engine moves them to its store and drops the table. Until it has, each row's image stays leased,
+    /// so an image prune run first cannot take a container's content. Idempotent: a lease already present
+    /// is left as it is.
+    /// </summary>
+    private void LeaseLegacyContainers()
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'containers'";
+        if ((long)cmd.ExecuteScalar()! == 0)
+        {
+            return;
+        }
+        Execute("""
+            INSERT OR IGNORE INTO leases (id, manifest, holder)
+            SELECT 'container/' || id, manifest, 'container ' || name FROM containers;
             """);
     }
 
@@ -131,54 +136,37 @@ public sealed class MetadataStore : IDisposable
         return cmd.ExecuteNonQuery() > 0;
     }
 
-    public void PutContainer(ContainerRecord c)
+    public void PutLease(ImageLease lease)
     {
-        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(lease);
         using var cmd = _connection.CreateCommand();
         cmd.CommandText = """
-            INSERT INTO containers (id, name, image, manifest, command, created, status, exit_code, pid, pid_start, snapshotter)
-            VALUES ($id, $name, $image, $manifest, $command, $created, $status, $exit, $pid, $start, $snap)
-            ON CONFLICT(id) DO UPDATE SET status=excluded.status, exit_code=excluded.exit_code, pid=excluded.pid, pid_start=excluded.pid_start
+            INSERT INTO leases (id, manifest, holder) VALUES ($id, $manifest, $holder)
+            ON CONFLICT(id) DO UPDATE SET manifest=excluded.manifest, holder=excluded.holder
             """;
-        cmd.Parameters.AddWithValue("$id", c.Id);
-        cmd.Parameters.AddWithValue("$name", c.Name);
-        cmd.Parameters.AddWithValue("$image", c.Image);
-        cmd.Parameters.AddWithValue("$manifest", c.Manifest.ToString());
-        cmd.Parameters.AddWithValue("$command", c.Command);
-        cmd.Parameters.AddWithValue("$created", c.Created.ToString("O", CultureInfo.InvariantCulture));
-        cmd.Parameters.AddWithValue("$status", c.Status.ToString());
-        cmd.Parameters.AddWithValue("$exit", (object?)c.ExitCode ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$pid", (object?)c.Pid ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$start", c.PidStartTime is { } s ? (long)s : DBNull.Value);
-        cmd.Parameters.AddWithValue("$snap", c.Snapshotter);
-        try
-        {
-            cmd.ExecuteNonQuery();
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
-        {
-            throw new ImageException(ImageErrorCode.InUse, $"the container name '{c.Name}' is already in use", e);
-        }
+        cmd.Parameters.AddWithValue("$id", lease.Id);
+        cmd.Parameters.AddWithValue("$manifest", lease.Manifest.ToString());
+        cmd.Parameters.AddWithValue("$holder", lease.Holder);
+        cmd.ExecuteNonQuery();
     }
 
-    public IReadOnlyList<ContainerRecord> ListContainers() => QueryContainers("ORDER BY created DESC", null);
-
-    /// <summary>Finds a container by name, full id or unique id prefix.</summary>
-    public ContainerRecord? FindContainer(string nameOrId)
-    {
-        var byName = QueryContainers("WHERE name = $p OR id = $p", nameOrId);
-        if (byName.Count > 0)
-        {
-            return byName[0];
-        }
-        var byPrefix = QueryContainers("WHERE id LIKE $p || '%'", nameOrId);
-        return byPrefix.Count == 1 ? byPrefix[0] : null;
-    }
-
-    public bool DeleteContainer(string id)
+    public IReadOnlyList<ImageLease> ListLeases()
     {
         using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "DELETE FROM containers WHERE id = $id";
+        cmd.CommandText = "SELECT id, manifest, holder FROM leases ORDER BY id";
+        using var reader = cmd.ExecuteReader();
+        var list = new List<ImageLease>();
+        while (reader.Read())
+        {
+            list.Add(new ImageLease(reader.GetString(0), Digest.Parse(reader.GetString(1)), reader.GetString(2)));
+        }
+        return list;
+    }
+
+    public bool DeleteLease(string id)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "DELETE FROM leases WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", id);
         return cmd.ExecuteNonQuery() > 0;
     }
@@ -213,34 +201,6 @@ public sealed class MetadataStore : IDisposable
                 reader.GetInt64(5),
                 reader.IsDBNull(6) ? null : DateTimeOffset.Parse(reader.GetString(6), CultureInfo.InvariantCulture),
                 DateTimeOffset.Parse(reader.GetString(7), CultureInfo.InvariantCulture)));
-        }
-        return list;
-    }
-
-    private List<ContainerRecord> QueryContainers(string where, string? parameter)
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "SELECT id, name, image, manifest, command, created, status, exit_code, pid, pid_start, snapshotter FROM containers " + where;
-        if (parameter is not null)
-        {
-            cmd.Parameters.AddWithValue("$p", parameter);
-        }
-        using var reader = cmd.ExecuteReader();
-        var list = new List<ContainerRecord>();
-        while (reader.Read())
-        {
-            list.Add(new ContainerRecord(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                Digest.Parse(reader.GetString(3)),
-                reader.GetString(4),
-                DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture),
-                Enum.Parse<ContainerStatus>(reader.GetString(6)),
-                reader.IsDBNull(7) ? null : reader.GetInt32(7),
-                reader.IsDBNull(8) ? null : reader.GetInt32(8),
-                reader.IsDBNull(9) ? null : (ulong)reader.GetInt64(9),
-                reader.GetString(10)));
         }
         return list;
     }

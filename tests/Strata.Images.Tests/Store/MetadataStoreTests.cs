@@ -1,4 +1,5 @@
 using Strata.Images.Store;
+using Strata.Images.Tests.Archive;
 using Strata.Oci.Image;
 
 namespace Strata.Images.Tests.Store;
@@ -27,14 +28,47 @@ public sealed class MetadataStoreTests : IDisposable
     }
 
     [Fact]
-    public void PutContainer_DuplicateName_InUse()
+    public void PutLease_SameId_ReplacedAndDeleteReleasesIt()
     {
-        using var store = new MetadataStore(_temp.Path);
-        var c = new ContainerRecord("a1", "web", "img", Digest.Compute("m"u8), "sh", DateTimeOffset.UtcNow, ContainerStatus.Created, null, null, null, "overlay");
-        store.PutContainer(c);
-        var e = Assert.Throws<ImageException>(() => store.PutContainer(c with { Id = "b2" }));
+        using (var store = new MetadataStore(_temp.Path))
+        {
+            store.PutLease(new ImageLease("container/a1", Digest.Compute("m1"u8), "container web"));
+            store.PutLease(new ImageLease("container/a1", Digest.Compute("m2"u8), "container web"));
+        }
+        using var reopened = new MetadataStore(_temp.Path);
+        Assert.Equal(Digest.Compute("m2"u8), Assert.Single(reopened.ListLeases()).Manifest);
+        Assert.True(reopened.DeleteLease("container/a1"));
+        Assert.False(reopened.DeleteLease("container/a1"));
+        Assert.Empty(reopened.ListLeases());
+    }
+
+    [Fact]
+    public void Remove_LastNameOfLeasedImage_RefusedNamingTheHolderUnlessForced()
+    {
+        using var images = new ImageService(new ImageServiceOptions { Root = _temp.Path });
+        var record = TestImages.Create(images, "leased:1", "a");
+        images.Metadata.PutLease(new ImageLease("container/a1", record.Manifest, "container web"));
+
+        var e = Assert.Throws<ImageException>(() => images.Remove("leased:1"));
+
         Assert.Equal(ImageErrorCode.InUse, e.Code);
-        Assert.Equal("a1", store.FindContainer("a")!.Id);
-        Assert.Equal("a1", store.FindContainer("web")!.Id);
+        Assert.Contains("container web", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["docker.io/library/leased:1"], images.Remove("leased:1", force: true));
+    }
+
+    [Fact]
+    public void Prune_LeasedImageWithoutName_KeepsItsContentUntilReleased()
+    {
+        using var images = new ImageService(new ImageServiceOptions { Root = _temp.Path });
+        var record = TestImages.Create(images, "leased:1", "a");
+        images.Metadata.PutLease(new ImageLease("container/a1", record.Manifest, "container web"));
+        images.Remove("leased:1", force: true);
+
+        Assert.Empty(images.Prune().Blobs);
+        Assert.True(images.Content.Exists(record.Manifest));
+
+        images.Metadata.DeleteLease("container/a1");
+        Assert.Equal(3, images.Prune().Blobs.Count); // manifest, config, layer
+        Assert.False(images.Content.Exists(record.Manifest));
     }
 }

@@ -1,4 +1,4 @@
-namespace Strata.Images.Containers;
+namespace Strata.Engine.Containers;
 
 /// <summary>What `strata run` was asked for; every field maps onto the runtime bundle's config.json.</summary>
 public sealed class RunOptions

@@ -1,6 +1,6 @@
 using Strata.Oci.Runtime;
 
-namespace Strata.Images.Containers;
+namespace Strata.Engine.Containers;
 
 /// <summary>The config a container from an image starts from: `runc spec`'s defaults with an engine's capabilities.</summary>
 internal static class RuntimeDefaults

@@ -4,7 +4,7 @@ using Strata.Oci.Image;
 using Strata.Oci.Runtime;
 
 
-namespace Strata.Images.Containers;
+namespace Strata.Engine.Containers;
 
 /// <summary>
 /// Turns an image config plus `run` flags into a runtime-spec config.json (the mapping of image-spec
@@ -26,7 +26,7 @@ public static class BundleSpec
         var args = (config.Entrypoint ?? []).Concat(cmd).ToList();
         if (args.Count == 0)
         {
-            throw new ImageException(ImageErrorCode.Unknown, "no command: the image has neither Entrypoint nor Cmd, and none was given");
+            throw new EngineException(EngineErrorCode.InvalidArgument, "no command: the image has neither Entrypoint nor Cmd, and none was given");
         }
         process.Args = args;
         process.Terminal = options.Tty;
@@ -34,7 +34,7 @@ public static class BundleSpec
         process.Cwd = options.WorkingDir ?? (string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir);
         if (!process.Cwd.StartsWith('/'))
         {
-            throw new ImageException(ImageErrorCode.Unknown, $"working directory '{process.Cwd}' is not absolute");
+            throw new EngineException(EngineErrorCode.InvalidArgument, $"working directory '{process.Cwd}' is not absolute");
         }
         var (uid, gid) = ResolveUser(options.User ?? config.User, rootfs);
         process.User = new User { Uid = uid, Gid = gid };
@@ -59,7 +59,7 @@ public static class BundleSpec
         }
         else if (options.Network != "none")
         {
-            throw new ImageException(ImageErrorCode.Unknown, $"network '{options.Network}' is not supported: use none or host");
+            throw new EngineException(EngineErrorCode.InvalidArgument, $"network '{options.Network}' is not supported: use none or host");
         }
         if (options.MemoryBytes is { } memory || options.Cpus is not null || options.PidsLimit is not null)
         {
@@ -122,17 +122,17 @@ public static class BundleSpec
         var parts = volume.Split(':');
         if (parts.Length is < 2 or > 3 || parts[0].Length == 0 || !parts[1].StartsWith('/'))
         {
-            throw new ImageException(ImageErrorCode.Unknown, $"volume '{volume}' is not host-path:/container-path[:ro|rw]");
+            throw new EngineException(EngineErrorCode.InvalidArgument, $"volume '{volume}' is not host-path:/container-path[:ro|rw]");
         }
         var mode = parts.Length == 3 ? parts[2] : "rw";
         if (mode is not ("ro" or "rw"))
         {
-            throw new ImageException(ImageErrorCode.Unknown, $"volume '{volume}': mode must be ro or rw");
+            throw new EngineException(EngineErrorCode.InvalidArgument, $"volume '{volume}': mode must be ro or rw");
         }
         var source = Path.GetFullPath(parts[0]);
         if (!Path.Exists(source))
         {
-            throw new ImageException(ImageErrorCode.Unknown, $"volume '{volume}': {source} does not exist");
+            throw new EngineException(EngineErrorCode.InvalidArgument, $"volume '{volume}': {source} does not exist");
         }
         return new Mount { Destination = parts[1], Type = "bind", Source = source, Options = ["rbind", "rprivate", mode] };
     }
@@ -158,7 +158,7 @@ public static class BundleSpec
         else
         {
             var entry = FindEntry(rootfs, "etc/passwd", e => e[0] == parts[0])
-                ?? throw new ImageException(ImageErrorCode.Unknown, $"user '{parts[0]}' is not in the image's /etc/passwd");
+                ?? throw new EngineException(EngineErrorCode.InvalidArgument, $"user '{parts[0]}' is not in the image's /etc/passwd");
             uid = uint.Parse(entry[2], CultureInfo.InvariantCulture);
             gid = uint.Parse(entry[3], CultureInfo.InvariantCulture);
         }
@@ -171,7 +171,7 @@ public static class BundleSpec
             else
             {
                 var entry = FindEntry(rootfs, "etc/group", e => e[0] == parts[1])
-                    ?? throw new ImageException(ImageErrorCode.Unknown, $"group '{parts[1]}' is not in the image's /etc/group");
+                    ?? throw new EngineException(EngineErrorCode.InvalidArgument, $"group '{parts[1]}' is not in the image's /etc/group");
                 gid = uint.Parse(entry[2], CultureInfo.InvariantCulture);
             }
         }

@@ -2,22 +2,24 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using Strata.Engine.Store;
+using Strata.Images;
+using Strata.Images.Snapshots;
 using Strata.Images.Store;
 using Strata.Linux;
-using SpecLoader = Strata.Oci.Runtime.SpecLoader;
-using ContainerStatus = Strata.Images.Store.ContainerStatus;
-using Process = System.Diagnostics.Process;
 
-namespace Strata.Images.Containers;
+namespace Strata.Engine.Containers;
 
 /// <summary>
 /// Daemonless containers, as podman runs them: `run` assembles a bundle under ROOT/containers/ID (an
 /// overlay of the image's snapshots, or a copy where overlay is unavailable) and runs strata-runtime in the
-/// foreground; `ps` and `rm` read and clean up what it recorded.
+/// foreground; `ps` and `rm` read and clean up what it recorded. Each container holds a lease on its image
+/// in the image store while it exists, so the image's content outlives its names.
 /// </summary>
-public sealed class ContainerService
+public sealed class ContainerService : IDisposable
 {
     private readonly ImageService _images;
+    private readonly ContainerStore _store;
     private readonly string _runtime;
 
     /// <param name="runtimeBinary">strata-runtime (or any runc-compatible runtime).</param>
@@ -27,10 +29,10 @@ public sealed class ContainerService
         ArgumentException.ThrowIfNullOrEmpty(runtimeBinary);
         _images = images;
         _runtime = runtimeBinary;
-        Directory.CreateDirectory(ContainersDir);
+        _store = new ContainerStore(images.Root);
     }
 
-    private string ContainersDir => Path.Combine(_images.Root, "containers");
+    private string ContainersDir => _store.Location;
 
     /// <summary>The runtime's state root; per store, so stores in different roots never see each other's containers.</summary>
     public string RuntimeRoot => Path.Combine(_images.Root, "runtime");
@@ -66,7 +68,7 @@ public sealed class ContainerService
         // directories. Released before the container runs; its record keeps its image in use from then on.
         var storeLock = StoreLock.Shared(_images.Root);
         Image image;
-        ContainerRecord record;
+        EngineContainer record;
         string id, dir, bundle, rootfs;
         try
         {
@@ -76,17 +78,20 @@ public sealed class ContainerService
             dir = Path.Combine(ContainersDir, id);
             bundle = Path.Combine(dir, "bundle");
             rootfs = Path.Combine(bundle, "rootfs");
-            record = new ContainerRecord(id, name, image.Record.Name, image.Record.Manifest,
+            record = new EngineContainer(id, name, image.Record.Name, image.Record.Manifest,
                 string.Join(' ', options.Command.Count > 0 ? options.Command : image.Config.Config?.Cmd ?? []),
-                DateTimeOffset.UtcNow, ContainerStatus.Created, null, null, null,
+                DateTimeOffset.UtcNow, ContainerState.Created, null, null, null,
                 SnapshotStoreOverlay ? "overlay" : "copy");
             Directory.CreateDirectory(rootfs);
+            // The lease first: a container record never exists without its image protected.
+            _images.Metadata.PutLease(new ImageLease(record.LeaseId, record.Manifest, $"container {record.Name}"));
             try
             {
-                _images.Metadata.PutContainer(record);
+                _store.Put(record);
             }
             catch
             {
+                _images.Metadata.DeleteLease(record.LeaseId);
                 Directory.Delete(dir, recursive: true);
                 throw;
             }
@@ -111,7 +116,7 @@ public sealed class ContainerService
             }
             storeLock.Dispose();
             var spec = BundleSpec.Create(image.Config, options, rootfs, id[..12]);
-            AtomicFile.Write(Path.Combine(bundle, SpecLoader.ConfigFileName), Encoding.UTF8.GetBytes(SpecLoader.Serialize(spec)));
+            AtomicFile.Write(Path.Combine(bundle, Strata.Oci.Runtime.SpecLoader.ConfigFileName), Encoding.UTF8.GetBytes(Strata.Oci.Runtime.SpecLoader.Serialize(spec)));
             var exit = options.Tty
                 ? await RunWithTerminalAsync(record, bundle, options.Interactive, cancellationToken).ConfigureAwait(false)
                 : await RunRuntimeAsync(record, bundle, options.Interactive, cancellationToken).ConfigureAwait(false);
@@ -127,24 +132,26 @@ public sealed class ContainerService
             if (options.Remove)
             {
                 RemoveFiles(record);
-                _images.Metadata.DeleteContainer(id);
+                Forget(record);
             }
         }
     }
 
-    public IReadOnlyList<ContainerRecord> List() => _images.Metadata.ListContainers().Select(Refresh).ToList();
+    /// <summary>The containers, newest first; without <paramref name="all"/> only running ones (`ps` without -a).</summary>
+    public IReadOnlyList<EngineContainer> List(bool all = true) =>
+        _store.List().Select(Refresh).Where(c => all || c.State == ContainerState.Running).ToList();
 
     /// <summary>Removes a stopped container (or, with <paramref name="force"/>, kills a running one first).</summary>
-    public ContainerRecord Remove(string nameOrId, bool force)
+    public EngineContainer Remove(string nameOrId, bool force)
     {
-        var record = _images.Metadata.FindContainer(nameOrId)
-            ?? throw new ImageException(ImageErrorCode.ContainerNotFound, $"no container named '{nameOrId}'");
+        var record = _store.Find(nameOrId)
+            ?? throw new EngineException(EngineErrorCode.ContainerNotFound, $"no container named '{nameOrId}'");
         record = Refresh(record);
-        if (record.Status == ContainerStatus.Running)
+        if (record.State == ContainerState.Running)
         {
             if (!force)
             {
-                throw new ImageException(ImageErrorCode.ContainerRunning, $"container {record.Name} is running: stop it or use --force");
+                throw new EngineException(EngineErrorCode.ContainerRunning, $"container {record.Name} is running: stop it or use --force");
             }
             RunRuntimeQuietly("kill", record.Id, "KILL");
             if (record.Pid is { } pid)
@@ -153,39 +160,48 @@ public sealed class ContainerService
             }
         }
         RemoveFiles(record);
-        _images.Metadata.DeleteContainer(record.Id);
+        Forget(record);
         return record;
     }
 
-    private static bool SnapshotStoreOverlay => Snapshots.SnapshotStore.OverlaySupported;
+    public void Dispose() => _store.Dispose();
+
+    private static bool SnapshotStoreOverlay => SnapshotStore.OverlaySupported;
+
+    /// <summary>The record, then the lease: a crash between leaves a lease that only keeps an image, never a container without one.</summary>
+    private void Forget(EngineContainer record)
+    {
+        _store.Delete(record.Id);
+        _images.Metadata.DeleteLease(record.LeaseId);
+    }
 
     /// <summary>A record says Running only while the runtime process it names (pid and start time) lives.</summary>
-    private static ContainerRecord Refresh(ContainerRecord record)
+    private static EngineContainer Refresh(EngineContainer record)
     {
-        if (record.Status != ContainerStatus.Running)
+        if (record.State != ContainerState.Running)
         {
             return record;
         }
         var alive = record.Pid is { } pid && ProcStat.TryRead(pid) is { } stat && !stat.IsZombieOrDead && stat.StartTime == record.PidStartTime;
-        return alive ? record : record with { Status = ContainerStatus.Exited };
+        return alive ? record : record with { State = ContainerState.Exited };
     }
 
     /// <summary>`strata-runtime run` in the foreground; stdin reaches the container only with -i (docker's rule).</summary>
-    private async Task<int> RunRuntimeAsync(ContainerRecord record, string bundle, bool interactive, CancellationToken cancellationToken)
+    private async Task<int> RunRuntimeAsync(EngineContainer record, string bundle, bool interactive, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(_runtime) { UseShellExecute = false, RedirectStandardInput = !interactive };
         foreach (var arg in new[] { "--root", RuntimeRoot, "run", "--bundle", bundle, record.Id })
         {
             info.ArgumentList.Add(arg);
         }
-        using var process = Process.Start(info) ?? throw new ImageException(ImageErrorCode.Unknown, $"could not start {_runtime}");
+        using var process = Process.Start(info) ?? throw new EngineException(EngineErrorCode.Unknown, $"could not start {_runtime}");
         if (!interactive)
         {
             // Without -i the container reads end of input at once, as with docker's /dev/null.
             process.StandardInput.Close();
         }
         var start = ProcStat.TryRead(process.Id)?.StartTime;
-        _images.Metadata.PutContainer(record with { Status = ContainerStatus.Running, Pid = process.Id, PidStartTime = start });
+        _store.Put(record with { State = ContainerState.Running, Pid = process.Id, PidStartTime = start });
         // strata-runtime forwards signals to the container; strata stays alive to record the exit and clean up.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Sys.Kill(process.Id, 2); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Sys.Kill(process.Id, 15); });
@@ -199,7 +215,7 @@ public sealed class ContainerService
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
         var exit = process.ExitCode;
-        _images.Metadata.PutContainer(record with { Status = ContainerStatus.Exited, ExitCode = exit, Pid = null, PidStartTime = null });
+        _store.Put(record with { State = ContainerState.Exited, ExitCode = exit, Pid = null, PidStartTime = null });
         return exit;
     }
 
@@ -210,7 +226,7 @@ public sealed class ContainerService
     /// child subreaper, so the container's init becomes its child when create exits and its status is ours
     /// to wait for, as conmon does.
     /// </summary>
-    private async Task<int> RunWithTerminalAsync(ContainerRecord record, string bundle, bool interactive, CancellationToken cancellationToken)
+    private async Task<int> RunWithTerminalAsync(EngineContainer record, string bundle, bool interactive, CancellationToken cancellationToken)
     {
         Sys.SetChildSubreaper();
         var socketPath = Path.Combine(Path.GetTempPath(), $"strata-{record.Id[..12]}.sock");
@@ -225,12 +241,12 @@ public sealed class ContainerService
                 var create = await RunRuntimeCommandAsync(cancellationToken, "create", "--bundle", bundle, "--console-socket", socketPath, "--pid-file", pidFile, record.Id).ConfigureAwait(false);
                 if (create != 0)
                 {
-                    _images.Metadata.PutContainer(record with { Status = ContainerStatus.Exited, ExitCode = create });
+                    _store.Put(record with { State = ContainerState.Exited, ExitCode = create });
                     return create;
                 }
                 // The runtime connected and the init sent the master before create returned.
                 using var connection = UnixSocket.Accept(listener, 5000)
-                    ?? throw new ImageException(ImageErrorCode.Unknown, "strata-runtime created the container but never connected to the console socket");
+                    ?? throw new EngineException(EngineErrorCode.Unknown, "strata-runtime created the container but never connected to the console socket");
                 var (master, _) = UnixSocket.ReceiveFd(connection);
                 try
                 {
@@ -243,7 +259,7 @@ public sealed class ContainerService
                 proxy = new TerminalProxy(master, host, forwardStdin: interactive);
             }
             var initPid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-            _images.Metadata.PutContainer(record with { Status = ContainerStatus.Running, Pid = initPid, PidStartTime = ProcStat.TryRead(initPid)?.StartTime });
+            _store.Put(record with { State = ContainerState.Running, Pid = initPid, PidStartTime = ProcStat.TryRead(initPid)?.StartTime });
             var exited = Task.Factory.StartNew(() => WaitForExit(initPid), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             // Proxying starts before the process does, so none of its output is lost.
             proxy.Start();
@@ -265,7 +281,7 @@ public sealed class ContainerService
                 exit = await exited.ConfigureAwait(false);
             }
             proxy.Finish(TimeSpan.FromSeconds(2));
-            _images.Metadata.PutContainer(record with { Status = ContainerStatus.Exited, ExitCode = exit, Pid = null, PidStartTime = null });
+            _store.Put(record with { State = ContainerState.Exited, ExitCode = exit, Pid = null, PidStartTime = null });
             return exit;
         }
         finally
@@ -299,13 +315,13 @@ public sealed class ContainerService
         {
             info.ArgumentList.Add(a);
         }
-        using var process = Process.Start(info) ?? throw new ImageException(ImageErrorCode.Unknown, $"could not start {_runtime}");
+        using var process = Process.Start(info) ?? throw new EngineException(EngineErrorCode.Unknown, $"could not start {_runtime}");
         process.StandardInput.Close();
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         return process.ExitCode;
     }
 
-    private void RemoveFiles(ContainerRecord record)
+    private void RemoveFiles(EngineContainer record)
     {
         var dir = Path.Combine(ContainersDir, record.Id);
         var rootfs = Path.Combine(dir, "bundle", "rootfs");
@@ -315,7 +331,7 @@ public sealed class ContainerService
         {
             if (IsMountPoint(rootfs))
             {
-                throw new ImageException(ImageErrorCode.InUse, $"{rootfs} is still mounted; not deleting it");
+                throw new EngineException(EngineErrorCode.InUse, $"{rootfs} is still mounted; not deleting it");
             }
             Directory.Delete(dir, recursive: true);
         }

@@ -1,7 +1,7 @@
-using Strata.Images.Containers;
+using Strata.Engine.Containers;
 using Strata.Oci.Image;
 
-namespace Strata.Images.Tests.Containers;
+namespace Strata.Engine.Tests.Containers;
 
 public sealed class BundleSpecTests : IDisposable
 {
@@ -72,14 +72,14 @@ public sealed class BundleSpecTests : IDisposable
         Directory.CreateDirectory(_temp.Combine("etc"));
         File.CreateSymbolicLink(_temp.Combine("etc", "passwd"), "/etc/passwd");
         // The link resolves inside the rootfs, where there is no /etc/passwd behind it: "root" is unknown.
-        Assert.Throws<ImageException>(() => BundleSpec.ResolveUser("root", _temp.Path));
+        Assert.Throws<EngineException>(() => BundleSpec.ResolveUser("root", _temp.Path));
     }
 
     [Fact]
     public void ParseVolume_Malformed_Throws()
     {
-        Assert.Throws<ImageException>(() => BundleSpec.ParseVolume("relative"));
-        Assert.Throws<ImageException>(() => BundleSpec.ParseVolume("/tmp:rel"));
-        Assert.Throws<ImageException>(() => BundleSpec.ParseVolume("/tmp:/x:rx"));
+        Assert.Equal(EngineErrorCode.InvalidArgument, Assert.Throws<EngineException>(() => BundleSpec.ParseVolume("relative")).Code);
+        Assert.Throws<EngineException>(() => BundleSpec.ParseVolume("/tmp:rel"));
+        Assert.Throws<EngineException>(() => BundleSpec.ParseVolume("/tmp:/x:rx"));
     }
 }

@@ -1,0 +1,34 @@
+namespace Strata.Engine;
+
+/// <summary>What went wrong, stable enough for callers (the command line, the API later) to branch on.</summary>
+public enum EngineErrorCode
+{
+    Unknown,
+
+    /// <summary>A request the engine cannot carry out as asked (a bad flag value, an image with no command).</summary>
+    InvalidArgument,
+    ContainerNotFound,
+    ContainerRunning,
+
+    /// <summary>The name is another container's.</summary>
+    NameInUse,
+
+    /// <summary>Something still uses what was to be removed (a mount).</summary>
+    InUse,
+}
+
+/// <summary>A failure of a container operation.</summary>
+public sealed class EngineException : Exception
+{
+    public EngineException(EngineErrorCode code, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Code = code;
+    }
+
+    public EngineException() { }
+    public EngineException(string message) : base(message) { }
+    public EngineException(string message, Exception inner) : base(message, inner) { }
+
+    public EngineErrorCode Code { get; }
+}

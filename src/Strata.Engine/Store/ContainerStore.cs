@@ -1,0 +1,201 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Strata.Engine.Containers;
+using Strata.Images.Store;
+using Strata.Oci.Image;
+
+namespace Strata.Engine.Store;
+
+/// <summary>
+/// The engine's containers in SQLite, ROOT/containers/containers.db, beside their directories
+/// (ROOT/containers/ID). SQLite for the reasons the image store uses it (<see cref="MetadataStore"/>): each
+/// change is a transaction, two strata processes serialize on the database lock, and the name's
+/// uniqueness is a constraint, so two runs cannot both claim one name. WAL with synchronous=FULL.
+/// </summary>
+public sealed class ContainerStore : IDisposable
+{
+    public const string FileName = "containers.db";
+
+    private const string Columns = "id, name, image, manifest, command, created, status, exit_code, pid, pid_start, snapshotter";
+
+    private readonly SqliteConnection _connection;
+
+    /// <param name="root">The store's root (strata's --root), shared with the image store.</param>
+    public ContainerStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        Location = Path.Combine(root, "containers");
+        Directory.CreateDirectory(Location);
+        _connection = Open(Path.Combine(Location, FileName));
+        Execute("""
+            CREATE TABLE IF NOT EXISTS containers (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                image TEXT NOT NULL,
+                manifest TEXT NOT NULL,
+                command TEXT NOT NULL,
+                created TEXT NOT NULL,
+                status TEXT NOT NULL,
+                exit_code INTEGER,
+                pid INTEGER,
+                pid_start INTEGER,
+                snapshotter TEXT NOT NULL);
+            """);
+        MigrateFromImageStore(Path.Combine(root, MetadataStore.FileName));
+    }
+
+    /// <summary>ROOT/containers: the database and one directory per container.</summary>
+    public string Location { get; }
+
+    /// <summary>Adds a container or records its new state; a name another container has is <see cref="EngineErrorCode.NameInUse"/>.</summary>
+    public void Put(EngineContainer c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = $"""
+            INSERT INTO containers ({Columns})
+            VALUES ($id, $name, $image, $manifest, $command, $created, $status, $exit, $pid, $start, $snap)
+            ON CONFLICT(id) DO UPDATE SET status=excluded.status, exit_code=excluded.exit_code, pid=excluded.pid, pid_start=excluded.pid_start
+            """;
+        Bind(cmd, c);
+        try
+        {
+            cmd.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
+        {
+            throw new EngineException(EngineErrorCode.NameInUse, $"the container name '{c.Name}' is already in use", e);
+        }
+    }
+
+    /// <summary>Newest first.</summary>
+    public IReadOnlyList<EngineContainer> List() => Query(_connection, "ORDER BY created DESC", null);
+
+    /// <summary>Finds a container by name, full id or unique id prefix.</summary>
+    public EngineContainer? Find(string nameOrId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nameOrId);
+        var exact = Query(_connection, "WHERE name = $p OR id = $p", nameOrId);
+        if (exact.Count > 0)
+        {
+            return exact[0];
+        }
+        var byPrefix = Query(_connection, "WHERE id LIKE $p || '%'", nameOrId);
+        return byPrefix.Count == 1 ? byPrefix[0] : null;
+    }
+
+    public bool Delete(string id)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "DELETE FROM containers WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        return cmd.ExecuteNonQuery() > 0;
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    /// <summary>
+    /// Stores written before the engine had this store kept container rows in the image database's
+    /// containers table (same columns). They are copied here, then the table is dropped: a crash between
+    /// the two copies them again, which changes nothing. The image store leases each row's image when it
+    /// opens (<see cref="MetadataStore"/>) before the engine gets here, so the rows' images stay protected.
+    /// </summary>
+    private void MigrateFromImageStore(string imageDatabase)
+    {
+        if (!File.Exists(imageDatabase))
+        {
+            return;
+        }
+        using var images = Open(imageDatabase);
+        using (var exists = images.CreateCommand())
+        {
+            exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'containers'";
+            if ((long)exists.ExecuteScalar()! == 0)
+            {
+                return;
+            }
+        }
+        var legacy = Query(images, "", null);
+        using (var transaction = _connection.BeginTransaction())
+        {
+            foreach (var c in legacy)
+            {
+                using var cmd = _connection.CreateCommand();
+                cmd.Transaction = transaction;
+                cmd.CommandText = $"INSERT OR IGNORE INTO containers ({Columns}) VALUES ($id, $name, $image, $manifest, $command, $created, $status, $exit, $pid, $start, $snap)";
+                Bind(cmd, c);
+                cmd.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+        using var drop = images.CreateCommand();
+        drop.CommandText = "DROP TABLE IF EXISTS containers";
+        drop.ExecuteNonQuery();
+    }
+
+    private static SqliteConnection Open(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString());
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
+        cmd.ExecuteNonQuery();
+        return connection;
+    }
+
+    private static void Bind(SqliteCommand cmd, EngineContainer c)
+    {
+        cmd.Parameters.AddWithValue("$id", c.Id);
+        cmd.Parameters.AddWithValue("$name", c.Name);
+        cmd.Parameters.AddWithValue("$image", c.Image);
+        cmd.Parameters.AddWithValue("$manifest", c.Manifest.ToString());
+        cmd.Parameters.AddWithValue("$command", c.Command);
+        cmd.Parameters.AddWithValue("$created", c.Created.ToString("O", CultureInfo.InvariantCulture));
+        cmd.Parameters.AddWithValue("$status", c.State.ToString());
+        cmd.Parameters.AddWithValue("$exit", (object?)c.ExitCode ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$pid", (object?)c.Pid ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$start", c.PidStartTime is { } s ? (long)s : DBNull.Value);
+        cmd.Parameters.AddWithValue("$snap", c.Snapshotter);
+    }
+
+    private void Execute(string sql)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static List<EngineContainer> Query(SqliteConnection connection, string where, string? parameter)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT {Columns} FROM containers {where}";
+        if (parameter is not null)
+        {
+            cmd.Parameters.AddWithValue("$p", parameter);
+        }
+        using var reader = cmd.ExecuteReader();
+        var list = new List<EngineContainer>();
+        while (reader.Read())
+        {
+            list.Add(new EngineContainer(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                Digest.Parse(reader.GetString(3)),
+                reader.GetString(4),
+                DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture),
+                Enum.Parse<ContainerState>(reader.GetString(6)),
+                reader.IsDBNull(7) ? null : reader.GetInt32(7),
+                reader.IsDBNull(8) ? null : reader.GetInt32(8),
+                reader.IsDBNull(9) ? null : (ulong)reader.GetInt64(9),
+                reader.GetString(10)));
+        }
+        return list;
+    }
+}
