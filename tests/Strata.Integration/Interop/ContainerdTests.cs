@@ -99,10 +99,9 @@ public sealed class ContainerdTests
         Assert.Equal("exec works\n", exec.Stdout);
 
         // The init is in the container's cgroup, which has the memory limit; ctr task ps (the runtime's ps) lists it.
-        var v1 = $"/sys/fs/cgroup/memory{_containerd.CgroupParent}/{id}";
-        var cgroup = Directory.Exists(v1) ? v1 : $"/sys/fs/cgroup{_containerd.CgroupParent}/{id}";
-        Assert.Contains(initPid, File.ReadAllLines(Path.Combine(cgroup, "cgroup.procs")));
-        Assert.Equal("67108864", File.ReadAllText(Path.Combine(cgroup, Directory.Exists(v1) ? "memory.limit_in_bytes" : "memory.max")).Trim());
+        var cgroup = Strata.Cgroups.Tests.ContainerCgroup.OnThisHost($"{_containerd.CgroupParent}/{id}");
+        Assert.Contains(initPid, File.ReadAllLines(cgroup.Procs("memory")));
+        cgroup.MemoryLimit(64 << 20).AssertHolds();
         Assert.Matches($@"(?m)^{initPid}\s", _containerd.Check("task", "ps", id));
 
         // Pause and resume go through the runtime (freezer); metrics read the container's cgroup.

@@ -135,13 +135,11 @@ public sealed class DockerTests
         var id = _docker.Check("inspect", "--format", "{{.Id}}", name).Trim();
         try
         {
-            var v1 = $"/sys/fs/cgroup/memory{_docker.CgroupParent}/{id}";
-            var hostFile = Directory.Exists(v1) ? Path.Combine(v1, "memory.limit_in_bytes") : $"/sys/fs/cgroup{_docker.CgroupParent}/{id}/memory.max";
-            Assert.True(File.Exists(hostFile), $"no cgroup for {id} under {_docker.CgroupParent}");
-            Assert.Equal(limit, long.Parse(File.ReadAllText(hostFile).Trim()));
-            var pidsV1 = $"/sys/fs/cgroup/pids{_docker.CgroupParent}/{id}/pids.max";
-            var pidsFile = File.Exists(pidsV1) ? pidsV1 : $"/sys/fs/cgroup{_docker.CgroupParent}/{id}/pids.max";
-            Assert.Equal("50", File.ReadAllText(pidsFile).Trim());
+            var cgroup = Strata.Cgroups.Tests.ContainerCgroup.OnThisHost($"{_docker.CgroupParent}/{id}");
+            var memoryLimit = cgroup.MemoryLimit(limit);
+            Assert.True(File.Exists(memoryLimit.Path), $"no cgroup for {id} under {_docker.CgroupParent}");
+            memoryLimit.AssertHolds();
+            cgroup.PidsLimit(50).AssertHolds();
             // The container's init is in that cgroup.
             var pid = _docker.Check("inspect", "--format", "{{.State.Pid}}", name).Trim();
             Assert.Contains($"{_docker.CgroupParent}/{id}", File.ReadAllText($"/proc/{pid}/cgroup"), StringComparison.Ordinal);

@@ -20,7 +20,7 @@ public sealed class PodmanTests : IDisposable
 
     /// <summary>The cgroup podman's cgroupfs manager puts containers and conmon under, in every hierarchy.</summary>
     private static IEnumerable<string> LibpodParents() =>
-        Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => Path.Combine(h, "libpod_parent"));
+        HostCleanup.CgroupHierarchies().Select(h => h + "/libpod_parent");
     private const string Image = "localhost/strata-busybox:1";
 
     public PodmanTests()

@@ -72,17 +72,18 @@ public class EventsTests
         });
         var result = sb.Exec("update", "--memory", "128m", "--pids-limit", "77", "--cpu-share", "256", id);
         Assert.True(result.ExitCode == 0, result.ToString());
-        string Read(string controller, string file) => File.ReadAllText(Path.Combine(sb.CgroupDir(controller, id), file)).Trim();
-        Assert.Equal((128 << 20).ToString(), Read("memory", "memory.limit_in_bytes"));
-        Assert.Equal("77", Read("pids", "pids.max"));
-        Assert.Equal("256", Read("cpu", "cpu.shares"));
+        var cgroup = sb.Cgroup(id);
+        cgroup.MemoryLimit(128 << 20).AssertHolds();
+        cgroup.PidsLimit(77).AssertHolds();
+        cgroup.CpuShares(256).AssertHolds();
 
         var json = Path.Combine(sb.Dir, "resources.json");
         File.WriteAllText(json, """{"pids":{"limit":33},"cpu":{"quota":20000,"period":100000}}""");
         result = sb.Exec("update", "-r", json, id);
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("33", Read("pids", "pids.max"));
-        Assert.Equal("20000", Read("cpu", "cpu.cfs_quota_us"));
-        Assert.Equal((128 << 20).ToString(), Read("memory", "memory.limit_in_bytes"));
+        cgroup.PidsLimit(33).AssertHolds();
+        foreach (var value in cgroup.CpuQuota(20_000, 100_000))
+            value.AssertHolds();
+        cgroup.MemoryLimit(128 << 20).AssertHolds();
     }
 }

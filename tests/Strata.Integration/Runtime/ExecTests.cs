@@ -49,8 +49,8 @@ public class ExecTests
         var result = sb.ExecDetached("exec", "--detach", "--pid-file", pidFile, id, "sleep", "300");
         Assert.True(result.ExitCode == 0, result.ToString());
         var pid = File.ReadAllText(pidFile).Trim();
-        Assert.Contains(pid, File.ReadAllLines(Path.Combine(sb.CgroupDir("pids", id), "cgroup.procs")));
-        Assert.Contains(pid, File.ReadAllLines(Path.Combine(sb.CgroupDir("memory", id), "cgroup.procs")));
+        Assert.Contains(pid, File.ReadAllLines(sb.Cgroup(id).Procs("pids")));
+        Assert.Contains(pid, File.ReadAllLines(sb.Cgroup(id).Procs("memory")));
     }
 
     [SkippableTheory]

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Strata.Cgroups;
+using Strata.Cgroups.Tests;
 using Strata.Oci.Runtime;
 
 namespace Strata.Integration.Runtime;
@@ -199,8 +201,22 @@ public sealed class Sandbox : IDisposable
         return doc.RootElement.GetProperty("status").GetString()!;
     }
 
-    /// <summary>The container's cgroup directory for a v1 controller on the host.</summary>
-    public string CgroupDir(string controller, string id) => $"/sys/fs/cgroup/{controller}{CgroupPrefix}/{id}";
+    /// <summary>
+    /// The container's cgroup on this host, legacy, hybrid or pure v2, found through Strata.Cgroups' host
+    /// detection: each setting by the file name it has here.
+    /// </summary>
+    public ContainerCgroup Cgroup(string id) => ContainerCgroup.OnThisHost($"{CgroupPrefix}/{id}");
+
+    /// <summary>The container's cgroup directory in the hierarchy that serves <paramref name="controller"/>.</summary>
+    public string CgroupDir(string controller, string id) =>
+        Cgroup(id).DirectoryOf(controller) ?? throw new InvalidOperationException($"this host has no {controller} cgroup controller");
+
+    /// <summary>Where a process in a container (own cgroup namespace) finds <paramref name="file"/> of <paramref name="controller"/>.</summary>
+    public static string CgroupFileInContainer(string controller, string file)
+    {
+        var host = CgroupHost.Detect();
+        return ContainerCgroup.InContainer(host, ContainerCgroup.UnifiedControllersOf(host), controller, file);
+    }
 
     /// <summary>
     /// The host's mounts that involve this sandbox (its bundles, its state): other test assemblies mount and
@@ -211,8 +227,9 @@ public sealed class Sandbox : IDisposable
 
     /// <summary>The hierarchies in which the container's cgroup directory still exists.</summary>
     public static List<string> LeftoverCgroups(string prefix, string id) =>
-        Directory.EnumerateDirectories("/sys/fs/cgroup")
-            .Where(h => Directory.Exists($"{h}{prefix}/{id}"))
+        CgroupHost.Detect().Hierarchies
+            .Select(h => h.DirectoryOf($"{prefix}/{id}"))
+            .Where(Directory.Exists)
             .ToList();
 
     public List<string> LeftoverCgroups(string id) => LeftoverCgroups(CgroupPrefix, id);
@@ -253,7 +270,7 @@ public sealed class Sandbox : IDisposable
                 // keep cleaning
             }
         }
-        foreach (var dir in Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => h + CgroupPrefix).Where(Directory.Exists))
+        foreach (var dir in CgroupHost.Detect().Hierarchies.Select(h => h.DirectoryOf(CgroupPrefix)).Where(Directory.Exists))
         {
             foreach (var sub in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).OrderByDescending(s => s.Length).Append(dir))
             {

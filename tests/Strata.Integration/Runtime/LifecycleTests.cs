@@ -171,8 +171,9 @@ public class LifecycleTests
             s.Linux!.Namespaces!.RemoveAll(n => n.Type == "pid");
             s.Process!.Args = ["sh", "-c", "sleep 1000 & sleep 1000 & exec sleep 1000"];
         });
-        Assert.True(WaitFor(() => File.ReadAllLines($"{sb.CgroupDir("pids", id)}/cgroup.procs").Length == 3));
-        var procs = File.ReadAllLines($"{sb.CgroupDir("pids", id)}/cgroup.procs").Select(int.Parse).ToList();
+        var procsFile = sb.Cgroup(id).Procs("pids");
+        Assert.True(WaitFor(() => File.ReadAllLines(procsFile).Length == 3));
+        var procs = File.ReadAllLines(procsFile).Select(int.Parse).ToList();
         Assert.Equal(0, sb.Exec("kill", "--all", id, "KILL").ExitCode);
         Assert.True(WaitFor(() => procs.All(p => !IsLive(p))), "kill --all left processes running");
     }

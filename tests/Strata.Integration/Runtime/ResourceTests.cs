@@ -1,3 +1,4 @@
+using Strata.Cgroups.Tests;
 using Strata.Oci.Runtime;
 
 namespace Strata.Integration.Runtime;
@@ -17,21 +18,26 @@ public class ResourceTests
             Cpu = new LinuxCpu { Shares = 512, Quota = 50_000, Period = 100_000, Cpus = "0", Mems = "0" },
             Pids = new LinuxPids { Limit = 42 },
         });
-        string Read(string controller, string file) => File.ReadAllText(Path.Combine(sb.CgroupDir(controller, id), file)).Trim();
-        Assert.Equal((64 << 20).ToString(), Read("memory", "memory.limit_in_bytes"));
-        Assert.Equal((32 << 20).ToString(), Read("memory", "memory.soft_limit_in_bytes"));
-        Assert.Equal("10", Read("memory", "memory.swappiness"));
-        Assert.Equal("512", Read("cpu", "cpu.shares"));
-        Assert.Equal("50000", Read("cpu", "cpu.cfs_quota_us"));
-        Assert.Equal("100000", Read("cpu", "cpu.cfs_period_us"));
-        Assert.Equal("0", Read("cpuset", "cpuset.cpus"));
-        Assert.Equal("42", Read("pids", "pids.max"));
-        var devices = Read("devices", "devices.list").Split('\n');
-        Assert.Contains("c 1:3 rwm", devices);
-        Assert.DoesNotContain("a *:* rwm", devices);
-        // The init is in the container's cgroup in every hierarchy.
-        foreach (var controller in new[] { "memory", "cpu", "cpuset", "pids", "devices", "freezer", "blkio" })
-            Assert.Contains(pid.ToString(), File.ReadAllLines(Path.Combine(sb.CgroupDir(controller, id), "cgroup.procs")));
+        var cgroup = sb.Cgroup(id);
+        cgroup.MemoryLimit(64 << 20).AssertHolds();
+        cgroup.MemoryReservation(32 << 20).AssertHolds();
+        cgroup.MemorySwappiness(10)?.AssertHolds(); // cgroup v1 only
+        cgroup.CpuShares(512).AssertHolds();
+        foreach (var value in cgroup.CpuQuota(50_000, 100_000))
+            value.AssertHolds();
+        cgroup.Cpus("0").AssertHolds();
+        cgroup.PidsLimit(42).AssertHolds();
+        // The v1 devices controller lists the rules; cgroup v2 has an eBPF filter instead (Strata.Cgroups.Tests
+        // checks the kernel enforces it).
+        if (cgroup.DirectoryOf("devices") is { } devicesDir)
+        {
+            var devices = File.ReadAllLines(Path.Combine(devicesDir, "devices.list"));
+            Assert.Contains("c 1:3 rwm", devices);
+            Assert.DoesNotContain("a *:* rwm", devices);
+        }
+        // The init is in the container's cgroup in every hierarchy this host has.
+        foreach (var controller in new[] { "memory", "cpu", "cpuset", "pids", "devices", "freezer", "blkio" }.Where(c => cgroup.DirectoryOf(c) is not null))
+            Assert.Contains(pid.ToString(), File.ReadAllLines(cgroup.Procs(controller)));
     }
 
     [SkippableTheory]
@@ -51,7 +57,7 @@ public class ResourceTests
         using var sb = new Sandbox(runtime);
         var result = sb.RunContainer(s => s.Linux!.Resources!.Pids = new LinuxPids { Limit = 10 },
             // ash exits when fork fails, so the bomb runs in a child shell and the reads are builtins.
-            "sh", "-c", "sh -c 'while :; do sleep 30 & done'; read c < /sys/fs/cgroup/pids/pids.current; read m < /sys/fs/cgroup/pids/pids.max; echo $c; echo $m");
+            "sh", "-c", $"sh -c 'while :; do sleep 30 & done'; read c < {Sandbox.CgroupFileInContainer("pids", "pids.current")}; read m < {Sandbox.CgroupFileInContainer("pids", "pids.max")}; echo $c; echo $m");
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length >= 2, result.ToString());
         Assert.Equal("10", lines[^1]);
@@ -69,7 +75,7 @@ public class ResourceTests
             s.Process!.Args = ["sh", "-c", "while :; do :; done"];
             s.Linux!.Resources!.Cpu = new LinuxCpu { Quota = 10_000, Period = 100_000 };
         });
-        var stat = Path.Combine(sb.CgroupDir("cpu", id), "cpu.stat");
+        var stat = sb.Cgroup(id).CpuStat;
         Assert.True(LifecycleTests.WaitFor(() => File.ReadAllLines(stat).Any(l => l.StartsWith("nr_throttled ", StringComparison.Ordinal) && l != "nr_throttled 0")),
             "a busy loop under a 10% quota was never throttled");
     }
@@ -79,13 +85,15 @@ public class ResourceTests
     {
         // runc's cgroupfs driver ignores controllers it finds only in the cgroup2 mount of a hybrid host;
         // Strata routes them there (docs/runtime-differences.md), so this case is Strata's alone.
-        Skip.IfNot(File.Exists("/sys/fs/cgroup/unified/cgroup.controllers") && File.ReadAllText("/sys/fs/cgroup/unified/cgroup.controllers").Contains("hugetlb", StringComparison.Ordinal),
-            "needs a hybrid host whose cgroup2 mount holds hugetlb");
         using var sb = new Sandbox(Runtimes.Strata);
-        var (id, pid) = sb.StartSleeper(s => s.Linux!.Resources!.HugepageLimits = [new LinuxHugepageLimit { PageSize = "2MB", Limit = 4 << 20 }]);
-        var dir = $"/sys/fs/cgroup/unified{sb.CgroupPrefix}/{id}";
-        Assert.Equal((4 << 20).ToString(), File.ReadAllText(Path.Combine(dir, "hugetlb.2MB.max")).Trim());
-        Assert.Contains(pid.ToString(), File.ReadAllLines(Path.Combine(dir, "cgroup.procs")));
+        var id = sb.NewId("sleeper");
+        var cgroup = sb.Cgroup(id);
+        Skip.IfNot(cgroup.Mode == Strata.Cgroups.CgroupMode.Hybrid && cgroup.IsUnified("hugetlb"), "needs a hybrid host whose cgroup2 mount holds hugetlb");
+        var (_, pid) = sb.StartSleeper(s => s.Linux!.Resources!.HugepageLimits = [new LinuxHugepageLimit { PageSize = "2MB", Limit = 4 << 20 }], id);
+        var limit = cgroup.HugepageLimit("2MB", 4 << 20);
+        Assert.EndsWith("/hugetlb.2MB.max", limit.Path, StringComparison.Ordinal);
+        limit.AssertHolds();
+        Assert.Contains(pid.ToString(), File.ReadAllLines(cgroup.Procs("hugetlb")));
     }
 
     /// <summary>
@@ -124,8 +132,8 @@ public class ResourceTests
         finally
         {
             // run removed them; after a failure, whatever is left.
-            foreach (var dir in Directory.EnumerateDirectories("/sys/fs/cgroup")
-                .SelectMany(h => new[] { h + "/" + name }.Concat(own.Values.Select(o => h + o.TrimEnd('/') + "/" + name)))
+            foreach (var dir in Strata.Cgroups.CgroupHost.Detect().Hierarchies
+                .SelectMany(h => new[] { h.DirectoryOf("/" + name) }.Concat(own.Values.Select(o => h.DirectoryOf(o.TrimEnd('/') + "/" + name))))
                 .Distinct()
                 .Where(Directory.Exists))
             {
@@ -154,8 +162,8 @@ public class ResourceTests
         var result = await running;
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.True(Directory.Exists($"/sys/fs/cgroup/memory{sb.CgroupPrefix}/pod/{second}"));
-        Assert.False(Directory.Exists($"/sys/fs/cgroup/memory{sb.CgroupPrefix}/pod/{first}"));
+        Assert.True(Directory.Exists(ContainerCgroup.OnThisHost($"{sb.CgroupPrefix}/pod/{second}").DirectoryOf("memory")));
+        Assert.False(Directory.Exists(ContainerCgroup.OnThisHost($"{sb.CgroupPrefix}/pod/{first}").DirectoryOf("memory")));
         Assert.Contains("\"running\"", sb.Exec("state", second).Stdout, StringComparison.Ordinal);
     }
 }
