@@ -404,7 +404,7 @@ namespace Strata.Runtime.Cli
                     var rows = new List<string[]> { ListHeader };
                     rows.AddRange(views.Select(v => new[]
                     {
-                        v.Id, v.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), v.Status, v.Bundle,
+                        v.Id, v.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), v.Status.ToOciString(), v.Bundle,
                         v.Created.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture), v.Owner,
                     }));
                     Console.Write(Table.Format(rows));

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Strata.Linux;
 using Strata.Oci.Runtime;
+using Strata.Runtime.Config;
+using Strata.Runtime.State;
 
 namespace Strata.Runtime.Init;
 
@@ -36,19 +38,19 @@ public sealed class InitProcess(ISyscalls sys)
             foreach (var type in request.JoinNamespaces)
                 joins.Add((type, channel.ReceiveFd($"{type} namespace")));
             request.Spec = SpecLoader.Parse(config, Path.Combine(request.Bundle, SpecLoader.ConfigFileName));
-            Lifecycle.ContainerPlan.ResolveBindSources(request.Spec, request.Bundle);
+            BindMounts.ResolveSources(request.Spec, request.Bundle);
             // .NET is multi-threaded: these apply to the calling thread only, the one that sets the container up
             // and execs. Joined first, as the native stage does, then created. Everything from here to exec runs
             // synchronously on this thread, the leader, whose namespaces /proc/PID/ns shows hooks and exec.
             if (!Sys.OnLeaderThread)
                 throw new RuntimeException("the init must set the container up on its first thread");
-            var create = request.CreateNamespaces.Aggregate(NamespaceFlags.None, (all, type) => all | Lifecycle.ContainerPlan.FlagOf(type));
+            var create = request.CreateNamespaces.Aggregate(NamespaceFlags.None, (all, type) => all | NamespaceNames.FlagOf(type));
             var joined = NamespaceFlags.None;
             foreach (var (type, nsFd) in joins)
             {
                 using (nsFd)
-                    Sys.SetNamespace(nsFd, Lifecycle.ContainerPlan.FlagOf(type));
-                joined |= Lifecycle.ContainerPlan.FlagOf(type);
+                    Sys.SetNamespace(nsFd, NamespaceNames.FlagOf(type));
+                joined |= NamespaceNames.FlagOf(type);
             }
             var made = KeepOrLeaveSpeculated(create, joined);
             Sys.Unshare(create & ~NamespaceFlags.Cgroup & ~made);
@@ -88,7 +90,7 @@ public sealed class InitProcess(ISyscalls sys)
             fifoFd.Dispose();
             // Part of start, in the container, after pivot_root: the hook path resolves in the rootfs.
             // A failure ends the init, so the container stops instead of running without its hook.
-            Lifecycle.HookRunner.RunAll("startContainer", request.Spec.Hooks?.StartContainer, StateFor(request, ContainerStatus.Created));
+            HookRunner.RunAll("startContainer", request.Spec.Hooks?.StartContainer, StateFor(request, ContainerStatus.Created));
             // With no_new_privs the filter goes in last, so that only execve runs under it (see Setup).
             program.Seccomp?.LoadAndExec(program.Path, program.Args, program.Env);
             Sys.Exec(program.Path, program.Args, program.Env);
@@ -176,7 +178,7 @@ public sealed class InitProcess(ISyscalls sys)
         if (afterMounts is not null)
             consoleSocket = afterMounts();
         // In the container's namespaces, before pivot_root: hook paths still resolve on the host.
-        Lifecycle.HookRunner.RunAll("createContainer", spec.Hooks?.CreateContainer, StateFor(request, ContainerStatus.Creating));
+        HookRunner.RunAll("createContainer", spec.Hooks?.CreateContainer, StateFor(request, ContainerStatus.Creating));
         if (ownMountNamespace)
         {
             rootfs.PivotRoot();
@@ -313,7 +315,7 @@ public sealed class InitProcess(ISyscalls sys)
         }
     }
 
-    private static Lifecycle.OciStateView StateFor(InitRequest request, string status) =>
+    private static OciStateView StateFor(InitRequest request, ContainerStatus status) =>
         new(request.ContainerId, status, request.InitPid, request.Bundle, request.Spec.Annotations);
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Strata.Linux;
 using Strata.Oci.Runtime;
+using Strata.Runtime.Config;
 using LinuxConfig = Strata.Oci.Runtime.Linux;
 
 namespace Strata.Runtime.Lifecycle;
@@ -11,18 +12,6 @@ namespace Strata.Runtime.Lifecycle;
 /// </summary>
 public sealed class ContainerPlan
 {
-    private static readonly Dictionary<string, NamespaceFlags> Flags = new(StringComparer.Ordinal)
-    {
-        [NamespaceType.Pid] = NamespaceFlags.Pid,
-        [NamespaceType.Network] = NamespaceFlags.Network,
-        [NamespaceType.Mount] = NamespaceFlags.Mount,
-        [NamespaceType.Ipc] = NamespaceFlags.Ipc,
-        [NamespaceType.Uts] = NamespaceFlags.Uts,
-        [NamespaceType.User] = NamespaceFlags.User,
-        [NamespaceType.Cgroup] = NamespaceFlags.Cgroup,
-        [NamespaceType.Time] = NamespaceFlags.Time,
-    };
-
     public required Spec Spec { get; init; }
     public required string Bundle { get; init; }
     public required string Rootfs { get; init; }
@@ -49,7 +38,7 @@ public sealed class ContainerPlan
         }
     }
 
-    public List<string> NewNamespaceNames => NamesOf(NewNamespaces);
+    public List<string> NewNamespaceNames => NamespaceNames.NamesOf(NewNamespaces);
 
     /// <summary>The namespaces of the init native/nsexec.c pre-forks when run as root (see <see cref="Zygote"/>).</summary>
     public const NamespaceFlags PreforkedNamespaces = NamespaceFlags.Pid | NamespaceFlags.Mount;
@@ -82,25 +71,6 @@ public sealed class ContainerPlan
             : (NewNamespaces & NamespaceFlags.Cgroup, []);
 
     /// <summary>
-    /// The config.json names of <paramref name="flags"/>. A loop, not Where/Select: over key-value pairs those are
-    /// generic virtual methods NativeAOT instantiates at run time, a tenth of `run`'s CPU in the parent.
-    /// </summary>
-    public static List<string> NamesOf(NamespaceFlags flags)
-    {
-        var names = new List<string>();
-        foreach (var (name, flag) in Flags)
-        {
-            if ((flags & flag) != 0)
-                names.Add(name);
-        }
-        return names;
-    }
-
-    /// <summary>The CLONE_NEW* flag of a namespace type named in config.json (config-linux.md).</summary>
-    public static NamespaceFlags FlagOf(string type) =>
-        Flags.TryGetValue(type, out var flag) ? flag : throw new RuntimeException($"unknown namespace type {type}");
-
-    /// <summary>
     /// What the native stage unshares and joins. A new cgroup namespace is not among them: the init unshares
     /// it once the parent has moved it into the container's cgroups (runc's nsexec waits for that too), so
     /// the native stage need not wait for the cgroups and the init's start overlaps their creation.
@@ -126,7 +96,7 @@ public sealed class ContainerPlan
         var join = new List<(NamespaceFlags, string)>();
         foreach (var ns in linux.Namespaces ?? [])
         {
-            var flag = Flags[ns.Type];
+            var flag = NamespaceNames.FlagOf(ns.Type);
             if (string.IsNullOrEmpty(ns.Path))
             {
                 newNs |= flag;
@@ -153,7 +123,7 @@ public sealed class ContainerPlan
         CheckCapabilities(spec.Process.Capabilities);
         Init.SeccompFilter.Validate(linux.Seccomp);
 
-        foreach (var mount in ResolveBindSources(spec, bundle))
+        foreach (var mount in BindMounts.ResolveSources(spec, bundle))
         {
             if (!File.Exists(mount.Source) && !Directory.Exists(mount.Source))
                 throw new RuntimeException($"mount source {mount.Source} for {mount.Destination} does not exist");
@@ -174,25 +144,6 @@ public sealed class ContainerPlan
             JoinNamespaces = join,
             Resources = EffectiveResources(linux),
         };
-    }
-
-    /// <summary>
-    /// Makes relative bind-mount sources absolute: they are relative to the bundle (config.md, "Mounts":
-    /// source). Returns the bind mounts.
-    /// </summary>
-    public static List<Mount> ResolveBindSources(Spec spec, string bundle)
-    {
-        var binds = new List<Mount>();
-        foreach (var mount in spec.Mounts ?? [])
-        {
-            var isBind = mount.Type == "bind" || (mount.Options?.Any(o => o is "bind" or "rbind") ?? false);
-            if (!isBind || string.IsNullOrEmpty(mount.Source))
-                continue;
-            if (!Path.IsPathRooted(mount.Source))
-                mount.Source = Path.GetFullPath(Path.Combine(bundle, mount.Source));
-            binds.Add(mount);
-        }
-        return binds;
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ public sealed class ContainerView
     public string OciVersion { get; set; } = Oci.Runtime.SpecVersion.Current;
     public string Id { get; set; } = "";
     public int Pid { get; set; }
-    public string Status { get; set; } = "";
+    public ContainerStatus Status { get; set; }
     public string Bundle { get; set; } = "";
     public string Rootfs { get; set; } = "";
     public DateTime Created { get; set; }
@@ -46,7 +46,7 @@ public static class ViewJson
         w.WriteString("ociVersion", v.OciVersion);
         w.WriteString("id", v.Id);
         w.WriteNumber("pid", v.Pid);
-        w.WriteString("status", v.Status);
+        w.WriteString("status", v.Status.ToOciString());
         w.WriteString("bundle", v.Bundle);
         w.WriteString("rootfs", v.Rootfs);
         w.WriteString("created", v.Created);

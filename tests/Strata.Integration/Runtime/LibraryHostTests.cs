@@ -1,3 +1,4 @@
+using Strata.Runtime;
 using Strata.Runtime.Lifecycle;
 using Strata.Runtime.State;
 
@@ -33,11 +34,11 @@ public class LibraryHostTests
             Environment.SetEnvironmentVariable("_STRATA_ZYGOTE", null);
             Environment.SetEnvironmentVariable("_STRATA_PREFORKED", null);
         }
-        Assert.Equal("created", runtime.View(id).Status);
+        Assert.Equal(ContainerStatus.Created, runtime.View(id).Status);
         Assert.False(File.Exists(Path.Combine(bundle, "rootfs", "tmp", "hostname")));
 
         runtime.Start(id);
-        Assert.True(WaitFor(() => runtime.View(id).Status == "stopped"), "the container did not finish");
+        Assert.True(WaitFor(() => runtime.View(id).Status == ContainerStatus.Stopped), "the container did not finish");
         Assert.Equal("strata", File.ReadAllText(Path.Combine(bundle, "rootfs", "tmp", "hostname")).Trim());
         // The cgroup namespace is rooted at the container's cgroup here too (the init unshares it once moved).
         var cgroups = File.ReadAllLines(Path.Combine(bundle, "rootfs", "tmp", "cgroup"));

@@ -1,9 +1,8 @@
-using System.Text;
-using System.Text.Json;
 using Strata.Linux;
 using Strata.Oci.Runtime;
+using Strata.Runtime.State;
 
-namespace Strata.Runtime.Lifecycle;
+namespace Strata.Runtime.Config;
 
 /// <summary>
 /// Runs OCI hooks (config.md, "POSIX-platform Hooks"): the container's state on stdin, the hook's own
@@ -92,21 +91,4 @@ public static class HookRunner
             Thread.Sleep(2);
         }
     }
-}
-
-/// <summary>The OCI state a hook reads on stdin (runtime.md, "State").</summary>
-public sealed record OciStateView(string Id, string Status, int Pid, string Bundle, IReadOnlyDictionary<string, string>? Annotations)
-{
-    public byte[] ToJson() => State.Json.Object(w =>
-    {
-        w.WriteString("ociVersion", SpecVersion.Current);
-        w.WriteString("id", Id);
-        w.WriteString("status", Status);
-        if (Pid > 0)
-            w.WriteNumber("pid", Pid);
-        w.WriteString("bundle", Bundle);
-        State.Json.WriteMap(w, "annotations", Annotations);
-    });
-
-    public override string ToString() => Encoding.UTF8.GetString(ToJson());
 }

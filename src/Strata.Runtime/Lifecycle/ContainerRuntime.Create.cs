@@ -1,0 +1,319 @@
+using System.Globalization;
+using System.Text;
+using Strata.Cgroups;
+using Strata.Linux;
+using Strata.Oci.Runtime;
+using Strata.Runtime.Config;
+using Strata.Runtime.Init;
+using Strata.Runtime.State;
+
+namespace Strata.Runtime.Lifecycle;
+
+public sealed class CreateOptions
+{
+    public string Bundle { get; init; } = ".";
+    public string? PidFile { get; init; }
+    public bool NoPivot { get; init; }
+    public int PreserveFds { get; init; }
+    /// <summary>
+    /// With process.terminal: an AF_UNIX socket the terminal's master is sent to (SCM_RIGHTS), as runc's
+    /// --console-socket. `create` needs it; a foreground `run` without it proxies the terminal itself.
+    /// </summary>
+    public string? ConsoleSocket { get; init; }
+}
+
+public sealed partial class ContainerRuntime
+{
+    public ContainerRecord Create(string id, CreateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var created = CreateCore(id, options, foreground: false);
+        created.Terminal?.Dispose();
+        return created.Record;
+    }
+
+    /// <summary>
+    /// Create; <paramref name="foreground"/> (run without --detach) with process.terminal and no console
+    /// socket returns the runtime's own end of the console socket, for the caller to proxy.
+    /// </summary>
+    private (ContainerRecord Record, ForegroundTerminal? Terminal, Hooks? Hooks, ICgroupManager? Cgroup) CreateCore(string id, CreateOptions options, bool foreground)
+    {
+        ContainerId.Validate(id);
+        var bundle = Path.GetFullPath(options.Bundle);
+        if (Store.Exists(id))
+            throw new RuntimeException($"container with id exists: {id}");
+        var configBytes = SpecLoader.ReadConfig(bundle);
+        var spec = SpecLoader.ParseAndValidate(configBytes, Path.Combine(bundle, SpecLoader.ConfigFileName));
+        var plan = ContainerPlan.From(spec, bundle, id);
+        var (consoleForInit, terminal) = OpenConsole(spec.Process!.Terminal, detach: !foreground, options.ConsoleSocket);
+
+        ICgroupManager? cgroup = null;
+        int stage0 = 0, initPid = 0;
+        try
+        {
+            Store.Reserve(id);
+        }
+        catch
+        {
+            consoleForInit?.Dispose();
+            terminal?.Dispose();
+            throw;
+        }
+        try
+        {
+            // The slow part of the cgroups, first: the init is idle until the request, so the kernel text
+            // patching the first cpuset cgroup may cause does not interrupt it (ICgroupManager.Prepare).
+            var host = CgroupHost.Detect();
+            var manager = CgroupManager.Open(host, plan.CgroupsPath);
+            cgroup = manager;
+            manager.Prepare();
+            // 0622 whatever the umask: the init writes to it after switching to the container's user.
+            Sys.Mkfifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
+            File.SetUnixFileMode(Store.FifoOf(id), (UnixFileMode)0x192);
+            Channel boot, channel;
+            var adoptedFd = -1;
+            if (Zygote.TakePreforked() is { } preforked)
+            {
+                // One that died already (killed from outside, say) is not adopted: stage 0 makes another.
+                if (plan.FitsPreforkedInit && ProcStat.TryRead(preforked.Pid) is { IsZombieOrDead: false })
+                {
+                    adoptedFd = preforked.Fd;
+                    initPid = preforked.Pid;
+                    // The native stage started it on another CPU than this process's (native/nsexec.c, placement);
+                    // from here on it has the affinity it would have inherited.
+                    Sys.ShareAffinity(initPid);
+                    Debug($"create {id}: adopted the pre-forked init {initPid}");
+                }
+                else
+                {
+                    Zygote.DiscardPreforked(preforked);
+                    Debug(plan.FitsPreforkedInit
+                        ? $"create {id}: the pre-forked init exited: spawning stage 0"
+                        : $"create {id}: the pre-forked init does not fit ({string.Join(',', plan.NewNamespaceNames)} new, {plan.JoinNamespaces.Count} joined): spawning stage 0");
+                }
+            }
+            var adopt = adoptedFd >= 0;
+            if (adopt)
+            {
+                channel = boot = new Channel(adoptedFd);
+            }
+            else if (Zygote.Take() is { } zygote)
+            {
+                stage0 = zygote.Pid;
+                channel = new Channel(zygote.InitFd);
+                boot = new Channel(zygote.BootFd);
+            }
+            else
+            {
+                var (parentFd, childFd) = Sys.SocketPair();
+                try
+                {
+                    stage0 = SpawnInit("init", childFd, options.PreserveFds, console: null);
+                }
+                catch
+                {
+                    Sys.Close(parentFd);
+                    throw;
+                }
+                finally
+                {
+                    Sys.Close(childFd);
+                }
+                // A spawned stage 0 becomes the init: one channel for both.
+                channel = boot = new Channel(parentFd);
+            }
+            using var disposeChannel = channel;
+            using var disposeBoot = boot;
+
+            if (!adopt)
+            {
+                boot.SendBootstrap(plan.BootstrapEntries());
+                var reply = boot.ReceiveLine("the container's pid");
+                if (reply == "usermap")
+                {
+                    IdMappings.Write(stage0, spec.Linux!.UidMappings!, spec.Linux.GidMappings!);
+                    boot.SendAck();
+                    reply = boot.ReceiveLine("the container's pid");
+                }
+                Sys.WaitPid(stage0);
+                stage0 = 0;
+                if (reply.StartsWith("error=", StringComparison.Ordinal))
+                    throw new RuntimeException(reply[6..]);
+                initPid = int.Parse(reply.AsSpan(4), CultureInfo.InvariantCulture);
+            }
+
+            // The request and config.json go at once: the init parses them, and makes or joins the namespaces it
+            // does itself, while the cgroups are made. The init parses config.json itself: it needs the whole
+            // document, and re-serializing the parsed one would cost the parent as much as the parse.
+            var hooksBefore = spec.Hooks?.Prestart is { Count: > 0 } || spec.Hooks?.CreateRuntime is { Count: > 0 };
+            var (createNs, joinNs) = plan.InitNamespaces(adopt);
+            var joinNames = new List<string>(joinNs.Count);
+            foreach (var (type, _) in joinNs)
+                joinNames.AddRange(NamespaceNames.NamesOf(type));
+            channel.Send(new InitRequest
+            {
+                ContainerId = id,
+                InitPid = initPid,
+                Bundle = bundle,
+                Rootfs = plan.Rootfs,
+                Console = consoleForInit is not null,
+                InUserNamespace = plan.InUserNamespace,
+                PreserveFds = options.PreserveFds,
+                NoPivot = options.NoPivot,
+                NewNamespaces = plan.NewNamespaceNames,
+                CreateNamespaces = NamespaceNames.NamesOf(createNs),
+                JoinNamespaces = joinNames,
+                AwaitHooks = hooksBefore,
+            });
+            channel.SendBytes(configBytes);
+            for (var i = 0; i < joinNs.Count; i++)
+            {
+                // Opened here, in the runtime's mount namespace, where config.json's paths mean what they say.
+                using var ns = Sys.Open(joinNs[i].Path, OpenFlags.ReadOnly);
+                channel.SendFd($"{joinNames[i]} namespace", ns);
+            }
+
+            cgroup = CreateCgroup(plan, manager);
+            cgroup?.AddProcess(initPid);
+            channel.Send(cgroup is null ? [] : CgroupMounts(cgroup, host));
+
+            if (hooksBefore)
+            {
+                // As with runc, prestart and createRuntime hooks run in the runtime's namespaces once the container's
+                // are complete (the cgroup one included) and its mounts and devices exist, before pivot_root: network
+                // setup into the new netns, or a hook mounting into the container's /dev.
+                var message = channel.ReceiveSyncMessage("the init's mounts");
+                if (message.Type != SyncMessage.Hooks)
+                    throw new RuntimeException(message.Message ?? $"init protocol: unexpected {message.Type} message");
+                var creating = new OciStateView(id, ContainerStatus.Creating, initPid, bundle, spec.Annotations);
+                HookRunner.RunAll("prestart", spec.Hooks?.Prestart, creating);
+                HookRunner.RunAll("createRuntime", spec.Hooks?.CreateRuntime, creating);
+            }
+
+            // The fifo as an fd (O_PATH): in a user namespace the init could not reach the state directory,
+            // which is private to the runtime's user.
+            using (var fifo = Sys.Open(Store.FifoOf(id), OpenFlags.Path))
+                channel.SendFd("fifo", fifo);
+            if (consoleForInit is not null)
+            {
+                channel.SendFd("console", consoleForInit);
+                // Only the init holds it now: if the init dies, the other end sees the socket close.
+                consoleForInit.Dispose();
+            }
+            // While the init builds the container: the config copy, and the state record, serialized now and written
+            // once the init is ready (its pid and start time are known since the fork).
+            Sys.WriteFile(Path.Combine(Store.DirectoryOf(id), ConfigCopy), configBytes, (UnixFileMode)0x1B6 /* 0666, less the umask, as File.WriteAllBytes */);
+            var started = ProcStat.TryRead(initPid) ?? throw new RuntimeException("the container's init exited during create");
+            var record = new ContainerRecord
+            {
+                Id = id,
+                Bundle = bundle,
+                Rootfs = plan.Rootfs,
+                InitPid = initPid,
+                InitStartTime = started.StartTime,
+                Created = DateTimeOffset.UtcNow,
+                Owner = Sys.EffectiveUserId == 0 ? "root" : Sys.EffectiveUserId.ToString(CultureInfo.InvariantCulture),
+                CgroupsPath = cgroup?.CgroupsPath ?? "",
+                CgroupPaths = cgroup is null ? [] : new Dictionary<string, string>(cgroup.Paths),
+                OwnPidNamespace = plan.OwnPidNamespace,
+                Annotations = spec.Annotations,
+            };
+            var state = record.ToJson();
+            var answer = channel.ReceiveSyncMessage("the container's ready message");
+            if (answer.Type != SyncMessage.Ready)
+                throw new RuntimeException(answer.Message ?? $"init protocol: unexpected {answer.Type} message");
+            if (ProcStat.TryRead(initPid) is not { IsZombieOrDead: false } stat || stat.StartTime != started.StartTime)
+                throw new RuntimeException("the container's init exited during create");
+            Store.Save(id, state);
+            if (options.PidFile is { } pidFile)
+                AtomicFile.Write(Path.GetFullPath(pidFile), Encoding.ASCII.GetBytes(initPid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4 /* 0644 */, durable: false);
+            return (record, terminal, spec.Hooks, cgroup);
+        }
+        catch
+        {
+            consoleForInit?.Dispose();
+            terminal?.Dispose();
+            CleanupFailedCreate(stage0, initPid, cgroup, id);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The container's cgroup, created and limited. Rootless, the cgroup tree is usually not writable (no
+    /// delegation without systemd): as runc does, a container that neither names a cgroup nor sets limits
+    /// then runs in the caller's cgroup (null here); otherwise the error says why.
+    /// </summary>
+    private static ICgroupManager? CreateCgroup(ContainerPlan plan, ICgroupManager cgroup)
+    {
+        try
+        {
+            cgroup.Create();
+        }
+        catch (CgroupException e) when (Sys.EffectiveUserId != 0)
+        {
+            cgroup.Destroy();
+            if (plan.HasLimits || plan.CgroupsPathGiven)
+                throw new RuntimeException($"a rootless container with {(plan.HasLimits ? "resource limits" : "linux.cgroupsPath")} needs a writable (delegated) cgroup: {e.Message}", e);
+            return null;
+        }
+        try
+        {
+            cgroup.Apply(Sys.EffectiveUserId != 0 && !plan.HasLimits ? null : plan.Resources);
+        }
+        catch
+        {
+            // The caller never gets the manager to clean up with: a limit the kernel refused leaves nothing.
+            cgroup.Destroy();
+            throw;
+        }
+        return cgroup;
+    }
+
+    private void CleanupFailedCreate(int stage0, int initPid, ICgroupManager? cgroup, string id)
+    {
+        if (stage0 > 0)
+        {
+            Sys.Kill(stage0, Signals.SIGKILL);
+            Sys.WaitPid(stage0);
+        }
+        if (initPid > 0)
+        {
+            Sys.Kill(initPid, Signals.SIGKILL);
+            WaitGone(initPid, null);
+        }
+        try
+        {
+            if (cgroup is not null)
+            {
+                foreach (var pid in SafePids(cgroup))
+                    Sys.Kill(pid, Signals.SIGKILL);
+                cgroup.Destroy();
+            }
+            Store.Remove(id);
+        }
+        catch (Exception e) when (e is SyscallException or CgroupException or IOException or UnauthorizedAccessException)
+        {
+            // The error that failed create is the one to report; this one is only a warning.
+            Warn($"cleaning up after a failed create: {e.Message}");
+        }
+    }
+
+    private static List<CgroupMountSource> CgroupMounts(ICgroupManager cgroup, CgroupHost host)
+    {
+        var result = new List<CgroupMountSource>();
+        foreach (var h in host.Hierarchies)
+        {
+            var key = h.IsUnified ? "unified" : h.Controllers[0];
+            if (!cgroup.Paths.TryGetValue(key, out var hostPath))
+                continue;
+            result.Add(new CgroupMountSource
+            {
+                Name = h.IsUnified && host.Mode == CgroupMode.Hybrid ? "unified" : Path.GetFileName(h.MountPoint.TrimEnd('/')),
+                Options = h.Options,
+                Unified = h.IsUnified,
+                HostPath = hostPath,
+            });
+        }
+        return result;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Globalization;
+using System.Text;
+using Strata.Cgroups;
+using Strata.Linux;
+using Strata.Oci.Runtime;
+using Strata.Runtime.Config;
+using Strata.Runtime.Init;
+using Strata.Runtime.State;
+
+namespace Strata.Runtime.Lifecycle;
+
+public sealed partial class ContainerRuntime
+{
+    /// <summary>`kill`: a signal to the init, or with <paramref name="all"/> to every process of the container.</summary>
+    public void Kill(string id, int signal, bool all)
+    {
+        var (record, status) = Refresh(id);
+        if (!status.CanKill(all))
+            throw new RuntimeException(ContainerStatusGuards.NotRunning);
+        if (all)
+        {
+            foreach (var pid in PidsOf(record))
+                Sys.Kill(pid, signal);
+            return;
+        }
+        Sys.Kill(record.InitPid, signal);
+    }
+}
