@@ -1,12 +1,33 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
 namespace Strata.Linux;
 
 /// <summary>
 /// The privileged kernel calls a container's init makes while it builds the container's view of the
-/// system. The real implementation is <see cref="LinuxSyscalls"/>; tests record the calls instead, so
-/// what a config.json turns into can be checked without root.
+/// system, and those the runtime's parent side makes around it (processes, the exec fifo, the init's
+/// channel). The real implementation is <see cref="LinuxSyscalls"/>; tests record the calls instead, so
+/// what a config.json turns into, and what a failed create leaves, can be checked without root.
 /// </summary>
 public interface ISyscalls
 {
+    /// <summary>geteuid(2).</summary>
+    uint EffectiveUserId { get; }
+    /// <summary>kill(2); false when the process does not exist.</summary>
+    bool Kill(int pid, int signal);
+    /// <summary>waitpid(2); null when <paramref name="noHang"/> and the child has not changed state.</summary>
+    WaitStatus? WaitPid(int pid, bool noHang = false);
+    /// <summary>/proc/PID/stat, or null when there is no such process.</summary>
+    ProcStat? ReadProcStat(int pid);
+    /// <summary>mkfifo(3) with exactly <paramref name="mode"/>, whatever the umask.</summary>
+    void MakeFifo(string path, UnixFileMode mode);
+    /// <summary>A connected AF_UNIX stream pair, both ends O_CLOEXEC.</summary>
+    (SafeFileHandle Parent, SafeFileHandle Child) SocketPair();
+    /// <summary>posix_spawn(3) with <paramref name="dup2"/> mapping open fds onto the child's fd numbers.</summary>
+    int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<(SafeHandle From, int To)> dup2);
+    /// <summary>Gives <paramref name="pid"/> this process's CPU affinity (see <see cref="Sys.ShareAffinity"/>).</summary>
+    void ShareAffinity(int pid);
+
     void Mount(string? source, string target, string? fstype, MountFlags flags, string? data);
     /// <summary>
     /// mount(2) onto <paramref name="target"/>, a path under <paramref name="root"/> that the kernel resolves
@@ -24,7 +45,7 @@ public interface ISyscalls
     void Chroot(string path);
     void Chdir(string path);
     /// <summary>fchdir(2): a directory opened earlier, e.g. the old root after pivot_root.</summary>
-    void Fchdir(Microsoft.Win32.SafeHandles.SafeFileHandle directory);
+    void Fchdir(SafeFileHandle directory);
     void Mknod(string path, UnixFileMode permissions, char type, long major, long minor);
     void Lchown(string path, uint uid, uint gid);
     void SetHostname(string name);

@@ -9,6 +9,27 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
 
     private const long SysPivotRoot = 155;
 
+    public uint EffectiveUserId => Sys.EffectiveUserId;
+
+    public bool Kill(int pid, int signal) => Sys.Kill(pid, signal);
+
+    public WaitStatus? WaitPid(int pid, bool noHang = false) => Sys.WaitPid(pid, noHang);
+
+    public ProcStat? ReadProcStat(int pid) => ProcStat.TryRead(pid);
+
+    public void MakeFifo(string path, UnixFileMode mode)
+    {
+        Sys.Mkfifo(path, mode);
+        File.SetUnixFileMode(path, mode);
+    }
+
+    public (Microsoft.Win32.SafeHandles.SafeFileHandle Parent, Microsoft.Win32.SafeHandles.SafeFileHandle Child) SocketPair() => Sys.SocketPair();
+
+    public int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<(SafeHandle From, int To)> dup2) =>
+        Sys.Spawn(path, argv, env, dup2);
+
+    public void ShareAffinity(int pid) => Sys.ShareAffinity(pid);
+
     public void Mount(string? source, string target, string? fstype, MountFlags flags, string? data)
     {
         if (Libc.Mount(source, target, fstype, (ulong)flags, data) != 0)

@@ -24,7 +24,28 @@ public static unsafe class Sys
     /// <paramref name="dup2"/> maps parent fds onto child fd numbers; every other fd the runtime opened is
     /// O_CLOEXEC and does not reach the child.
     /// </summary>
-    public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<(int From, int To)> dup2)
+    public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<(SafeHandle From, int To)> dup2)
+    {
+        ArgumentNullException.ThrowIfNull(dup2);
+        // Each fd stays open until the child has its copy, whoever else disposes of its handle meanwhile.
+        var added = 0;
+        try
+        {
+            for (; added < dup2.Count; added++)
+            {
+                var ok = false;
+                dup2[added].From.DangerousAddRef(ref ok);
+            }
+            return Spawn(path, argv, env, dup2, added);
+        }
+        finally
+        {
+            for (var i = 0; i < added; i++)
+                dup2[i].From.DangerousRelease();
+        }
+    }
+
+    private static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<(SafeHandle From, int To)> dup2, int count)
     {
         using var native = new NativeStrings();
         var pathPtr = native.Add(path);
@@ -35,8 +56,9 @@ public static unsafe class Sys
             throw new SyscallException("posix_spawn_file_actions_init", Errno.EAGAIN);
         try
         {
-            foreach (var (from, to) in dup2)
+            for (var i = 0; i < count; i++)
             {
+                var (from, to) = ((int)dup2[i].From.DangerousGetHandle(), dup2[i].To);
                 var rc = Libc.PosixSpawnFileActionsAddDup2(actions, from, to);
                 if (rc != 0)
                     throw new SyscallException($"posix_spawn_file_actions_adddup2 {from}->{to}", rc);
@@ -54,12 +76,12 @@ public static unsafe class Sys
     }
 
     /// <summary>A connected AF_UNIX stream pair, both ends O_CLOEXEC.</summary>
-    public static (int Parent, int Child) SocketPair()
+    public static (SafeFileHandle Parent, SafeFileHandle Child) SocketPair()
     {
         var fds = stackalloc int[2];
         if (Libc.Socketpair(1 /* AF_UNIX */, 1 | OCloexec /* SOCK_STREAM|SOCK_CLOEXEC */, 0, fds) != 0)
             throw new SyscallException("socketpair", Marshal.GetLastPInvokeError());
-        return (fds[0], fds[1]);
+        return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
     }
 
     /// <summary>waitpid(2). Returns null when <paramref name="noHang"/> and the child has not changed state.</summary>
@@ -290,7 +312,6 @@ public static unsafe class Sys
 
     public static SafeFileHandle OpenNonBlocking(string path, OpenFlags flags) => Open(path, flags | (OpenFlags)ONonblock);
 
-    public static void Close(int fd) => _ = Libc.Close(fd);
 
     public static void SetCloseOnExec(int fd, bool value)
     {

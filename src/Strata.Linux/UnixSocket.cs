@@ -58,11 +58,7 @@ public static unsafe class UnixSocket
     }
 
     /// <summary>A connected pair, both ends O_CLOEXEC.</summary>
-    public static (SafeFileHandle First, SafeFileHandle Second) Pair()
-    {
-        var (a, b) = Sys.SocketPair();
-        return (new SafeFileHandle(a, ownsHandle: true), new SafeFileHandle(b, ownsHandle: true));
-    }
+    public static (SafeFileHandle First, SafeFileHandle Second) Pair() => Sys.SocketPair();
 
     /// <summary>
     /// One message carrying <paramref name="name"/> as its data and <paramref name="fd"/> as SCM_RIGHTS,

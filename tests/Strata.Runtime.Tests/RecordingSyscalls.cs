@@ -47,10 +47,71 @@ internal sealed record AmbientCall(int Capability) : Call;
 
 internal sealed record NoNewPrivsCall : Call;
 
-/// <summary>An <see cref="ISyscalls"/> that records every call and changes nothing.</summary>
+internal sealed record KillCall(int Pid, int Signal) : Call;
+
+internal sealed record WaitPidCall(int Pid, bool NoHang) : Call;
+
+internal sealed record FifoCall(string Path, UnixFileMode Mode) : Call;
+
+internal sealed record SpawnCall(string Path, string Argv) : Call;
+
+internal sealed record AffinityCall(int Pid) : Call;
+
+/// <summary>
+/// An <see cref="ISyscalls"/> that records every call and changes nothing, except that a fifo is made as a plain
+/// file and a socket pair is real, so the steps after them find what they expect.
+/// </summary>
 internal sealed class RecordingSyscalls : ISyscalls
 {
     public List<Call> Calls { get; } = [];
+
+    /// <summary>The error a parent-side call throws once recorded; none unless a test says so.</summary>
+    public Func<Call, Exception?> Fault { get; set; } = _ => null;
+
+    /// <summary>What <see cref="ReadProcStat"/> answers: no such process unless a test says so.</summary>
+    public Func<int, ProcStat?> ProcStats { get; set; } = _ => null;
+
+    public uint EffectiveUserId { get; set; }
+
+    /// <summary>The pid the next <see cref="Spawn"/> returns.</summary>
+    public int NextPid { get; set; } = 4000;
+
+    private void Record(Call call)
+    {
+        Calls.Add(call);
+        if (Fault(call) is { } error)
+            throw error;
+    }
+
+    public bool Kill(int pid, int signal)
+    {
+        Record(new KillCall(pid, signal));
+        return true;
+    }
+
+    public WaitStatus? WaitPid(int pid, bool noHang = false)
+    {
+        Record(new WaitPidCall(pid, noHang));
+        return new WaitStatus(pid, 0);
+    }
+
+    public ProcStat? ReadProcStat(int pid) => ProcStats(pid);
+
+    public void MakeFifo(string path, UnixFileMode mode)
+    {
+        Record(new FifoCall(path, mode));
+        File.WriteAllBytes(path, []);
+    }
+
+    public (Microsoft.Win32.SafeHandles.SafeFileHandle Parent, Microsoft.Win32.SafeHandles.SafeFileHandle Child) SocketPair() => Sys.SocketPair();
+
+    public int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<(System.Runtime.InteropServices.SafeHandle From, int To)> dup2)
+    {
+        Record(new SpawnCall(path, string.Join(' ', argv)));
+        return NextPid++;
+    }
+
+    public void ShareAffinity(int pid) => Record(new AffinityCall(pid));
 
     public IEnumerable<MountCall> Mounts => Calls.OfType<MountCall>();
 

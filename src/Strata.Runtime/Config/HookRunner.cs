@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Strata.Linux;
 using Strata.Oci.Runtime;
 using Strata.Runtime.State;
@@ -41,25 +42,26 @@ public static class HookRunner
 
     private static void Run(string kind, int index, Hook hook, byte[] stdin)
     {
-        var (ours, theirs) = Sys.SocketPair();
+        var (writer, theirs) = Sys.SocketPair();
         int pid;
         try
         {
             List<string> argv = hook.Args is { Count: > 0 } args ? args : [hook.Path];
             // stdin is the state; stdout joins stderr so a hook cannot write into the runtime's own output
             // (state, list), which callers parse.
-            pid = Sys.Spawn(hook.Path, argv, hook.Env ?? [], [(theirs, 0), (2, 1)]);
+            using var stderr = new SafeFileHandle(2, ownsHandle: false);
+            pid = Sys.Spawn(hook.Path, argv, hook.Env ?? [], [(theirs, 0), (stderr, 1)]);
         }
         catch (SyscallException e)
         {
-            Sys.Close(ours);
+            writer.Dispose();
             throw new RuntimeException($"{kind} hook #{index} ({hook.Path}): {e.Message}", e);
         }
         finally
         {
-            Sys.Close(theirs);
+            theirs.Dispose();
         }
-        using (var writer = new Microsoft.Win32.SafeHandles.SafeFileHandle(ours, ownsHandle: true))
+        using (writer)
         {
             try
             {

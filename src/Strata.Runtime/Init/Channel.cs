@@ -243,9 +243,8 @@ internal sealed class Channel : IDisposable
 {
     private readonly SafeFileHandle _fd;
 
-    public Channel(int fd) => _fd = new SafeFileHandle(fd, ownsHandle: true);
-
-    public int Fd => (int)_fd.DangerousGetHandle();
+    /// <summary>Takes ownership of <paramref name="fd"/>: disposing the channel closes it.</summary>
+    public Channel(SafeFileHandle fd) => _fd = fd;
 
     public void Send(InitRequest request) => SendBytes(InitCodec.Write(request));
 

@@ -19,7 +19,7 @@ public static class ExecProcess
             Console.Error.WriteLine("strata-runtime exec-init is internal: it runs only inside a container, started by exec");
             return 1;
         }
-        using var channel = new Channel(fd);
+        using var channel = new Channel(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true));
         var request = channel.ReceiveInitRequest();
         var config = channel.ReceiveBytes("config.json");
         var processJson = channel.ReceiveBytes("process.json");

@@ -24,7 +24,7 @@ public sealed class InitProcess(ISyscalls sys)
             Console.Error.WriteLine("strata-runtime init is internal: it runs only as the container's init, started by create");
             return 1;
         }
-        using var channel = new Channel(fd);
+        using var channel = new Channel(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true));
         InitRequest request;
         (string Path, List<string> Args, List<string> Env, SeccompFilter? Seccomp) program;
         Microsoft.Win32.SafeHandles.SafeFileHandle fifoFd;

@@ -24,6 +24,10 @@ public sealed class CreateOptions
 
 public sealed partial class ContainerRuntime
 {
+    /// <summary>
+    /// `create`: the container's namespaces, cgroup, rootfs and init, which waits on the exec fifo for `start`
+    /// (runtime.md, "create"). A failure removes everything made so far.
+    /// </summary>
     public ContainerRecord Create(string id, CreateOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -48,7 +52,8 @@ public sealed partial class ContainerRuntime
         var (consoleForInit, terminal) = OpenConsole(spec.Process!.Terminal, detach: !foreground, options.ConsoleSocket);
 
         ICgroupManager? cgroup = null;
-        int stage0 = 0, initPid = 0;
+        IInitLauncher? launcher = null;
+        var initPid = 0;
         try
         {
             Store.Reserve(id);
@@ -63,115 +68,19 @@ public sealed partial class ContainerRuntime
         {
             // The slow part of the cgroups, first: the init is idle until the request, so the kernel text
             // patching the first cpuset cgroup may cause does not interrupt it (ICgroupManager.Prepare).
-            var host = CgroupHost.Detect();
-            var manager = CgroupManager.Open(host, plan.CgroupsPath);
+            var (host, manager) = OpenNewCgroup(plan.CgroupsPath);
             cgroup = manager;
             manager.Prepare();
             // 0622 whatever the umask: the init writes to it after switching to the container's user.
-            Sys.Mkfifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
-            File.SetUnixFileMode(Store.FifoOf(id), (UnixFileMode)0x192);
-            Channel boot, channel;
-            var adoptedFd = -1;
-            if (Zygote.TakePreforked() is { } preforked)
-            {
-                // One that died already (killed from outside, say) is not adopted: stage 0 makes another.
-                if (plan.FitsPreforkedInit && ProcStat.TryRead(preforked.Pid) is { IsZombieOrDead: false })
-                {
-                    adoptedFd = preforked.Fd;
-                    initPid = preforked.Pid;
-                    // The native stage started it on another CPU than this process's (native/nsexec.c, placement);
-                    // from here on it has the affinity it would have inherited.
-                    Sys.ShareAffinity(initPid);
-                    Debug($"create {id}: adopted the pre-forked init {initPid}");
-                }
-                else
-                {
-                    Zygote.DiscardPreforked(preforked);
-                    Debug(plan.FitsPreforkedInit
-                        ? $"create {id}: the pre-forked init exited: spawning stage 0"
-                        : $"create {id}: the pre-forked init does not fit ({string.Join(',', plan.NewNamespaceNames)} new, {plan.JoinNamespaces.Count} joined): spawning stage 0");
-                }
-            }
-            var adopt = adoptedFd >= 0;
-            if (adopt)
-            {
-                channel = boot = new Channel(adoptedFd);
-            }
-            else if (Zygote.Take() is { } zygote)
-            {
-                stage0 = zygote.Pid;
-                channel = new Channel(zygote.InitFd);
-                boot = new Channel(zygote.BootFd);
-            }
-            else
-            {
-                var (parentFd, childFd) = Sys.SocketPair();
-                try
-                {
-                    stage0 = SpawnInit("init", childFd, options.PreserveFds, console: null);
-                }
-                catch
-                {
-                    Sys.Close(parentFd);
-                    throw;
-                }
-                finally
-                {
-                    Sys.Close(childFd);
-                }
-                // A spawned stage 0 becomes the init: one channel for both.
-                channel = boot = new Channel(parentFd);
-            }
-            using var disposeChannel = channel;
-            using var disposeBoot = boot;
-
-            if (!adopt)
-            {
-                boot.SendBootstrap(plan.BootstrapEntries());
-                var reply = boot.ReceiveLine("the container's pid");
-                if (reply == "usermap")
-                {
-                    IdMappings.Write(stage0, spec.Linux!.UidMappings!, spec.Linux.GidMappings!);
-                    boot.SendAck();
-                    reply = boot.ReceiveLine("the container's pid");
-                }
-                Sys.WaitPid(stage0);
-                stage0 = 0;
-                if (reply.StartsWith("error=", StringComparison.Ordinal))
-                    throw new RuntimeException(reply[6..]);
-                initPid = int.Parse(reply.AsSpan(4), CultureInfo.InvariantCulture);
-            }
+            Syscalls.MakeFifo(Store.FifoOf(id), (UnixFileMode)0x192 /* 0622 */);
+            launcher = ChooseLauncher(plan, id, options.PreserveFds);
+            initPid = launcher.Launch(plan);
+            var channel = launcher.Channel;
 
             // The request and config.json go at once: the init parses them, and makes or joins the namespaces it
-            // does itself, while the cgroups are made. The init parses config.json itself: it needs the whole
-            // document, and re-serializing the parsed one would cost the parent as much as the parse.
+            // does itself, while the cgroups are made.
             var hooksBefore = spec.Hooks?.Prestart is { Count: > 0 } || spec.Hooks?.CreateRuntime is { Count: > 0 };
-            var (createNs, joinNs) = plan.InitNamespaces(adopt);
-            var joinNames = new List<string>(joinNs.Count);
-            foreach (var (type, _) in joinNs)
-                joinNames.AddRange(NamespaceNames.NamesOf(type));
-            channel.Send(new InitRequest
-            {
-                ContainerId = id,
-                InitPid = initPid,
-                Bundle = bundle,
-                Rootfs = plan.Rootfs,
-                Console = consoleForInit is not null,
-                InUserNamespace = plan.InUserNamespace,
-                PreserveFds = options.PreserveFds,
-                NoPivot = options.NoPivot,
-                NewNamespaces = plan.NewNamespaceNames,
-                CreateNamespaces = NamespaceNames.NamesOf(createNs),
-                JoinNamespaces = joinNames,
-                AwaitHooks = hooksBefore,
-            });
-            channel.SendBytes(configBytes);
-            for (var i = 0; i < joinNs.Count; i++)
-            {
-                // Opened here, in the runtime's mount namespace, where config.json's paths mean what they say.
-                using var ns = Sys.Open(joinNs[i].Path, OpenFlags.ReadOnly);
-                channel.SendFd($"{joinNames[i]} namespace", ns);
-            }
+            SendRequest(channel, id, initPid, plan, options, configBytes, console: consoleForInit is not null, launcher.Preforked, hooksBefore);
 
             cgroup = CreateCgroup(plan, manager);
             cgroup?.AddProcess(initPid);
@@ -203,7 +112,7 @@ public sealed partial class ContainerRuntime
             // While the init builds the container: the config copy, and the state record, serialized now and written
             // once the init is ready (its pid and start time are known since the fork).
             Sys.WriteFile(Path.Combine(Store.DirectoryOf(id), ConfigCopy), configBytes, (UnixFileMode)0x1B6 /* 0666, less the umask, as File.WriteAllBytes */);
-            var started = ProcStat.TryRead(initPid) ?? throw new RuntimeException("the container's init exited during create");
+            var started = Syscalls.ReadProcStat(initPid) ?? throw new RuntimeException("the container's init exited during create");
             var record = new ContainerRecord
             {
                 Id = id,
@@ -212,7 +121,7 @@ public sealed partial class ContainerRuntime
                 InitPid = initPid,
                 InitStartTime = started.StartTime,
                 Created = DateTimeOffset.UtcNow,
-                Owner = Sys.EffectiveUserId == 0 ? "root" : Sys.EffectiveUserId.ToString(CultureInfo.InvariantCulture),
+                Owner = Syscalls.EffectiveUserId is var euid && euid == 0 ? "root" : euid.ToString(CultureInfo.InvariantCulture),
                 CgroupsPath = cgroup?.CgroupsPath ?? "",
                 CgroupPaths = cgroup is null ? [] : new Dictionary<string, string>(cgroup.Paths),
                 OwnPidNamespace = plan.OwnPidNamespace,
@@ -222,19 +131,86 @@ public sealed partial class ContainerRuntime
             var answer = channel.ReceiveSyncMessage("the container's ready message");
             if (answer.Type != SyncMessage.Ready)
                 throw new RuntimeException(answer.Message ?? $"init protocol: unexpected {answer.Type} message");
-            if (ProcStat.TryRead(initPid) is not { IsZombieOrDead: false } stat || stat.StartTime != started.StartTime)
+            if (Syscalls.ReadProcStat(initPid) is not { IsZombieOrDead: false } stat || stat.StartTime != started.StartTime)
                 throw new RuntimeException("the container's init exited during create");
             Store.Save(id, state);
             if (options.PidFile is { } pidFile)
-                AtomicFile.Write(Path.GetFullPath(pidFile), Encoding.ASCII.GetBytes(initPid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4 /* 0644 */, durable: false);
+                WritePidFile(pidFile, initPid);
             return (record, terminal, spec.Hooks, cgroup);
         }
         catch
         {
+            // The channels close first, as the init's own failure path expects (InitProcess.Fail).
+            launcher?.Dispose();
             consoleForInit?.Dispose();
             terminal?.Dispose();
-            CleanupFailedCreate(stage0, initPid, cgroup, id);
+            CleanupFailedCreate(launcher, initPid, cgroup, id);
             throw;
+        }
+        finally
+        {
+            launcher?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// How the init starts: the one native/nsexec.c pre-forked when config.json fits it, else stage 0 from the
+    /// zygote, else a spawned one (see <see cref="Zygote"/>).
+    /// </summary>
+    private IInitLauncher ChooseLauncher(ContainerPlan plan, string id, int preserveFds)
+    {
+        if (InitLauncher is { } chosen)
+            return chosen(plan);
+        if (Zygote.TakePreforked() is { } preforked)
+        {
+            // One that died already (killed from outside, say) is not adopted: stage 0 makes another.
+            if (plan.FitsPreforkedInit && Syscalls.ReadProcStat(preforked.Pid) is { IsZombieOrDead: false })
+            {
+                Debug($"create {id}: adopted the pre-forked init {preforked.Pid}");
+                return new PreforkedInit(preforked.Pid, preforked.Channel, Syscalls);
+            }
+            Zygote.DiscardPreforked(preforked);
+            Debug(plan.FitsPreforkedInit
+                ? $"create {id}: the pre-forked init exited: spawning stage 0"
+                : $"create {id}: the pre-forked init does not fit ({string.Join(',', plan.NewNamespaceNames)} new, {plan.JoinNamespaces.Count} joined): spawning stage 0");
+        }
+        return Zygote.Take() is { } zygote
+            ? new ZygoteInit(zygote.Pid, zygote.Boot, zygote.Init, Syscalls)
+            : new SpawnedInit(initBinary, preserveFds, Syscalls);
+    }
+
+    /// <summary>
+    /// The init's request, config.json and the fds of the namespaces it joins itself. The init parses config.json
+    /// itself: it needs the whole document, and re-serializing the parsed one would cost the parent as much as
+    /// the parse.
+    /// </summary>
+    private static void SendRequest(Channel channel, string id, int initPid, ContainerPlan plan, CreateOptions options, byte[] configBytes, bool console, bool preforked, bool awaitHooks)
+    {
+        var (createNs, joinNs) = plan.InitNamespaces(preforked);
+        var joinNames = new List<string>(joinNs.Count);
+        foreach (var (type, _) in joinNs)
+            joinNames.AddRange(NamespaceNames.NamesOf(type));
+        channel.Send(new InitRequest
+        {
+            ContainerId = id,
+            InitPid = initPid,
+            Bundle = plan.Bundle,
+            Rootfs = plan.Rootfs,
+            Console = console,
+            InUserNamespace = plan.InUserNamespace,
+            PreserveFds = options.PreserveFds,
+            NoPivot = options.NoPivot,
+            NewNamespaces = plan.NewNamespaceNames,
+            CreateNamespaces = NamespaceNames.NamesOf(createNs),
+            JoinNamespaces = joinNames,
+            AwaitHooks = awaitHooks,
+        });
+        channel.SendBytes(configBytes);
+        for (var i = 0; i < joinNs.Count; i++)
+        {
+            // Opened here, in the runtime's mount namespace, where config.json's paths mean what they say.
+            using var ns = Sys.Open(joinNs[i].Path, OpenFlags.ReadOnly);
+            channel.SendFd($"{joinNames[i]} namespace", ns);
         }
     }
 
@@ -243,13 +219,13 @@ public sealed partial class ContainerRuntime
     /// delegation without systemd): as runc does, a container that neither names a cgroup nor sets limits
     /// then runs in the caller's cgroup (null here); otherwise the error says why.
     /// </summary>
-    private static ICgroupManager? CreateCgroup(ContainerPlan plan, ICgroupManager cgroup)
+    private ICgroupManager? CreateCgroup(ContainerPlan plan, ICgroupManager cgroup)
     {
         try
         {
             cgroup.Create();
         }
-        catch (CgroupException e) when (Sys.EffectiveUserId != 0)
+        catch (CgroupException e) when (Syscalls.EffectiveUserId != 0)
         {
             cgroup.Destroy();
             if (plan.HasLimits || plan.CgroupsPathGiven)
@@ -258,42 +234,54 @@ public sealed partial class ContainerRuntime
         }
         try
         {
-            cgroup.Apply(Sys.EffectiveUserId != 0 && !plan.HasLimits ? null : plan.Resources);
+            cgroup.Apply(Syscalls.EffectiveUserId != 0 && !plan.HasLimits ? null : plan.Resources);
         }
         catch
         {
             // The caller never gets the manager to clean up with: a limit the kernel refused leaves nothing.
-            cgroup.Destroy();
+            TryCleanup(cgroup.Destroy);
             throw;
         }
         return cgroup;
     }
 
-    private void CleanupFailedCreate(int stage0, int initPid, ICgroupManager? cgroup, string id)
+    /// <summary>
+    /// Removes what a failed create made: stage 0 and the init, the cgroup, the state directory. Each step is
+    /// tried whatever the others did; the error that failed create is the one to report, and a cleanup error
+    /// goes to <see cref="Warn"/> beside it.
+    /// </summary>
+    private void CleanupFailedCreate(IInitLauncher? launcher, int initPid, ICgroupManager? cgroup, string id)
     {
-        if (stage0 > 0)
-        {
-            Sys.Kill(stage0, Signals.SIGKILL);
-            Sys.WaitPid(stage0);
-        }
+        if (launcher is not null)
+            TryCleanup(() => launcher.Abort());
         if (initPid > 0)
         {
-            Sys.Kill(initPid, Signals.SIGKILL);
-            WaitGone(initPid, null);
+            TryCleanup(() =>
+            {
+                Syscalls.Kill(initPid, Signals.SIGKILL);
+                WaitGone(initPid, null);
+            });
         }
-        try
+        if (cgroup is not null)
         {
-            if (cgroup is not null)
+            TryCleanup(() =>
             {
                 foreach (var pid in SafePids(cgroup))
-                    Sys.Kill(pid, Signals.SIGKILL);
+                    Syscalls.Kill(pid, Signals.SIGKILL);
                 cgroup.Destroy();
-            }
-            Store.Remove(id);
+            });
         }
-        catch (Exception e) when (e is SyscallException or CgroupException or IOException or UnauthorizedAccessException)
+        TryCleanup(() => Store.Remove(id));
+    }
+
+    private void TryCleanup(Action step)
+    {
+        try
         {
-            // The error that failed create is the one to report; this one is only a warning.
+            step();
+        }
+        catch (Exception e) when (e is SyscallException or CgroupException or RuntimeException or IOException or UnauthorizedAccessException)
+        {
             Warn($"cleaning up after a failed create: {e.Message}");
         }
     }

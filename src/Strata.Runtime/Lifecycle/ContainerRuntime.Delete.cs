@@ -34,7 +34,7 @@ public sealed partial class ContainerRuntime
         {
             if (status == ContainerStatus.Paused)
                 cgroup?.Thaw();
-            Sys.Kill(record.InitPid, Signals.SIGKILL);
+            Syscalls.Kill(record.InitPid, Signals.SIGKILL);
             WaitGone(record.InitPid, record.InitStartTime);
         }
         Destroy(record, cgroup, HooksOf(record.Id));
@@ -47,7 +47,7 @@ public sealed partial class ContainerRuntime
         if (!record.OwnPidNamespace && cgroup is not null)
         {
             foreach (var pid in SafePids(cgroup))
-                Sys.Kill(pid, Signals.SIGKILL);
+                Syscalls.Kill(pid, Signals.SIGKILL);
         }
         cgroup?.Destroy();
         if (hooks is { Poststop.Count: > 0 })

@@ -58,11 +58,11 @@ public sealed partial class ContainerRuntime
         try
         {
             var cgroup = OpenCgroup(record);
-            var (parentFd, childFd) = Sys.SocketPair();
-            channel = new Channel(parentFd);
+            var (parent, child) = Syscalls.SocketPair();
+            channel = new Channel(parent);
             try
             {
-                stage0 = SpawnInit("exec-init", childFd, options.PreserveFds, consoleForInit);
+                stage0 = InitSpawner.Spawn(Syscalls, initBinary, "exec-init", child, options.PreserveFds, consoleForInit);
             }
             catch
             {
@@ -71,7 +71,7 @@ public sealed partial class ContainerRuntime
             }
             finally
             {
-                Sys.Close(childFd);
+                child.Dispose();
             }
             try
             {
@@ -79,8 +79,8 @@ public sealed partial class ContainerRuntime
             }
             catch
             {
-                Sys.Kill(stage0, Signals.SIGKILL);
-                Sys.WaitPid(stage0);
+                Syscalls.Kill(stage0, Signals.SIGKILL);
+                Syscalls.WaitPid(stage0);
                 channel.Dispose();
                 throw;
             }
@@ -98,7 +98,7 @@ public sealed partial class ContainerRuntime
                 bootstrap.Add("preload=libseccomp.so.2");
             channel.SendBootstrap(bootstrap);
             var reply = channel.ReceiveLine("the exec process's pid");
-            Sys.WaitPid(stage0);
+            Syscalls.WaitPid(stage0);
             stage0 = 0;
             if (reply.StartsWith("error=", StringComparison.Ordinal))
                 throw new RuntimeException(reply[6..]);
@@ -114,13 +114,13 @@ public sealed partial class ContainerRuntime
         {
             if (stage0 > 0)
             {
-                Sys.Kill(stage0, Signals.SIGKILL);
-                Sys.WaitPid(stage0);
+                Syscalls.Kill(stage0, Signals.SIGKILL);
+                Syscalls.WaitPid(stage0);
             }
             throw;
         }
         if (options.PidFile is { } pidFile)
-            AtomicFile.Write(Path.GetFullPath(pidFile), System.Text.Encoding.ASCII.GetBytes(pid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4, durable: false);
+            WritePidFile(pidFile, pid);
         foregroundTerminal?.Attach();
         started?.Invoke(pid);
         if (!options.Wait)

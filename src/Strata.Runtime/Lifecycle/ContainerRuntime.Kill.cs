@@ -20,9 +20,9 @@ public sealed partial class ContainerRuntime
         if (all)
         {
             foreach (var pid in PidsOf(record))
-                Sys.Kill(pid, signal);
+                Syscalls.Kill(pid, signal);
             return;
         }
-        Sys.Kill(record.InitPid, signal);
+        Syscalls.Kill(record.InitPid, signal);
     }
 }

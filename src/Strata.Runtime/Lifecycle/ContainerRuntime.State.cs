@@ -41,7 +41,7 @@ public sealed partial class ContainerRuntime
     /// The container's processes: its cgroup's, or without one, every process in the init's pid namespace
     /// (only the init when it shares the host's).
     /// </summary>
-    private static List<int> PidsOf(ContainerRecord record)
+    private List<int> PidsOf(ContainerRecord record)
     {
         if (OpenCgroup(record) is { } cgroup)
             return SafePids(cgroup);

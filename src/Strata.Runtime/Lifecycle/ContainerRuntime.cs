@@ -28,6 +28,19 @@ public sealed partial class ContainerRuntime(string root, string initBinary = "/
 
     public StateStore Store { get; } = new(root);
 
+    /// <summary>The kernel calls of the parent side: processes, the exec fifo, the init's channel.</summary>
+    internal ISyscalls Syscalls { get; init; } = LinuxSyscalls.Instance;
+
+    /// <summary>The host's cgroups and a new container's cgroup in them, not yet made.</summary>
+    internal Func<string, (CgroupHost Host, ICgroupManager Manager)> OpenNewCgroup { get; init; } = static path =>
+    {
+        var host = CgroupHost.Detect();
+        return (host, CgroupManager.Open(host, path));
+    };
+
+    /// <summary>How create starts the init, when not as <see cref="ChooseLauncher"/> decides (tests).</summary>
+    internal Func<ContainerPlan, IInitLauncher>? InitLauncher { get; init; }
+
     /// <summary>
     /// The status as of now, which nothing stores: stopped once the init is gone, created while the exec fifo
     /// exists (start removes it), paused while the cgroup is frozen, else running.
@@ -58,8 +71,8 @@ public sealed partial class ContainerRuntime(string root, string initBinary = "/
     }
 
     /// <summary>Alive means: the pid exists, is not a zombie, and started when our init did.</summary>
-    private static bool IsAlive(ContainerRecord record) =>
-        record.InitPid > 0 && ProcStat.TryRead(record.InitPid) is { } stat && !stat.IsZombieOrDead && stat.StartTime == record.InitStartTime;
+    private bool IsAlive(ContainerRecord record) =>
+        record.InitPid > 0 && Syscalls.ReadProcStat(record.InitPid) is { } stat && !stat.IsZombieOrDead && stat.StartTime == record.InitStartTime;
 
     /// <summary>The container's cgroup; null for a rootless container that runs in its caller's.</summary>
     private static ICgroupManager? OpenCgroup(ContainerRecord record) =>
@@ -82,26 +95,26 @@ public sealed partial class ContainerRuntime(string root, string initBinary = "/
         }
     }
 
-    private static WaitStatus WaitForExit(int pid)
+    private WaitStatus WaitForExit(int pid)
     {
         while (true)
         {
-            var status = Sys.WaitPid(pid) ?? throw new RuntimeException($"waitpid {pid}: no status");
+            var status = Syscalls.WaitPid(pid) ?? throw new RuntimeException($"waitpid {pid}: no status");
             if (status.Pid == pid && (status.Exited || status.Signaled))
                 return status;
         }
     }
 
-    private static void WaitGone(int pid, ulong? startTime)
+    private void WaitGone(int pid, ulong? startTime)
     {
         var deadline = DateTime.UtcNow + StopTimeout;
         while (DateTime.UtcNow < deadline)
         {
-            var stat = ProcStat.TryRead(pid);
+            var stat = Syscalls.ReadProcStat(pid);
             if (stat is null || stat.Value.IsZombieOrDead || (startTime is { } st && stat.Value.StartTime != st))
             {
                 // Reap it if it is ours (run, or an init re-parented to a subreaper).
-                try { Sys.WaitPid(pid, noHang: true); } catch (SyscallException) { }
+                try { Syscalls.WaitPid(pid, noHang: true); } catch (SyscallException) { }
                 return;
             }
             Thread.Sleep(5);
@@ -118,23 +131,8 @@ public sealed partial class ContainerRuntime(string root, string initBinary = "/
         return File.Exists(path) ? SpecLoader.Parse(File.ReadAllBytes(path), path) : null;
     }
 
-    /// <summary>
-    /// posix_spawn of `strata-runtime init|exec-init`: the channel at fd 3+preserveFds and, with a terminal
-    /// (exec-init; the init gets its console over the channel), the console socket right after it (the
-    /// preserved fds 3.. stay where they are).
-    /// </summary>
-    private int SpawnInit(string verb, int channelFd, int preserveFds, Microsoft.Win32.SafeHandles.SafeFileHandle? console)
-    {
-        var initFd = 3 + preserveFds;
-        var env = new List<string> { $"{InitProcess.PipeEnvironment}={initFd.ToString(CultureInfo.InvariantCulture)}" };
-        var fds = new List<(int, int)> { (channelFd, initFd) };
-        if (console is not null)
-        {
-            env.Add($"{ContainerConsole.SocketEnvironment}={(initFd + 1).ToString(CultureInfo.InvariantCulture)}");
-            fds.Add(((int)console.DangerousGetHandle(), initFd + 1));
-        }
-        return Sys.Spawn(initBinary, ["strata-runtime", verb], env, fds);
-    }
+    private static void WritePidFile(string path, int pid) =>
+        AtomicFile.Write(Path.GetFullPath(path), Encoding.ASCII.GetBytes(pid.ToString(CultureInfo.InvariantCulture)), (UnixFileMode)0x1A4 /* 0644 */, durable: false);
 
     /// <summary>
     /// runc's checkTerminal and setupIO: a detached process with a terminal needs a console socket, a

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Win32.SafeHandles;
 using Strata.Linux;
 
 namespace Strata.Runtime.Lifecycle;
@@ -18,24 +19,26 @@ public static class Zygote
     private static bool _preforkedTaken;
 
     /// <summary>The pre-forked init's pid and this process's end of its channel, or null when there is none (left).</summary>
-    internal static (int Pid, int Fd)? TakePreforked()
+    internal static (int Pid, SafeFileHandle Channel)? TakePreforked()
     {
         if (_preforkedTaken)
             return null;
         _preforkedTaken = true;
-        return Parse(PreforkedVariable, 2) is [var pid, var fd] ? (pid, fd) : null;
+        return Parse(PreforkedVariable, 2) is [var pid, var fd] ? (pid, new SafeFileHandle(fd, ownsHandle: true)) : null;
     }
 
     /// <summary>
     /// The zygote's pid, this process's end of its bootstrap socket, and of the channel to the init it forks;
     /// null when there is none (left).
     /// </summary>
-    internal static (int Pid, int BootFd, int InitFd)? Take()
+    internal static (int Pid, SafeFileHandle Boot, SafeFileHandle Init)? Take()
     {
         if (_zygoteTaken)
             return null;
         _zygoteTaken = true;
-        return Parse(ZygoteVariable, 3) is [var fd, var pid, var initFd] ? (pid, fd, initFd) : null;
+        return Parse(ZygoteVariable, 3) is [var fd, var pid, var initFd]
+            ? (pid, new SafeFileHandle(fd, ownsHandle: true), new SafeFileHandle(initFd, ownsHandle: true))
+            : null;
     }
 
     /// <summary>
@@ -70,16 +73,16 @@ public static class Zygote
             DiscardPreforked(init);
         if (Take() is { } zygote)
         {
-            Sys.Close(zygote.BootFd);
-            Sys.Close(zygote.InitFd);
+            zygote.Boot.Dispose();
+            zygote.Init.Dispose();
             Reap(zygote.Pid);
         }
     }
 
-    internal static void DiscardPreforked((int Pid, int Fd) init)
+    internal static void DiscardPreforked((int Pid, SafeFileHandle Channel) init)
     {
         Sys.Kill(init.Pid, Signals.SIGKILL);
-        Sys.Close(init.Fd);
+        init.Channel.Dispose();
         Reap(init.Pid);
     }
 
