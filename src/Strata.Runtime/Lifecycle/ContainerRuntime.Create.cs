@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Strata.Cgroups;
 using Strata.Linux;
 using Strata.Oci.Runtime;

@@ -1,12 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Strata.Cgroups;
-using Strata.Linux;
-using Strata.Oci.Runtime;
-using Strata.Runtime.Config;
-using Strata.Runtime.Init;
-using Strata.Runtime.State;
-
 namespace Strata.Runtime.Lifecycle;
 
 public sealed partial class ContainerRuntime

@@ -1,11 +1,4 @@
-using System.Globalization;
-using System.Text;
-using Strata.Cgroups;
 using Strata.Linux;
-using Strata.Oci.Runtime;
-using Strata.Runtime.Config;
-using Strata.Runtime.Init;
-using Strata.Runtime.State;
 
 namespace Strata.Runtime.Lifecycle;
 
