@@ -37,7 +37,10 @@ public static unsafe partial class FileMetadata
         fixed (byte* p = value)
         {
             if (Lsetxattr(path, name, p, (nuint)value.Length, 0) != 0)
-                throw new SyscallException($"lsetxattr {name}", Marshal.GetLastPInvokeError(), path);
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new SyscallException($"lsetxattr {name}", errno, path);
+            }
         }
     }
 
@@ -79,7 +82,10 @@ public static unsafe partial class FileMetadata
     public static void HardLink(string existing, string newPath)
     {
         if (Linkat(AtFdcwd, existing, AtFdcwd, newPath, 0) != 0)
-            throw new SyscallException($"link {existing} to", Marshal.GetLastPInvokeError(), newPath);
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new SyscallException($"link {existing} to", errno, newPath);
+        }
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -33,7 +33,10 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
     public void Mount(string? source, string target, string? fstype, MountFlags flags, string? data)
     {
         if (Libc.Mount(source, target, fstype, (ulong)flags, data) != 0)
-            throw new SyscallException(Describe(source, fstype, flags), Marshal.GetLastPInvokeError(), target);
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new SyscallException(Describe(source, fstype, flags), errno, target);
+        }
     }
 
     private static string Describe(string? source, string? fstype, MountFlags flags) =>
@@ -78,7 +81,10 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
             try
             {
                 if (Libc.Mount(source, $"/proc/self/fd/{fd.ToString(System.Globalization.CultureInfo.InvariantCulture)}", fstype, (ulong)flags, data) != 0)
-                    throw new SyscallException(Describe(source, fstype, flags), Marshal.GetLastPInvokeError(), target);
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    throw new SyscallException(Describe(source, fstype, flags), errno, target);
+                }
             }
             finally
             {
@@ -216,7 +222,10 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
         limit[0] = soft;
         limit[1] = hard;
         if (Libc.Prlimit(0, resource, limit, null) != 0)
-            throw new SyscallException($"setrlimit resource {resource} to {soft}:{hard}", Marshal.GetLastPInvokeError());
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new SyscallException($"setrlimit resource {resource} to {soft}:{hard}", errno);
+        }
     }
 
     // setgroups, setresgid and setresuid go to the kernel directly: glibc's wrappers apply them to every
@@ -246,14 +255,20 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
     {
         var r = CredentialSyscalls is { } n ? Libc.Syscall(n.SetResGid, (nint)gid, (nint)gid, (nint)gid, 0, 0) : Libc.Setresgid(gid, gid, gid);
         if (r != 0)
-            throw new SyscallException($"setresgid {gid}", Marshal.GetLastPInvokeError());
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new SyscallException($"setresgid {gid}", errno);
+        }
     }
 
     public void SetResUid(uint uid)
     {
         var r = CredentialSyscalls is { } n ? Libc.Syscall(n.SetResUid, (nint)uid, (nint)uid, (nint)uid, 0, 0) : Libc.Setresuid(uid, uid, uid);
         if (r != 0)
-            throw new SyscallException($"setresuid {uid}", Marshal.GetLastPInvokeError());
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new SyscallException($"setresuid {uid}", errno);
+        }
     }
 
     public void DropBoundingCapability(int capability) => Prctl(24 /* PR_CAPBSET_DROP */, (nuint)capability, 0, $"drop capability {capability} from the bounding set");
@@ -277,7 +292,10 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
     private static void Prctl(int option, nuint a2, nuint a3, string what)
     {
         if (Libc.Prctl(option, a2, a3, 0, 0) != 0)
-            throw new SyscallException($"prctl {what}", Marshal.GetLastPInvokeError());
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new SyscallException($"prctl {what}", errno);
+        }
     }
 
     public void WriteProcFile(string path, string value)

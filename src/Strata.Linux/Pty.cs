@@ -84,7 +84,10 @@ public static unsafe class Pty
                 continue;
             }
             if (Libc.Dup3((int)from.DangerousGetHandle(), to, 0) < 0)
-                throw new SyscallException($"dup3 onto fd {to}", Marshal.GetLastPInvokeError());
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new SyscallException($"dup3 onto fd {to}", errno);
+            }
         }
     }
 

@@ -130,7 +130,10 @@ public static unsafe class Sys
         if (count >= Libc.Sysconf(scNprocessorsOnln))
             new Span<byte>(mask, cpuSetBytes).Fill(0xff);
         if (Libc.SchedSetaffinity(pid, cpuSetBytes, mask) != 0)
-            throw new SyscallException($"sched_setaffinity {pid}", Marshal.GetLastPInvokeError());
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new SyscallException($"sched_setaffinity {pid}", errno);
+        }
     }
 
     /// <summary>execve(2). Returns only by throwing.</summary>
@@ -149,7 +152,10 @@ public static unsafe class Sys
     public static void Unshare(NamespaceFlags flags)
     {
         if (flags != NamespaceFlags.None && Libc.Unshare((int)flags) != 0)
-            throw new SyscallException($"unshare {flags} namespace", Marshal.GetLastPInvokeError());
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new SyscallException($"unshare {flags} namespace", errno);
+        }
     }
 
     /// <summary>Whether the calling thread is the process's first (its thread-group leader, whose namespaces /proc/PID/ns shows).</summary>
@@ -160,7 +166,10 @@ public static unsafe class Sys
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (Libc.Setns((int)fd.DangerousGetHandle(), (int)type) != 0)
-            throw new SyscallException($"setns {type} namespace", Marshal.GetLastPInvokeError());
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new SyscallException($"setns {type} namespace", errno);
+        }
     }
 
     /// <summary>PR_SET_CHILD_SUBREAPER: orphaned descendants (the container's init) are re-parented to us.</summary>

@@ -2,7 +2,12 @@ using System.Runtime.InteropServices;
 
 namespace Strata.Linux;
 
-/// <summary>A failed system call: the operation, the path it acted on and the errno, in one message.</summary>
+/// <summary>
+/// A failed system call: the operation, the path it acted on and the errno, in one message. Callers read errno
+/// (<see cref="Marshal.GetLastPInvokeError"/>) into a local right after the failing call, before formatting the
+/// operation: formatting can make P/Invoke calls of its own that overwrite it (a mount's flags did, and the error
+/// said "success").
+/// </summary>
 public sealed class SyscallException : Exception
 {
     public SyscallException(string operation, int errno, string? path = null)

@@ -42,9 +42,8 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
     /// <summary>Everything before pivot_root: propagation, the rootfs bind, mounts and devices.</summary>
     public void Prepare()
     {
-        var propagation = MountOptions.RootPropagation(Spec.Linux?.RootfsPropagation);
         // Detach our mount tree from the host's first, so nothing below propagates back (runc: prepareRoot).
-        sys.Mount(null, "/", null, propagation.HasFlag(MountFlags.Shared) ? MountFlags.Slave | MountFlags.Recursive : propagation, null);
+        sys.Mount(null, "/", null, PropagationBeforePivot(MountOptions.RootPropagation(Spec.Linux?.RootfsPropagation)), null);
         // pivot_root(2) needs the new root to be a mount point.
         sys.Mount(_rootfs, _rootfs, "bind", MountFlags.Bind | MountFlags.Recursive, null);
 
@@ -104,9 +103,18 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
         }
         sys.Chdir("/");
         var propagation = MountOptions.RootPropagation(Spec.Linux?.RootfsPropagation);
-        if (propagation.HasFlag(MountFlags.Shared))
+        if (PropagationBeforePivot(propagation) != propagation)
             sys.Mount(null, "/", null, propagation, null);
     }
+
+    /// <summary>
+    /// What "/" is made before the rootfs is bound and pivoted to. Private and slave apply at once, as in runc. Shared
+    /// would propagate the container's mounts to the host, and unbindable would make the bind of the rootfs fail
+    /// (EINVAL: the rootfs lies below "/"): both start as rslave and apply to the new root after pivot_root, as crun
+    /// does (config-linux.md, "Rootfs Mount Propagation": the propagation of the container's root).
+    /// </summary>
+    private static MountFlags PropagationBeforePivot(MountFlags requested) =>
+        (requested & (MountFlags.Shared | MountFlags.Unbindable)) != 0 ? MountFlags.Slave | MountFlags.Recursive : requested;
 
     /// <summary>After pivot_root: read-only paths, masked paths, then a read-only root.</summary>
     public void Finish()

@@ -193,6 +193,56 @@ public class FilesystemTests
 
     [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void RootfsPropagation_Unbindable_RootIsUnbindable(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(s => s.Linux!.RootfsPropagation = "unbindable", "sh", "-c", "awk '$5 == \"/\"' /proc/self/mountinfo");
+        if (!sb.IsStrata)
+        {
+            // runc 1.1 makes "/" unbindable before it binds the rootfs below it, which the kernel refuses
+            // (docs/runtime-differences.md); crun and Strata apply it to the new root after pivot_root.
+            Assert.True(result.ExitCode != 0, result.ToString());
+            Assert.Contains("invalid argument", result.Stderr, StringComparison.Ordinal);
+            return;
+        }
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(" unbindable ", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void RootfsPropagation_Shared_RootHasPeers(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var result = sb.RunContainer(s => s.Linux!.RootfsPropagation = "shared", "sh", "-c", "awk '$5 == \"/\"' /proc/self/mountinfo");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        // runc 1.1 makes "/" shared, then the rootfs's parent mount private again (its rootfsParentMountPrivate), so
+        // on a host whose "/" is private its container's root ends up with no peers (docs/runtime-differences.md).
+        if (sb.IsStrata)
+            Assert.Contains("shared:", result.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A mount(2) failure reports the kernel's errno: a directory bound onto a file is refused with ENOTDIR, which
+    /// an errno read after formatting the message had turned into "success".
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void BindMount_DirectoryOntoFile_FailsWithTheKernelsError(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var source = Directory.CreateDirectory(Path.Combine(sb.Dir, "dir-src")).FullName;
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, s => s.Mounts!.Add(new Mount { Destination = "/file", Type = "bind", Source = source, Options = ["rbind"] }));
+        File.WriteAllText(Path.Combine(bundle, "rootfs", "file"), "");
+        var result = sb.Exec("run", "--bundle", bundle, id);
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.Contains("not a directory", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("success", result.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void NoPivot_Run_ContainerSeesOnlyItsRootfs(string runtime)
     {
         using var sb = new Sandbox(runtime);

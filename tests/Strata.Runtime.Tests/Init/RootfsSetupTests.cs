@@ -212,6 +212,40 @@ public sealed class RootfsSetupTests : IDisposable
         Assert.Equal(new MountCall(null, "/", null, MountFlags.Shared | MountFlags.Recursive, null), _sys.Calls[^1]);
     }
 
+    [Theory]
+    [InlineData("unbindable", MountFlags.Unbindable)]
+    [InlineData("runbindable", MountFlags.Unbindable | MountFlags.Recursive)]
+    public void Prepare_RootfsPropagationUnbindable_SlaveFirstUnbindableOnlyAfterPivot(string name, MountFlags requested)
+    {
+        // An unbindable "/" before the bind of the rootfs below it makes that bind fail with EINVAL.
+        var spec = SpecWithMounts();
+        spec.Linux!.RootfsPropagation = name;
+        var setup = new RootfsSetup(_sys, Request(spec));
+
+        setup.Prepare();
+        Assert.Equal(new MountCall(null, "/", null, MountFlags.Slave | MountFlags.Recursive, null), _sys.Calls[0]);
+        Assert.DoesNotContain(_sys.Mounts, m => m.Flags.HasFlag(MountFlags.Unbindable));
+
+        setup.PivotRoot();
+        Assert.Equal(new MountCall(null, "/", null, requested, null), _sys.Calls[^1]);
+    }
+
+    [Theory]
+    [InlineData("slave", MountFlags.Slave)]
+    [InlineData("private", MountFlags.Private)]
+    public void PivotRoot_RootfsPropagationSlaveOrPrivate_AppliedBeforeOnly(string name, MountFlags requested)
+    {
+        var spec = SpecWithMounts();
+        spec.Linux!.RootfsPropagation = name;
+        var setup = new RootfsSetup(_sys, Request(spec));
+
+        setup.Prepare();
+        setup.PivotRoot();
+
+        Assert.Equal(new MountCall(null, "/", null, requested, null), _sys.Calls[0]);
+        Assert.Single(_sys.Mounts, m => m.Target == "/" && (m.Flags & MountFlags.PropagationMask) != 0);
+    }
+
     [Fact]
     public void Prepare_BindMountMissingSource_ThrowsDoesNotExist()
     {
