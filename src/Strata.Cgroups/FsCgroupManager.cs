@@ -11,25 +11,27 @@ namespace Strata.Cgroups;
 internal sealed class FsCgroupManager : ICgroupManager
 {
     private readonly CgroupFiles _files;
+    private readonly Action<string> _warn;
     private readonly List<Node> _nodes;
     private readonly Node? _unified;
     private HashSet<string>? _unifiedControllers;
 
     /// <summary>The container's cgroup at <paramref name="cgroupsPath"/> (see <see cref="CgroupManager.Open(CgroupHost, string)"/>).</summary>
-    public FsCgroupManager(CgroupHost host, string cgroupsPath, CgroupFiles files)
-        : this(host, files, NodesAt(host, cgroupsPath))
+    public FsCgroupManager(CgroupHost host, string cgroupsPath, CgroupFiles files, Action<string>? warn = null)
+        : this(host, files, NodesAt(host, cgroupsPath), warn)
     {
     }
 
     /// <summary>The container's cgroup at the directories <see cref="Paths"/> listed when it was created.</summary>
-    public FsCgroupManager(CgroupHost host, IReadOnlyDictionary<string, string> paths, CgroupFiles files)
-        : this(host, files, NodesAt(host, paths))
+    public FsCgroupManager(CgroupHost host, IReadOnlyDictionary<string, string> paths, CgroupFiles files, Action<string>? warn = null)
+        : this(host, files, NodesAt(host, paths), warn)
     {
     }
 
-    private FsCgroupManager(CgroupHost host, CgroupFiles files, List<Node> nodes)
+    private FsCgroupManager(CgroupHost host, CgroupFiles files, List<Node> nodes, Action<string>? warn)
     {
         _files = files;
+        _warn = warn ?? (_ => { });
         _nodes = nodes;
         if (_nodes.Count == 0)
             throw new CgroupException("none of the container's cgroup directories is in a hierarchy this host mounts");
@@ -202,9 +204,9 @@ internal sealed class FsCgroupManager : ICgroupManager
         {
             Target t = Require("memory");
             if (t.Unified)
-                V2.MemoryController.Apply(_files, t.Dir, memory);
+                V2.MemoryController.Apply(_files, t.Dir, memory, _warn);
             else
-                V1.MemoryController.Apply(_files, t.Dir, memory);
+                V1.MemoryController.Apply(_files, t.Dir, memory, _warn);
         }
 
         if (resources.Cpu is { } cpu)

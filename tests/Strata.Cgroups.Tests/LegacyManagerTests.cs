@@ -70,6 +70,55 @@ public class LegacyManagerTests
     }
 
     [Fact]
+    public void Apply_KernelMemoryWhereTheFilesExist_WrittenWithoutWarning()
+    {
+        using var fs = FakeCgroupFs.Legacy();
+        var warnings = new List<string>();
+        var m = CgroupManager.Open(fs.Host, "/c1", fs.Files, warnings.Add);
+        m.Create();
+        fs.Put("/sys/fs/cgroup/memory/c1/memory.kmem.limit_in_bytes", "9223372036854771712\n");
+        fs.Put("/sys/fs/cgroup/memory/c1/memory.kmem.tcp.limit_in_bytes", "9223372036854771712\n");
+
+        m.Apply(new LinuxResources { Memory = new LinuxMemory { Kernel = 64 << 20, KernelTCP = 16 << 20 } });
+
+        Assert.Equal("67108864", fs.Get("/sys/fs/cgroup/memory/c1/memory.kmem.limit_in_bytes"));
+        Assert.Equal("16777216", fs.Get("/sys/fs/cgroup/memory/c1/memory.kmem.tcp.limit_in_bytes"));
+        Assert.Empty(warnings);
+    }
+
+    [Fact]
+    public void Apply_KernelMemoryWithoutTheFiles_WarnsOnceNamingBoth()
+    {
+        using var fs = FakeCgroupFs.Legacy();
+        var warnings = new List<string>();
+        var m = CgroupManager.Open(fs.Host, "/c1", fs.Files, warnings.Add);
+        m.Create();
+
+        m.Apply(new LinuxResources { Memory = new LinuxMemory { Limit = 64 << 20, Kernel = 32 << 20, KernelTCP = 16 << 20 } });
+
+        var warning = Assert.Single(warnings);
+        Assert.Contains("linux.resources.memory.kernel and kernelTCP", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(fs.Writes, w => w.Path.Contains("kmem", StringComparison.Ordinal));
+        Assert.Equal("67108864", fs.Get("/sys/fs/cgroup/memory/c1/memory.limit_in_bytes"));
+    }
+
+    [Fact]
+    public void Apply_KernelTcpOnly_NeedsTheMemoryControllerAlone()
+    {
+        using var fs = FakeCgroupFs.Legacy();
+        var warnings = new List<string>();
+        var m = CgroupManager.Open(fs.Host, "/c1", fs.Files, warnings.Add);
+        m.Create();
+        fs.Put("/sys/fs/cgroup/memory/c1/memory.kmem.tcp.limit_in_bytes", "9223372036854771712\n");
+        fs.Writes.Clear();
+
+        m.Apply(new LinuxResources { Memory = new LinuxMemory { KernelTCP = 16 << 20 } });
+
+        Assert.Equal([("memory.kmem.tcp.limit_in_bytes", "16777216")], fs.Writes.Select(w => (Path.GetFileName(w.Path), w.Value)));
+        Assert.Empty(warnings);
+    }
+
+    [Fact]
     public void Apply_SwapWithoutSwapAccounting_ThrowsUnlessNoOp()
     {
         using var fs = FakeCgroupFs.Legacy();

@@ -73,6 +73,21 @@ public class UnifiedManagerTests
     }
 
     [Fact]
+    public void Apply_KernelMemory_WarnsOnceAndWritesNothingForIt()
+    {
+        using var fs = FakeCgroupFs.Unified();
+        var warnings = new List<string>();
+        var m = CgroupManager.Open(fs.Host, "/c1", fs.Files, warnings.Add);
+        m.Create();
+        fs.Writes.Clear();
+
+        m.Apply(new LinuxResources { Memory = new LinuxMemory { Kernel = 32 << 20 } });
+
+        Assert.Contains("linux.resources.memory.kernel:", Assert.Single(warnings), StringComparison.Ordinal);
+        Assert.Empty(fs.Writes);
+    }
+
+    [Fact]
     public void Apply_MemoryCpuPidsHugetlb_WritesV2Files()
     {
         using var fs = FakeCgroupFs.Unified();

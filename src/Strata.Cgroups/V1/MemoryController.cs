@@ -7,14 +7,18 @@ internal static class MemoryController
 {
     private const string Limit = "memory.limit_in_bytes";
     private const string MemSwLimit = "memory.memsw.limit_in_bytes";
+    private const string KernelLimit = "memory.kmem.limit_in_bytes";
+    private const string KernelTcpLimit = "memory.kmem.tcp.limit_in_bytes";
 
     public static bool IsNeeded(LinuxMemory? m) =>
         m is not null && (m.Limit is not null || m.Reservation is not null || m.Swap is not null
-            || m.Swappiness is not null || m.DisableOOMKiller == true);
+            || m.Swappiness is not null || m.DisableOOMKiller == true || m.Kernel is not null || m.KernelTCP is not null);
 
-    public static void Apply(CgroupFiles files, string dir, LinuxMemory m)
+    public static void Apply(CgroupFiles files, string dir, LinuxMemory m, Action<string> warn)
     {
-        // Kernel and KernelTCP are deprecated (kmem limits were removed in 5.16) and are ignored.
+        // First, while create has not moved the init in yet: older kernels take a kmem limit only on a cgroup
+        // without tasks.
+        ApplyKernel(files, dir, m, warn);
         if (m.Swap is long swap)
         {
             if (CgroupFiles.Exists(dir, MemSwLimit))
@@ -55,6 +59,32 @@ internal static class MemoryController
             files.Write(dir, "memory.swappiness", Invariant.Str(swappiness));
         if (m.DisableOOMKiller == true)
             files.Write(dir, "memory.oom_control", "1");
+    }
+
+    /// <summary>
+    /// linux.resources.memory.kernel and kernelTCP (config-linux.md marks them NOT RECOMMENDED): written where the
+    /// kernel has the files. Linux 5.16 made memory.kmem.limit_in_bytes accept writes and keep reading unlimited,
+    /// and later kernels may drop both files (memory.rst, "deprecated"); a limit that does not hold is reported
+    /// through <paramref name="warn"/>, once for both, as runc and crun only warn about them.
+    /// </summary>
+    private static void ApplyKernel(CgroupFiles files, string dir, LinuxMemory m, Action<string> warn)
+    {
+        List<string>? ignored = null;
+        foreach (var (field, file, value) in new[] { ("kernel", KernelLimit, m.Kernel), ("kernelTCP", KernelTcpLimit, m.KernelTCP) })
+        {
+            if (value is not long limit)
+                continue;
+            if (CgroupFiles.Exists(dir, file))
+            {
+                files.Write(dir, file, Invariant.Str(limit));
+                // A limit that holds reads back as itself rounded down to whole pages; -1 reads as the largest value.
+                if (limit == -1 || CgroupFiles.TryReadNumber(dir, file) is not ulong now || now <= (ulong)limit)
+                    continue;
+            }
+            (ignored ??= []).Add(field);
+        }
+        if (ignored is not null)
+            warn($"linux.resources.memory.{string.Join(" and ", ignored)}: ignored, this kernel does not limit kernel memory that way (kmem limits are deprecated and were removed in Linux 5.16)");
     }
 
     private static void WriteLimit(CgroupFiles files, string dir, long? limit)

@@ -8,9 +8,12 @@ internal static class MemoryController
     public static bool IsNeeded(LinuxMemory? m) =>
         m is not null && (m.Limit is not null || m.Reservation is not null || m.Swap is not null);
 
-    public static void Apply(CgroupFiles files, string dir, LinuxMemory m)
+    public static void Apply(CgroupFiles files, string dir, LinuxMemory m, Action<string> warn)
     {
-        // Swappiness and the OOM-killer switch have no v2 file; Kernel/KernelTCP are deprecated.
+        // Swappiness and the OOM-killer switch have no v2 file. Nor have kernel memory limits: cgroup v2 accounts
+        // kernel memory in memory.max, as runc and crun say when they ignore them.
+        if (m.Kernel is not null || m.KernelTCP is not null)
+            warn($"linux.resources.memory.{(m.Kernel is null ? "kernelTCP" : m.KernelTCP is null ? "kernel" : "kernel and kernelTCP")}: ignored, cgroup v2 has no separate kernel memory limit (kernel memory counts towards memory.max)");
         string? swap = SwapMax(m.Swap, m.Limit);
         if (swap is not null)
         {

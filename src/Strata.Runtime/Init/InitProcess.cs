@@ -177,8 +177,9 @@ public sealed class InitProcess(ISyscalls sys)
             beforeCgroups?.Invoke();
         if (afterMounts is not null)
             consoleSocket = afterMounts();
-        // In the container's namespaces, before pivot_root: hook paths still resolve on the host.
-        HookRunner.RunAll("createContainer", spec.Hooks?.CreateContainer, StateFor(request, ContainerStatus.Creating));
+        // In the container's namespaces, before pivot_root: hook paths still resolve on the host. Lifecycle step 5,
+        // after the environment is created: "created", as for prestart and createRuntime (runtime.md, "State").
+        HookRunner.RunAll("createContainer", spec.Hooks?.CreateContainer, StateFor(request, ContainerStatus.Created));
         if (ownMountNamespace)
         {
             rootfs.PivotRoot();

@@ -67,7 +67,7 @@ public sealed partial class ContainerRuntime
         {
             // The slow part of the cgroups, first: the init is idle until the request, so the kernel text
             // patching the first cpuset cgroup may cause does not interrupt it (ICgroupManager.Prepare).
-            var (host, manager) = OpenNewCgroup(plan.CgroupsPath);
+            var (host, manager) = OpenNewCgroup is { } open ? open(plan.CgroupsPath) : OpenNewCgroupOnHost(plan.CgroupsPath);
             cgroup = manager;
             manager.Prepare();
             // 0622 whatever the umask: the init writes to it after switching to the container's user.
@@ -93,9 +93,10 @@ public sealed partial class ContainerRuntime
                 var message = channel.ReceiveSyncMessage("the init's mounts");
                 if (message.Type != SyncMessage.Hooks)
                     throw new RuntimeException(message.Message ?? $"init protocol: unexpected {message.Type} message");
-                var creating = new OciStateView(id, ContainerStatus.Creating, initPid, bundle, spec.Annotations);
-                HookRunner.RunAll("prestart", spec.Hooks?.Prestart, creating);
-                HookRunner.RunAll("createRuntime", spec.Hooks?.CreateRuntime, creating);
+                // "created": they are lifecycle steps 3 and 4, after the environment is created (runtime.md, "State").
+                var created = new OciStateView(id, ContainerStatus.Created, initPid, bundle, spec.Annotations);
+                HookRunner.RunAll("prestart", spec.Hooks?.Prestart, created);
+                HookRunner.RunAll("createRuntime", spec.Hooks?.CreateRuntime, created);
             }
 
             // The fifo as an fd (O_PATH): in a user namespace the init could not reach the state directory,
@@ -218,6 +219,12 @@ public sealed partial class ContainerRuntime
     /// delegation without systemd): as runc does, a container that neither names a cgroup nor sets limits
     /// then runs in the caller's cgroup (null here); otherwise the error says why.
     /// </summary>
+    private (CgroupHost Host, ICgroupManager Manager) OpenNewCgroupOnHost(string path)
+    {
+        var host = CgroupHost.Detect();
+        return (host, CgroupManager.Open(host, path, Warn));
+    }
+
     private ICgroupManager? CreateCgroup(ContainerPlan plan, ICgroupManager cgroup)
     {
         try

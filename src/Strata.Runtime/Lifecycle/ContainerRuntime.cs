@@ -29,12 +29,9 @@ public sealed partial class ContainerRuntime(string root, string initBinary = "/
     /// <summary>The kernel calls of the parent side: processes, the exec fifo, the init's channel.</summary>
     internal ISyscalls Syscalls { get; init; } = LinuxSyscalls.Instance;
 
-    /// <summary>The host's cgroups and a new container's cgroup in them, not yet made.</summary>
-    internal Func<string, (CgroupHost Host, ICgroupManager Manager)> OpenNewCgroup { get; init; } = static path =>
-    {
-        var host = CgroupHost.Detect();
-        return (host, CgroupManager.Open(host, path));
-    };
+    /// <summary>The host's cgroups and a new container's cgroup in them, not yet made; null: this host's, with
+    /// warnings about settings its kernel cannot hold going to <see cref="Warn"/>.</summary>
+    internal Func<string, (CgroupHost Host, ICgroupManager Manager)>? OpenNewCgroup { get; init; }
 
     /// <summary>How create starts the init, when not as <see cref="ChooseLauncher"/> decides (tests).</summary>
     internal Func<ContainerPlan, IInitLauncher>? InitLauncher { get; init; }

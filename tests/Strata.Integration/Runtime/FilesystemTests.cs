@@ -209,7 +209,7 @@ public class FilesystemTests
         Assert.Contains(" unbindable ", result.Stdout, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void RootfsPropagation_Shared_RootHasPeers(string runtime)
     {
@@ -226,7 +226,7 @@ public class FilesystemTests
     /// A mount(2) failure reports the kernel's errno: a directory bound onto a file is refused with ENOTDIR, which
     /// an errno read after formatting the message had turned into "success".
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void BindMount_DirectoryOntoFile_FailsWithTheKernelsError(string runtime)
     {
@@ -241,7 +241,7 @@ public class FilesystemTests
         Assert.DoesNotContain("success", result.Stderr, StringComparison.OrdinalIgnoreCase);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void NoPivot_Run_ContainerSeesOnlyItsRootfs(string runtime)
     {

@@ -40,6 +40,36 @@ public class ResourceTests
             Assert.Contains(pid.ToString(), File.ReadAllLines(cgroup.Procs(controller)));
     }
 
+    /// <summary>
+    /// linux.resources.memory.kernelTCP lands in cgroup v1's memory.kmem.tcp.limit_in_bytes where the kernel still
+    /// has it; kernel (memory.kmem.limit_in_bytes, which Linux 5.16 and later accept but ignore) is reported in a
+    /// warning instead of vanishing silently.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void KernelMemory_TcpLimitApplied_KernelLimitWarnedWhereIgnored(string runtime)
+    {
+        Skip.IfNot(File.Exists("/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes"), "no cgroup v1 memory hierarchy with kmem.tcp files");
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id, s => s.Linux!.Resources!.Memory = new LinuxMemory { Kernel = 100 << 20, KernelTCP = 20 << 20 }, "sleep", "1000");
+        var created = sb.ExecDetached("create", "--bundle", bundle, id);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        string Read(string file) => File.ReadAllText(Path.Combine(sb.CgroupDir("memory", id), file)).Trim();
+        var kernelHolds = Read("memory.kmem.limit_in_bytes") == (100 << 20).ToString();
+        if (!sb.IsStrata)
+        {
+            // runc 1.1 ignores both and says so (docs/runtime-differences.md).
+            Assert.Contains("Kernel memory settings are ignored", created.Stderr, StringComparison.Ordinal);
+            return;
+        }
+        Assert.Equal((20 << 20).ToString(), Read("memory.kmem.tcp.limit_in_bytes"));
+        if (kernelHolds)
+            Assert.DoesNotContain("linux.resources.memory.kernel", created.Stderr, StringComparison.Ordinal);
+        else
+            Assert.Contains("linux.resources.memory.kernel: ignored", created.Stderr, StringComparison.Ordinal);
+    }
+
     [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void MemoryLimit_Exceeded_ProcessIsOomKilled(string runtime)
