@@ -102,7 +102,11 @@ public static unsafe class Pty
         throw new SyscallException("fchown", errno);
     }
 
-    public static bool IsTerminal(int fd) => Libc.Isatty(fd) == 1;
+    public static bool IsTerminal(SafeHandle fd)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        return Libc.Isatty((int)fd.DangerousGetHandle()) == 1;
+    }
 
     /// <summary>Clears ONLCR: "\n" from the container stays "\n" (runc's console.ClearONLCR on the master it proxies).</summary>
     public static void ClearOnlcr(SafeHandle terminal)
@@ -114,12 +118,14 @@ public static unsafe class Pty
     }
 
     /// <summary>
-    /// Puts the terminal on <paramref name="fd"/> in raw mode as runc does (containerd/console's SetRaw:
+    /// Puts <paramref name="terminal"/> in raw mode as runc does (containerd/console's SetRaw:
     /// cfmakeraw, but output processing stays on, so the host terminal still turns "\n" into "\r\n");
     /// returns the modes to restore.
     /// </summary>
-    public static byte[] MakeRaw(int fd)
+    public static byte[] MakeRaw(SafeHandle terminal)
     {
+        ArgumentNullException.ThrowIfNull(terminal);
+        var fd = (int)terminal.DangerousGetHandle();
         var saved = new byte[TermiosSize];
         fixed (byte* s = saved)
         {
@@ -134,11 +140,12 @@ public static unsafe class Pty
     }
 
     /// <summary>Restores modes saved by <see cref="MakeRaw"/>.</summary>
-    public static void Restore(int fd, byte[] saved)
+    public static void Restore(SafeHandle terminal, byte[] saved)
     {
+        ArgumentNullException.ThrowIfNull(terminal);
         ArgumentNullException.ThrowIfNull(saved);
         fixed (byte* s = saved)
-            SetAttributes(fd, s);
+            SetAttributes((int)terminal.DangerousGetHandle(), s);
     }
 
     private static void GetAttributes(int fd, byte* termios)

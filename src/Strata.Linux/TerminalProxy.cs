@@ -9,37 +9,31 @@ namespace Strata.Linux;
 /// </summary>
 public sealed class HostConsole : IDisposable
 {
-    private readonly SafeFileHandle? _owned;
+    private HostConsole(SafeFileHandle terminal) => Terminal = terminal;
 
-    private HostConsole(int fd, SafeFileHandle? owned)
-    {
-        Fd = fd;
-        _owned = owned;
-    }
-
-    public int Fd { get; }
+    /// <summary>The terminal: one of this process's stdio fds (not closed on dispose), or /dev/tty opened for it.</summary>
+    internal SafeFileHandle Terminal { get; }
 
     /// <summary>Finds the host's terminal; fails like runc ("open /dev/tty: no such device or address") when there is none.</summary>
     public static HostConsole Find()
     {
-        foreach (var fd in new[] { 2, 1, 0 })
+        foreach (var fd in (ReadOnlySpan<int>)[2, 1, 0])
         {
-            if (Pty.IsTerminal(fd))
-                return new HostConsole(fd, null);
+            var stdio = new SafeFileHandle(fd, ownsHandle: false);
+            if (Pty.IsTerminal(stdio))
+                return new HostConsole(stdio);
+            stdio.Dispose();
         }
         var tty = Sys.Open("/dev/tty", OpenFlags.ReadWrite);
-        if (!Pty.IsTerminal((int)tty.DangerousGetHandle()))
+        if (!Pty.IsTerminal(tty))
         {
             tty.Dispose();
             throw new SyscallException("unable to get console: /dev/tty is not a terminal");
         }
-        return new HostConsole((int)tty.DangerousGetHandle(), tty);
+        return new HostConsole(tty);
     }
 
-    /// <summary>A handle on the terminal that does not close it.</summary>
-    public SafeFileHandle Handle => new(Fd, ownsHandle: false);
-
-    public void Dispose() => _owned?.Dispose();
+    public void Dispose() => Terminal.Dispose();
 }
 
 /// <summary>
@@ -82,7 +76,7 @@ public sealed class TerminalProxy : IDisposable
             // Raw only when the caller's keys go to the container: otherwise Ctrl-C must still reach the
             // caller as SIGINT (docker's -t without -i).
             if (_forwardStdin)
-                _savedModes = Pty.MakeRaw(_host.Fd);
+                _savedModes = Pty.MakeRaw(_host.Terminal);
         }
         new Thread(CopyOutput) { IsBackground = true, Name = "tty output" }.Start();
         if (_forwardStdin)
@@ -101,8 +95,7 @@ public sealed class TerminalProxy : IDisposable
     {
         try
         {
-            using var host = _host!.Handle;
-            Pty.SetWindowSize(_master, Pty.GetWindowSize(host));
+            Pty.SetWindowSize(_master, Pty.GetWindowSize(_host!.Terminal));
         }
         catch (SyscallException)
         {
@@ -117,7 +110,7 @@ public sealed class TerminalProxy : IDisposable
             _savedModes = null;
             try
             {
-                Pty.Restore(_host.Fd, modes);
+                Pty.Restore(_host.Terminal, modes);
             }
             catch (SyscallException)
             {

@@ -65,7 +65,7 @@ public class PtyAndUnixSocketTests
             Assert.Matches("^/dev/pts/[0-9]+$", slavePath);
             Pty.SetWindowSize(master, new WindowSize(33, 101));
             using var slave = Sys.Open(slavePath, OpenFlags.ReadWrite | (OpenFlags)0x100 /* O_NOCTTY */);
-            Assert.True(Pty.IsTerminal((int)slave.DangerousGetHandle()));
+            Assert.True(Pty.IsTerminal(slave));
             Assert.Equal(new WindowSize(33, 101), Pty.GetWindowSize(slave));
         }
     }
@@ -77,12 +77,11 @@ public class PtyAndUnixSocketTests
         using (master)
         {
             using var slave = Sys.Open(slavePath, OpenFlags.ReadWrite | (OpenFlags)0x100);
-            var fd = (int)slave.DangerousGetHandle();
-            var saved = Pty.MakeRaw(fd);
-            var raw = Pty.MakeRaw(fd);
+            var saved = Pty.MakeRaw(slave);
+            var raw = Pty.MakeRaw(slave);
             Assert.NotEqual(saved, raw);
-            Pty.Restore(fd, saved);
-            Assert.Equal(saved, Pty.MakeRaw(fd));
+            Pty.Restore(slave, saved);
+            Assert.Equal(saved, Pty.MakeRaw(slave));
         }
     }
 }
