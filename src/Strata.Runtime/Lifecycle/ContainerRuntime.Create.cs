@@ -214,17 +214,18 @@ public sealed partial class ContainerRuntime
         }
     }
 
-    /// <summary>
-    /// The container's cgroup, created and limited. Rootless, the cgroup tree is usually not writable (no
-    /// delegation without systemd): as runc does, a container that neither names a cgroup nor sets limits
-    /// then runs in the caller's cgroup (null here); otherwise the error says why.
-    /// </summary>
+    /// <summary>This host's cgroups and the new container's cgroup in them, not yet made.</summary>
     private (CgroupHost Host, ICgroupManager Manager) OpenNewCgroupOnHost(string path)
     {
         var host = CgroupHost.Detect();
         return (host, CgroupManager.Open(host, path, Warn));
     }
 
+    /// <summary>
+    /// The container's cgroup, created and limited. Rootless, the cgroup tree is usually not writable (no
+    /// delegation without systemd): as runc does, a container that neither names a cgroup nor sets limits
+    /// then runs in the caller's cgroup (null here); otherwise the error says why.
+    /// </summary>
     private ICgroupManager? CreateCgroup(ContainerPlan plan, ICgroupManager cgroup)
     {
         try
