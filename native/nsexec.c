@@ -569,18 +569,24 @@ static int start_preforked(int argc, char **argv)
  * Signal forwarding for a foreground `run` or `exec`, as runc does: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and
  * SIGUSR2 the runtime receives go to the container's process (NativeSignals in C#). An async-signal-safe handler
  * here, rather than .NET's PosixSignalRegistration, which starts a thread and a pipe for it and sets up the
- * terminal (about 2 ms of a `run` on a small VM). Until the init is known the signals are swallowed,
- * so they cannot kill a runtime half-way through creating the container.
+ * terminal (about 2 ms of a `run` on a small VM). Until the container's process is known a signal cannot
+ * kill a runtime half-way through creating the container: it is held, and delivered once the target is set,
+ * as runc's buffered signal channel does (a signal that arrives while poststart hooks run, or just after the
+ * process started, is not lost).
  */
 static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
 static volatile sig_atomic_t forward_pid;
+/* Bit n: signal n arrived while there was no target. Every forwarded signal is below 32. */
+static unsigned int pending_signals;
 
 static void forward_signal(int sig)
 {
 	int saved = errno;
-	pid_t pid = forward_pid;
+	pid_t pid = __atomic_load_n(&forward_pid, __ATOMIC_SEQ_CST);
 	if (pid > 0)
 		kill(pid, sig);
+	else
+		__atomic_fetch_or(&pending_signals, 1u << sig, __ATOMIC_SEQ_CST);
 	errno = saved;
 }
 
@@ -592,8 +598,10 @@ int strata_forward_signals(int enable)
 	sa.sa_handler = enable ? forward_signal : SIG_DFL;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	if (!enable)
-		forward_pid = 0;
+	if (!enable) {
+		__atomic_store_n(&forward_pid, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&pending_signals, 0, __ATOMIC_SEQ_CST);
+	}
 	for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++) {
 		if (sigaction(forwarded_signals[i], &sa, NULL) < 0)
 			return -errno;
@@ -601,10 +609,23 @@ int strata_forward_signals(int enable)
 	return 0;
 }
 
-/* The process forwarded signals go to from now on (0: swallow them). */
+/*
+ * The process forwarded signals go to from now on (0: hold them). Signals held so far go to it now, in
+ * signal-number order: the target is published before the held set is taken, so a signal is either
+ * forwarded by the handler or held and taken here, never both, never neither.
+ */
 void strata_forward_to(int pid)
 {
-	forward_pid = pid;
+	__atomic_store_n(&forward_pid, pid, __ATOMIC_SEQ_CST);
+	if (pid <= 0)
+		return;
+	unsigned int held = __atomic_exchange_n(&pending_signals, 0, __ATOMIC_SEQ_CST);
+	for (int sig = 1; held != 0 && sig < 32; sig++) {
+		if (held & (1u << sig)) {
+			held &= ~(1u << sig);
+			kill(pid, sig);
+		}
+	}
 }
 
 /* glibc passes main's arguments to the constructors of the executable. */

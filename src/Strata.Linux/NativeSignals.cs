@@ -6,7 +6,8 @@ namespace Strata.Linux;
 /// runc's signal forwarding for a foreground `run` or `exec`: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and
 /// SIGUSR2 go to the container's process. The handler is the native stage's (native/nsexec.c), linked into this
 /// executable: .NET's PosixSignalRegistration would start a thread and a pipe for it and set the terminal up,
-/// about 2 ms of a `run` on a small VM. Until a target is set, the signals are swallowed.
+/// about 2 ms of a `run` on a small VM. Until a target is set, signals are held, and go to the target once it is
+/// set (runc buffers them the same way).
 /// Only an executable that links the native stage has these entry points (strata-runtime, DirectPInvoke).
 /// </summary>
 public static partial class NativeSignals

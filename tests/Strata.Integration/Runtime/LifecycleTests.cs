@@ -1,3 +1,5 @@
+using Strata.Oci.Runtime;
+
 namespace Strata.Integration.Runtime;
 
 /// <summary>The runtime-spec lifecycle (runtime.md, "Lifecycle") through the runc command line.</summary>
@@ -100,6 +102,45 @@ public class LifecycleTests
                 if (!run.HasExited)
                     run.Kill();
             }
+        }
+    }
+
+    /// <summary>
+    /// A signal that reaches a foreground run after the container's process started but before the runtime has
+    /// made it the forwarding target (here: while a poststart hook runs) is held and delivered, as runc's buffered
+    /// signal channel does, not swallowed. Strata only: runc 1.1 runs poststart hooks during create, before the
+    /// process starts, so a hook cannot open this window there.
+    /// </summary>
+    [Fact]
+    public async Task Run_SignalBeforeForwardingStarts_IsDeliveredOnceItDoes()
+    {
+        using var sb = new Sandbox(Runtimes.Strata);
+        var id = sb.NewId();
+        var go = Path.Combine(sb.Dir, "go");
+        var bundle = sb.Bundle(id, s => s.Hooks = new Hooks
+        {
+            Poststart = [new Hook { Path = "/bin/sh", Args = ["sh", "-c", $"while [ ! -e {go} ]; do sleep 0.01; done"] }],
+        }, "sh", "-c", "trap 'echo got USR1; exit 7' USR1; echo ready; while :; do sleep 0.05; done");
+        var start = new System.Diagnostics.ProcessStartInfo(sb.Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--root", sb.Root, "run", "--bundle", bundle, id })
+            start.ArgumentList.Add(a);
+        using var run = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            var stderr = run.StandardError.ReadToEndAsync();
+            Assert.Equal("ready", await run.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+            // The runtime is blocked in the poststart hook: the container runs, forwarding has no target yet.
+            Assert.True(Strata.Linux.Sys.Kill(run.Id, 10));
+            await File.WriteAllTextAsync(go, "");
+            Assert.Equal("got USR1", await run.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.True(run.WaitForExit(TimeSpan.FromSeconds(30)), "run did not exit after SIGUSR1");
+            var errors = await stderr;
+            Assert.True(run.ExitCode == 7, $"exit {run.ExitCode}, stderr: {errors}");
+        }
+        finally
+        {
+            if (!run.HasExited)
+                run.Kill();
         }
     }
 
