@@ -51,13 +51,17 @@ public static class RegistryApp
             });
         }
         configureLogging?.Invoke(builder.Logging);
-        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, TransportMemoryPool.Factory>();
+        builder.Services.AddSingleton<TransportMemoryPool.Factory>();
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(sp => sp.GetRequiredService<TransportMemoryPool.Factory>());
+        builder.Services.AddHostedService<IdleTrimService>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            // Kestrel's default (64 KiB) makes each blob chunk wait for the socket to drain before the next
-            // file read; room for two chunks lets the read of one overlap the send of the other.
-            kestrel.Limits.MaxResponseBufferSize = 2 * 1024 * 1024;
+            // What one response may hold unsent: room for two flushes of a blob download
+            // (DistributionApi.FlushSize), so the file read of one overlaps the send of the other, and no more,
+            // so that memory is bounded by connections, not by blob size: at 2 MiB, 256 connections reading a
+            // 1 MiB blob held the whole blob each (RSS 290 MB), and served fewer requests (see FlushSize).
+            kestrel.Limits.MaxResponseBufferSize = 2 * DistributionApi.FlushSize;
             var endpoint = ParseListen(options.Listen);
             kestrel.Listen(endpoint, listen =>
             {

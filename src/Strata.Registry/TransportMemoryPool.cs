@@ -18,14 +18,23 @@ internal sealed class TransportMemoryPool : MemoryPool<byte>
 
     private readonly ConcurrentQueue<Block> _idle = new();
     private int _idleCount;
+    private long _rents;
+    private long _dropped;
     private bool _disposed;
 
     public override int MaxBufferSize => BlockSize;
+
+    /// <summary>Blocks rented so far: how busy the server is.</summary>
+    public long Rents => Interlocked.Read(ref _rents);
+
+    /// <summary>Blocks returned beyond <see cref="MaxIdleBlocks"/> and left to the GC so far.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        Interlocked.Increment(ref _rents);
         if (_idle.TryDequeue(out var block))
         {
             Interlocked.Decrement(ref _idleCount);
@@ -49,6 +58,16 @@ internal sealed class TransportMemoryPool : MemoryPool<byte>
             return;
         }
         Interlocked.Decrement(ref _idleCount);
+        Interlocked.Increment(ref _dropped);
+    }
+
+    /// <summary>Lets the idle blocks go too, so that a collection can give their memory back.</summary>
+    public void Trim()
+    {
+        while (_idle.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref _idleCount);
+        }
     }
 
     private sealed class Block(TransportMemoryPool pool) : IMemoryOwner<byte>
@@ -69,9 +88,19 @@ internal sealed class TransportMemoryPool : MemoryPool<byte>
         }
     }
 
-    /// <summary>What Kestrel's socket transport asks the service provider for (ASP.NET Core 10).</summary>
+    /// <summary>What Kestrel's socket transport asks the service provider for (ASP.NET Core 10); it keeps the
+    /// pools it made (one per I/O queue) for <see cref="Operations.IdleTrimService"/>.</summary>
     internal sealed class Factory : IMemoryPoolFactory<byte>
     {
-        public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new TransportMemoryPool();
+        private readonly ConcurrentBag<TransportMemoryPool> _pools = [];
+
+        public IReadOnlyCollection<TransportMemoryPool> Pools => _pools;
+
+        public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
+        {
+            var pool = new TransportMemoryPool();
+            _pools.Add(pool);
+            return pool;
+        }
     }
 }

@@ -95,26 +95,44 @@ public sealed partial class DistributionApi
         return true;
     }
 
-    /// <summary>1 MiB per read and flush: a sixteenth of the syscalls and thread switches of 64 KiB.</summary>
-    private const int CopyChunkSize = 1024 * 1024;
+    /// <summary>
+    /// Bytes read into the response per flush: one of the transport's pooled blocks
+    /// (<see cref="TransportMemoryPool"/>), so a download allocates nothing. Measured with wrk against one
+    /// 1 MiB blob, small windows win under concurrency: at 256 connections 64 KiB in flight per response
+    /// (this block and the next) served 1.5-2x the requests of 256 KiB, and 2 MiB, where every connection
+    /// held the whole blob, half as many again, with 3x the memory; what is in flight stays in the caches.
+    /// </summary>
+    internal const int FlushSize = TransportMemoryPool.BlockSize;
 
-    /// <summary>Reads the file straight into the response pipe's buffers: one copy fewer than Stream.CopyTo.</summary>
+    /// <summary>
+    /// Reads the file straight into the response pipe's blocks (one copy fewer than Stream.CopyTo), with
+    /// synchronous reads: a blob being served is in the page cache, where a read takes microseconds, while an
+    /// asynchronous file read on Linux is the same read queued to the thread pool, a thread switch per block.
+    /// The pipe's limit (Kestrel's response buffer) pauses the loop while the client is slower than the disk,
+    /// which bounds what a connection holds whatever the blob's size.
+    /// </summary>
     private static async Task CopyAsync(Stream source, System.IO.Pipelines.PipeWriter destination, long count, CancellationToken cancellationToken)
     {
+        var unflushed = 0;
         while (count > 0)
         {
-            var memory = destination.GetMemory(CopyChunkSize);
-            var read = await source.ReadAsync(memory[..(int)Math.Min(memory.Length, count)], cancellationToken).ConfigureAwait(false);
+            var memory = destination.GetMemory(TransportMemoryPool.BlockSize);
+            var read = source.Read(memory.Span[..(int)Math.Min(memory.Length, count)]);
             if (read == 0)
             {
                 throw new IOException("blob is shorter than its size");
             }
             destination.Advance(read);
             count -= read;
-            var flushed = await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (flushed.IsCanceled || flushed.IsCompleted)
+            unflushed += read;
+            if (unflushed >= FlushSize || count == 0)
             {
-                return;
+                unflushed = 0;
+                var flushed = await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flushed.IsCanceled || flushed.IsCompleted)
+                {
+                    return;
+                }
             }
         }
     }

@@ -137,7 +137,7 @@ public sealed partial class DistributionApi
             }
             (start, length) = (first, last - first + 1);
         }
-        var (error, size) = await uploads.AppendAsync(upload, request.Body, start, length, metrics.AddBytesReceived, context.RequestAborted).ConfigureAwait(false);
+        var (error, size) = await uploads.AppendAsync(upload, request.BodyReader, start, length, metrics.AddBytesReceived, context.RequestAborted).ConfigureAwait(false);
         switch (error)
         {
             case UploadError.RangeMismatch:

@@ -50,6 +50,20 @@ public interface IStorageWriter : IAsyncDisposable
 
     ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken);
 
+    /// <summary>Appends every segment of <paramref name="data"/>, in order (a driver may gather them into one write).</summary>
+    async ValueTask WriteAsync(System.Buffers.ReadOnlySequence<byte> data, CancellationToken cancellationToken)
+    {
+        foreach (var segment in data)
+        {
+            await WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A hint that <paramref name="length"/> more bytes will be appended (a driver may reserve the space).</summary>
+    void Expect(long length)
+    {
+    }
+
     /// <summary>Flushes and fsyncs the written bytes.</summary>
     ValueTask CommitAsync(CancellationToken cancellationToken);
 }

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.IO.Pipelines;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -27,13 +27,8 @@ public readonly record struct UploadStatus(string Id, string Repository, long Si
 /// </summary>
 public sealed class UploadStore(IStorageDriver driver, BlobStore blobs, TimeProvider time)
 {
-    private const int BufferSize = 256 * 1024;
-
-    /// <summary>
-    /// Upload buffers come from a pool of their own: a request moves between threads while it awaits, and
-    /// the shared pool would park a returned buffer in each thread's local cache, holding one per thread.
-    /// </summary>
-    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(BufferSize, maxArraysPerBucket: 8);
+    /// <summary>Bytes hashed and written per batch, at least (less only at the end of a body).</summary>
+    private const int BatchSize = 256 * 1024;
     private readonly ConcurrentDictionary<string, UploadState> _states = new(StringComparer.Ordinal);
 
     public async ValueTask<UploadStatus> StartAsync(string repository, CancellationToken cancellationToken)
@@ -69,9 +64,28 @@ public sealed class UploadStore(IStorageDriver driver, BlobStore blobs, TimeProv
     /// </summary>
     public async ValueTask<(UploadError Error, long Size)> AppendAsync(UploadStatus upload, Stream body, long? start, long? length, Action<long>? onBytes, CancellationToken cancellationToken)
     {
+        var reader = PipeReader.Create(body, new StreamPipeReaderOptions(bufferSize: BatchSize, leaveOpen: true));
+        try
+        {
+            return await AppendAsync(upload, reader, start, length, onBytes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Appends the bytes of <paramref name="body"/> as they arrive, without copying them: each batch is hashed
+    /// and written straight from the transport's receive buffers (one pwritev per batch), and only then handed
+    /// back, while the transport keeps receiving into free buffers. So the receive of one batch overlaps the
+    /// hash and write of the previous one.
+    /// </summary>
+    public async ValueTask<(UploadError Error, long Size)> AppendAsync(UploadStatus upload, PipeReader body, long? start, long? length, Action<long>? onBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
         var state = _states.GetOrAdd(upload.Id, _ => new UploadState());
         await state.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = Buffers.Rent(BufferSize);
         try
         {
             await using var writer = driver.OpenAppendWriter(StoragePaths.UploadData(upload.Id));
@@ -84,30 +98,48 @@ public sealed class UploadStore(IStorageDriver driver, BlobStore blobs, TimeProv
             {
                 state.Reset();
             }
+            if (length is { } expected)
+            {
+                writer.Expect(expected);
+            }
             long received = 0;
             try
             {
                 // With a declared length, at most that many bytes are appended, so a body longer than its
                 // Content-Range cannot shift the upload past what the client believes it sent.
                 var limit = length ?? long.MaxValue;
-                int filled;
-                while (received < limit &&
-                       (filled = await FillAsync(body, buffer.AsMemory(0, (int)Math.Min(BufferSize, limit - received)), cancellationToken).ConfigureAwait(false)) > 0)
+                while (true)
                 {
-                    // Whole buffers only: Kestrel hands the body over in pieces of a few KiB, and one write
-                    // per piece costs more than the copy. Meanwhile Kestrel keeps receiving into its own
-                    // buffer (up to its MaxRequestBufferSize), so network and disk still overlap.
-                    state.Append(buffer.AsSpan(0, filled));
-                    await writer.WriteAsync(buffer.AsMemory(0, filled), cancellationToken).ConfigureAwait(false);
-                    received += filled;
-                    onBytes?.Invoke(filled);
-                }
-                // No fsync per chunk: bytes of an upload matter only once its digest is verified, and
-                // CompleteAsync fsyncs before the rename. A crash loses at most the tail, which the status
-                // request then reports as not received.
-                if (received == limit && await body.ReadAsync(buffer.AsMemory(0, 1), cancellationToken).ConfigureAwait(false) > 0)
-                {
-                    return (UploadError.SizeMismatch, writer.Size);
+                    // Whole batches only: one write per transport block (32 KiB) costs more than waiting for a few.
+                    var result = await body.ReadAtLeastAsync((int)Math.Min(BatchSize, Math.Max(1, limit - received)), cancellationToken).ConfigureAwait(false);
+                    var buffer = result.Buffer;
+                    var batch = buffer.Length > limit - received ? buffer.Slice(0, limit - received) : buffer;
+                    if (!batch.IsEmpty)
+                    {
+                        foreach (var segment in batch)
+                        {
+                            state.Append(segment.Span);
+                        }
+                        await writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+                        received += batch.Length;
+                        onBytes?.Invoke(batch.Length);
+                    }
+                    body.AdvanceTo(batch.End);
+                    if (received == limit)
+                    {
+                        // No fsync per chunk: bytes of an upload matter only once its digest is verified, and
+                        // CompleteAsync fsyncs before the rename. A crash loses at most the tail, which the
+                        // status request then reports as not received.
+                        if (buffer.Length > batch.Length || !result.IsCompleted && await HasMoreAsync(body, cancellationToken).ConfigureAwait(false))
+                        {
+                            return (UploadError.SizeMismatch, writer.Size);
+                        }
+                        break;
+                    }
+                    if (result.IsCompleted || result.IsCanceled)
+                    {
+                        break;
+                    }
                 }
             }
             catch
@@ -117,7 +149,7 @@ public sealed class UploadStore(IStorageDriver driver, BlobStore blobs, TimeProv
                 state.Invalidate();
                 throw;
             }
-            if (length is { } expected && received != expected)
+            if (length is { } declared && received != declared)
             {
                 state.Invalidate();
                 return (UploadError.SizeMismatch, writer.Size);
@@ -126,21 +158,17 @@ public sealed class UploadStore(IStorageDriver driver, BlobStore blobs, TimeProv
         }
         finally
         {
-            Buffers.Return(buffer);
             state.Lock.Release();
         }
     }
 
-    /// <summary>Reads until <paramref name="buffer"/> is full or the body ends; returns the bytes read.</summary>
-    private static async ValueTask<int> FillAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
+    /// <summary>Whether the body goes on past what was expected of it.</summary>
+    private static async ValueTask<bool> HasMoreAsync(PipeReader body, CancellationToken cancellationToken)
     {
-        var filled = 0;
-        int read;
-        while (filled < buffer.Length && (read = await body.ReadAsync(buffer[filled..], cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            filled += read;
-        }
-        return filled;
+        var more = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var extra = !more.Buffer.IsEmpty;
+        body.AdvanceTo(more.Buffer.Start);
+        return extra;
     }
 
     /// <summary>Verifies the staged bytes against <paramref name="expected"/> and commits them as a blob.

@@ -20,7 +20,7 @@ public sealed partial class ServeCommandTests : IDisposable
     public void Dispose() => _work.Dispose();
 
     /// <summary>src/Strata.Cli/bin/&lt;this build's configuration&gt;/net10.0/strata.dll.</summary>
-    private static string StrataDll()
+    internal static string StrataDll()
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = output.Parent!.Name;
