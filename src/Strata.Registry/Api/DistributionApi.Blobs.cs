@@ -97,17 +97,18 @@ public sealed partial class DistributionApi
 
     /// <summary>
     /// Bytes read into the response per flush: one of the transport's pooled blocks
-    /// (<see cref="TransportMemoryPool"/>), so a download allocates nothing. Measured with wrk against one
-    /// 1 MiB blob, small windows win under concurrency: at 256 connections 64 KiB in flight per response
-    /// (this block and the next) served 1.5-2x the requests of 256 KiB, and 2 MiB, where every connection
-    /// held the whole blob, half as many again, with 3x the memory; what is in flight stays in the caches.
+    /// (<see cref="TransportMemoryPool"/>), so a download allocates nothing. Small windows win under
+    /// concurrency, as what is in flight stays in the caches: wrk at 256 connections against one 1 MiB blob
+    /// got 275-490 req/s with 64 KiB in flight per response (this block and the next) and a 100-116 MB peak,
+    /// 200-320 req/s and 156-211 MB with 256 KiB (docs/benchmarks.md).
     /// </summary>
     internal const int FlushSize = TransportMemoryPool.BlockSize;
 
     /// <summary>
     /// Reads the file straight into the response pipe's blocks (one copy fewer than Stream.CopyTo), with
-    /// synchronous reads: a blob being served is in the page cache, where a read takes microseconds, while an
-    /// asynchronous file read on Linux is the same read queued to the thread pool, a thread switch per block.
+    /// synchronous reads: a blob being served is mostly in the page cache, where a read takes microseconds,
+    /// while an asynchronous file read on Linux is the same read queued to the thread pool, a thread switch
+    /// per block. A read from the disk blocks its pool thread meanwhile, which the pool makes up for.
     /// The pipe's limit (Kestrel's response buffer) pauses the loop while the client is slower than the disk,
     /// which bounds what a connection holds whatever the blob's size.
     /// </summary>

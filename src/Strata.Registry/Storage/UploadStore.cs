@@ -1,5 +1,5 @@
-using System.IO.Pipelines;
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
 using Strata.Oci.Image;
