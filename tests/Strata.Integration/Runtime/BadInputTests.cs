@@ -12,6 +12,41 @@ public class BadInputTests
         Assert.NotEqual(0, sb.Exec("state", id).ExitCode);
     }
 
+    /// <summary>The shape of a .NET resource key ("IO_FileNotFound_FileName"): what a framework exception says when
+    /// its messages are stripped from the binary (UseSystemResourceKeys).</summary>
+    private static readonly System.Text.RegularExpressions.Regex ResourceKey = new(@"\b[A-Z][A-Za-z]*_[A-Za-z]+\b");
+
+    /// <summary>A framework I/O error (reading a directory as config.json) reaches the user as a sentence.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Create_ConfigJsonIsADirectory_ReadableError(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var id = sb.NewId();
+        var bundle = sb.Bundle(id);
+        File.Delete(Path.Combine(bundle, "config.json"));
+        Directory.CreateDirectory(Path.Combine(bundle, "config.json"));
+        var result = sb.ExecDetached("create", "--bundle", bundle, id);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("config.json", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotMatch(ResourceKey, result.Stderr);
+        AssertNothingLeft(sb, id);
+    }
+
+    /// <summary>A framework I/O error (a missing --process file) reaches the user as a sentence.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void Exec_ProcessFileMissing_ReadableError(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        var (id, _) = sb.StartSleeper();
+        var missing = Path.Combine(sb.Dir, "no-such-process.json");
+        var result = sb.Exec("exec", "--process", missing, id);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(missing, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotMatch(ResourceKey, result.Stderr);
+    }
+
     [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Create_MalformedConfig_FailsAndLeavesNothing(string runtime)
