@@ -169,26 +169,16 @@ public sealed class InitProcess(ISyscalls sys)
         var process = spec.Process ?? throw new RuntimeException("config.json has no process to run");
         // Compiled before pivot_root: libseccomp is dlopen'ed from the host's filesystem.
         var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompFilter.Compile(profile) : null;
+        // Without a mount namespace of its own (shared with the runtime, or joined by path) the container's mounts are
+        // made in that namespace below the rootfs, which is then chroot'ed to (RootfsSetup).
         var rootfs = new RootfsSetup(sys, request) { BeforeCgroups = beforeCgroups };
-        var ownMountNamespace = request.NewNamespaces.Contains(NamespaceType.Mount);
-        if (ownMountNamespace)
-            rootfs.Prepare();
-        else
-            beforeCgroups?.Invoke();
+        rootfs.Prepare();
         if (afterMounts is not null)
             consoleSocket = afterMounts();
         // In the container's namespaces, before pivot_root: hook paths still resolve on the host. Lifecycle step 5,
         // after the environment is created: "created", as for prestart and createRuntime (runtime.md, "State").
         HookRunner.RunAll("createContainer", spec.Hooks?.CreateContainer, StateFor(request, ContainerStatus.Created));
-        if (ownMountNamespace)
-        {
-            rootfs.PivotRoot();
-        }
-        else
-        {
-            sys.Chroot(request.Rootfs);
-            sys.Chdir("/");
-        }
+        rootfs.PivotRoot();
 
         // A new network namespace starts with "lo" down; runc brings it up and engines (docker --network none,
         // CNI plugins that add only eth0) rely on 127.0.0.1 working.
@@ -206,8 +196,7 @@ public sealed class InitProcess(ISyscalls sys)
         if (consoleSocket is not null)
             ContainerConsole.Setup(sys, consoleSocket, process.ConsoleSize, process.User.Uid, bindDevConsole: true);
 
-        if (ownMountNamespace)
-            rootfs.Finish();
+        rootfs.Finish();
 
         return FinalizeProcess(process, request.PreserveFds, seccomp);
     }

@@ -9,9 +9,18 @@ namespace Strata.Runtime.Init;
 /// "Devices", "Masked Paths", "Readonly Paths"). Kernel calls go through <see cref="ISyscalls"/>;
 /// directories and files are created for real, inside the rootfs only.
 /// </summary>
+/// <remarks>
+/// A container without a mount namespace of its own (the runtime's is shared, or another one joined by path) gets
+/// crun's treatment: the propagation of that namespace's "/" is left alone, the rootfs is bound onto itself (so
+/// a read-only root or the root's propagation changes that bind, never the mount below it), the mounts are made
+/// below it, and the init chroots into it instead of pivot_root, which would move the root of every process in
+/// the namespace. Those mounts live in that namespace: delete detaches the bind, and everything below it, from the
+/// runtime's (ContainerRuntime), while a joined namespace keeps them until it ends (docs/runtime-differences.md).
+/// </remarks>
 public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
 {
     private readonly string _rootfs = request.Rootfs;
+    private readonly bool _ownMountNamespace = request.NewNamespaces.Contains(NamespaceType.Mount);
     private Spec Spec => request.Spec;
     private Action? _beforeCgroups;
 
@@ -42,10 +51,21 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
     /// <summary>Everything before pivot_root: propagation, the rootfs bind, mounts and devices.</summary>
     public void Prepare()
     {
-        // Detach our mount tree from the host's first, so nothing below propagates back (runc: prepareRoot).
-        sys.Mount(null, "/", null, PropagationBeforePivot(MountOptions.RootPropagation(Spec.Linux?.RootfsPropagation)), null);
-        // pivot_root(2) needs the new root to be a mount point.
-        sys.Mount(_rootfs, _rootfs, "bind", MountFlags.Bind | MountFlags.Recursive, null);
+        var propagation = PropagationBeforePivot(MountOptions.RootPropagation(Spec.Linux?.RootfsPropagation));
+        if (_ownMountNamespace)
+        {
+            // Detach our mount tree from the host's first, so nothing below propagates back (runc: prepareRoot).
+            sys.Mount(null, "/", null, propagation, null);
+            // pivot_root(2) needs the new root to be a mount point.
+            sys.Mount(_rootfs, _rootfs, "bind", MountFlags.Bind | MountFlags.Recursive, null);
+        }
+        else
+        {
+            // The namespace is not the container's: only the container's own root mount is made a slave, so the
+            // mounts below it do not propagate to the namespace's peers.
+            sys.Mount(_rootfs, _rootfs, "bind", MountFlags.Bind | MountFlags.Recursive, null);
+            sys.Mount(null, _rootfs, null, propagation, null);
+        }
 
         foreach (var mount in Spec.Mounts ?? [])
         {
@@ -79,7 +99,12 @@ public sealed class RootfsSetup(ISyscalls sys, InitRequest request)
 
     public void PivotRoot()
     {
-        if (request.NoPivot)
+        if (!_ownMountNamespace)
+        {
+            sys.Chdir(_rootfs);
+            sys.Chroot(".");
+        }
+        else if (request.NoPivot)
         {
             // --no-pivot: for rootfs on ramfs, where pivot_root is refused. chroot can be escaped; runc warns the same.
             sys.Chdir(_rootfs);

@@ -24,6 +24,10 @@ public sealed class ContainerPlan
 
     public bool OwnPidNamespace => NewNamespaces.HasFlag(NamespaceFlags.Pid);
 
+    /// <summary>The container neither creates nor joins a mount namespace: its mounts are made in the runtime's.</summary>
+    public bool SharesRuntimeMountNamespace =>
+        !NewNamespaces.HasFlag(NamespaceFlags.Mount) && !JoinNamespaces.Any(j => j.Type == NamespaceFlags.Mount);
+
     /// <summary>The container runs in a user namespace other than the runtime's, new or joined.</summary>
     public bool InUserNamespace => NewNamespaces.HasFlag(NamespaceFlags.User) || JoinNamespaces.Any(j => j.Type == NamespaceFlags.User);
 
@@ -110,9 +114,11 @@ public sealed class ContainerPlan
         }
         if (join.FirstOrDefault(j => j.Item1 == NamespaceFlags.User) is { Item2: { } userNs })
             CheckJoinedMappings(userNs, linux);
+        // Without a mount namespace the container's mounts are made in the runtime's (RootfsSetup), which a new user
+        // namespace has no privilege over: the one case that cannot work.
         var hasMountNs = newNs.HasFlag(NamespaceFlags.Mount) || join.Any(j => j.Item1 == NamespaceFlags.Mount);
-        if (!hasMountNs)
-            throw new RuntimeException("linux.namespaces: a mount namespace is required (the rootfs and mounts are set up in it)");
+        if (!hasMountNs && newNs.HasFlag(NamespaceFlags.User))
+            throw new RuntimeException("linux.namespaces: a new user namespace needs a mount namespace too (the container's mounts would be made in the runtime's mount namespace, which the user namespace has no privilege over)");
         // As runc: a joined UTS namespace counts (the hostname is then set in the joined one).
         var hasUts = newNs.HasFlag(NamespaceFlags.Uts) || join.Any(j => j.Item1 == NamespaceFlags.Uts);
         if (!string.IsNullOrEmpty(spec.Hostname) && !hasUts)

@@ -52,6 +52,7 @@ public sealed partial class ContainerRuntime
 
         ICgroupManager? cgroup = null;
         IInitLauncher? launcher = null;
+        var rootfsMountsBefore = -1;
         var initPid = 0;
         try
         {
@@ -67,6 +68,8 @@ public sealed partial class ContainerRuntime
         {
             // The slow part of the cgroups, first: the init is idle until the request, so the kernel text
             // patching the first cpuset cgroup may cause does not interrupt it (ICgroupManager.Prepare).
+            if (plan.SharesRuntimeMountNamespace)
+                rootfsMountsBefore = RuntimeNamespaceMounts.CountAt(plan.Rootfs);
             var (host, manager) = OpenNewCgroup is { } open ? open(plan.CgroupsPath) : OpenNewCgroupOnHost(plan.CgroupsPath);
             cgroup = manager;
             manager.Prepare();
@@ -125,6 +128,7 @@ public sealed partial class ContainerRuntime
                 CgroupsPath = cgroup?.CgroupsPath ?? "",
                 CgroupPaths = cgroup is null ? [] : new Dictionary<string, string>(cgroup.Paths),
                 OwnPidNamespace = plan.OwnPidNamespace,
+                RootfsMountsBefore = rootfsMountsBefore,
                 Annotations = spec.Annotations,
             };
             var state = record.ToJson();
@@ -145,6 +149,8 @@ public sealed partial class ContainerRuntime
             consoleForInit?.Dispose();
             terminal?.Dispose();
             CleanupFailedCreate(launcher, initPid, cgroup, id);
+            if (rootfsMountsBefore >= 0)
+                TryCleanup(() => RuntimeNamespaceMounts.Release(Syscalls, plan.Rootfs, rootfsMountsBefore));
             throw;
         }
         finally

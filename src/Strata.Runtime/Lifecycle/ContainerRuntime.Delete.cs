@@ -47,6 +47,8 @@ public sealed partial class ContainerRuntime
                 Syscalls.Kill(pid, Signals.SIGKILL);
         }
         cgroup?.Destroy();
+        if (record.RootfsMountsBefore >= 0)
+            RuntimeNamespaceMounts.Release(Syscalls, record.Rootfs, record.RootfsMountsBefore);
         if (hooks is { Poststop.Count: > 0 })
             HookRunner.RunAllWarnOnly("poststop", hooks.Poststop, new OciStateView(record.Id, ContainerStatus.Stopped, 0, record.Bundle, record.Annotations), Warn);
         Store.Remove(record.Id);

@@ -18,6 +18,12 @@ public sealed class ContainerRecord
     public Dictionary<string, string> CgroupPaths { get; set; } = [];
     /// <summary>True when the container has its own pid namespace: killing its init kills everything.</summary>
     public bool OwnPidNamespace { get; set; }
+    /// <summary>
+    /// For a container that shares the runtime's mount namespace, how many mounts were stacked on the rootfs before
+    /// create bound it onto itself: delete detaches those above (RuntimeNamespaceMounts). -1 when the container has a
+    /// mount namespace, its own or a joined one, and so left no mounts in the runtime's.
+    /// </summary>
+    public int RootfsMountsBefore { get; set; } = -1;
     /// <summary>config.json's annotations, reported by state. The whole config is not kept: serializing it
     /// on every create costs more than the rest of the state together.</summary>
     public Dictionary<string, string>? Annotations { get; set; }
@@ -36,6 +42,8 @@ public sealed class ContainerRecord
         w.WriteString("cgroupsPath", CgroupsPath);
         Json.WriteMap(w, "cgroupPaths", CgroupPaths);
         w.WriteBoolean("ownPidNamespace", OwnPidNamespace);
+        if (RootfsMountsBefore >= 0)
+            w.WriteNumber("rootfsMountsBefore", RootfsMountsBefore);
         Json.WriteMap(w, "annotations", Annotations);
     });
 
@@ -55,6 +63,7 @@ public sealed class ContainerRecord
             CgroupsPath = e.GetProperty("cgroupsPath").GetString() ?? "",
             CgroupPaths = Json.ReadMap(e, "cgroupPaths") ?? [],
             OwnPidNamespace = e.GetProperty("ownPidNamespace").GetBoolean(),
+            RootfsMountsBefore = e.TryGetProperty("rootfsMountsBefore", out var before) ? before.GetInt32() : -1,
             Annotations = Json.ReadMap(e, "annotations"),
         };
     }

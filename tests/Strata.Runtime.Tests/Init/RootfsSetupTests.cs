@@ -212,6 +212,35 @@ public sealed class RootfsSetupTests : IDisposable
         Assert.Equal(new MountCall(null, "/", null, MountFlags.Shared | MountFlags.Recursive, null), _sys.Calls[^1]);
     }
 
+    [Fact]
+    public void Prepare_NoMountNamespaceOfItsOwn_LeavesRootAloneAndSlavesOnlyTheRootfsBind()
+    {
+        // Shared with the runtime, or joined by path: "/" belongs to others, so only the rootfs bind is changed.
+        var setup = new RootfsSetup(_sys, Request(namespaces: [NamespaceType.Pid, NamespaceType.Uts, NamespaceType.Ipc, NamespaceType.Network]));
+
+        setup.Prepare();
+
+        Assert.Equal(new MountCall(R, R, "bind", MountFlags.Bind | MountFlags.Recursive, null), _sys.Calls[0]);
+        Assert.Equal(new MountCall(null, R, null, MountFlags.Slave | MountFlags.Recursive, null), _sys.Calls[1]);
+        Assert.DoesNotContain(_sys.Mounts, m => m.Target == "/");
+        Assert.Contains(_sys.Mounts, m => m.Target == In("/proc") && m.FsType == "proc");
+    }
+
+    [Fact]
+    public void PivotRoot_NoMountNamespaceOfItsOwn_ChrootsInsteadOfPivotRoot()
+    {
+        var spec = SpecWithMounts();
+        spec.Linux!.RootfsPropagation = "unbindable";
+        var setup = new RootfsSetup(_sys, Request(spec, namespaces: [NamespaceType.Pid]));
+
+        setup.PivotRoot();
+
+        Assert.DoesNotContain(_sys.Calls, c => c is PivotRootCall or UnmountCall);
+        Assert.Contains(new ChrootCall("."), _sys.Calls);
+        // The root's propagation applies to the container's root, the rootfs bind, once inside it.
+        Assert.Equal(new MountCall(null, "/", null, MountFlags.Unbindable, null), _sys.Calls[^1]);
+    }
+
     [Theory]
     [InlineData("unbindable", MountFlags.Unbindable)]
     [InlineData("runbindable", MountFlags.Unbindable | MountFlags.Recursive)]

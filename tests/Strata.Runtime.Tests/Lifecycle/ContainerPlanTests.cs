@@ -143,6 +143,7 @@ public sealed class ContainerPlanTests : IDisposable
 
         Assert.False(plan.NewNamespaces.HasFlag(NamespaceFlags.Mount));
         Assert.Contains((NamespaceFlags.Mount, mntns), plan.JoinNamespaces);
+        Assert.False(plan.SharesRuntimeMountNamespace);
     }
 
     [Fact]
@@ -261,12 +262,29 @@ public sealed class ContainerPlanTests : IDisposable
     }
 
     [Fact]
-    public void From_NoMountNamespace_Throws()
+    public void From_NoMountNamespace_SharesTheRuntimesAndNotThePreforkedInit()
     {
         var spec = Spec();
         RemoveNamespace(spec, "mount");
 
-        Assert.Contains("a mount namespace is required", Fails(spec).Message);
+        var plan = Plan(spec);
+
+        Assert.True(plan.SharesRuntimeMountNamespace);
+        Assert.False(plan.FitsPreforkedInit);
+    }
+
+    [Fact]
+    public void From_NoMountNamespaceWithNewUserNamespace_ThrowsNamingBoth()
+    {
+        var spec = Spec();
+        RemoveNamespace(spec, "mount");
+        spec.Linux!.Namespaces!.Add(new() { Type = "user" });
+        spec.Linux.UidMappings = [new() { ContainerID = 0, HostID = 1000, Size = 1 }];
+        spec.Linux.GidMappings = [new() { ContainerID = 0, HostID = 1000, Size = 1 }];
+
+        var message = Fails(spec).Message;
+
+        Assert.Contains("a new user namespace needs a mount namespace too", message);
     }
 
     [Fact]
