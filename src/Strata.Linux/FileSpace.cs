@@ -12,6 +12,7 @@ public static partial class FileSpace
 {
     private const int FallocFlKeepSize = 0x01;
     private const uint SyncFileRangeWrite = 0x2;
+    private const int EFBIG = 27;
     private const int ENOSPC = 28;
     private const int ESPIPE = 29;
     private const int EOPNOTSUPP = 95;
@@ -20,7 +21,8 @@ public static partial class FileSpace
     /// Allocates the blocks of [<paramref name="offset"/>, offset + <paramref name="length"/>) without changing
     /// the file's size (fallocate(2) FALLOC_FL_KEEP_SIZE), so a file that is then filled up to there gets
     /// contiguous extents and no block allocation per write. False where the filesystem cannot (EOPNOTSUPP),
-    /// or there is no room (ENOSPC: the writes report it then, as they would have).
+    /// there is no room (ENOSPC: the writes report it then, as they would have), or the range is beyond
+    /// what a file may hold (EFBIG, EINVAL).
     /// </summary>
     public static bool TryReserve(SafeFileHandle file, long offset, long length)
     {
@@ -35,7 +37,7 @@ public static partial class FileSpace
             return true;
         }
         var errno = Marshal.GetLastPInvokeError();
-        return errno is EOPNOTSUPP or ENOSPC or Errno.ENOSYS
+        return errno is EOPNOTSUPP or ENOSPC or Errno.ENOSYS or EFBIG or Errno.EINVAL
             ? false
             : throw new SyscallException("fallocate", errno);
     }

@@ -195,9 +195,17 @@ public sealed class FileSystemDriver : IStorageDriver
         /// </summary>
         private const long WritebackStep = 8 * 1024 * 1024;
 
+        /// <summary>
+        /// How far ahead of the bytes received blocks are reserved. Never the whole declared length at once:
+        /// a Content-Length costs a client nothing to send, the bytes it reserves would.
+        /// </summary>
+        private const long ReserveWindow = 64 * 1024 * 1024;
+
         private readonly List<ReadOnlyMemory<byte>> _gather = [];
         private long _size = RandomAccess.GetLength(handle);
         private long _writtenBack = -1;
+        private long _expectedEnd;
+        private long _reservedTo;
 
         public long Size => _size;
 
@@ -227,8 +235,24 @@ public sealed class FileSystemDriver : IStorageDriver
             return ValueTask.CompletedTask;
         }
 
-        /// <summary>Reserves the blocks (fallocate, size unchanged): no block allocation per write, contiguous extents.</summary>
-        public void Expect(long length) => FileSpace.TryReserve(handle, _size, length);
+        /// <summary>Reserves the blocks as the bytes come (fallocate, size unchanged): no block allocation per
+        /// write, contiguous extents.</summary>
+        public void Expect(long length)
+        {
+            _expectedEnd = _size + length;
+            _reservedTo = _size;
+            Reserve();
+        }
+
+        private void Reserve()
+        {
+            var target = Math.Min(_expectedEnd, _size + ReserveWindow);
+            if (target - _reservedTo >= ReserveWindow / 2 || target == _expectedEnd && target > _reservedTo)
+            {
+                FileSpace.TryReserve(handle, _reservedTo, target - _reservedTo);
+                _reservedTo = target;
+            }
+        }
 
         private void Advance(long written)
         {
@@ -237,6 +261,10 @@ public sealed class FileSystemDriver : IStorageDriver
                 _writtenBack = _size;
             }
             _size += written;
+            if (_reservedTo < _expectedEnd)
+            {
+                Reserve();
+            }
             if (_size - _writtenBack >= WritebackStep)
             {
                 FileSpace.TryStartWriteback(handle, _writtenBack, _size - _writtenBack);
