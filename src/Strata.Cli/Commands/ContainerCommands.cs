@@ -89,14 +89,10 @@ public static class ContainerCommands
             var containers = service.List(parse.GetValue(all));
             if (parse.GetValue(quiet))
             {
-                foreach (var c in containers)
-                {
-                    await Console.Out.WriteLineAsync(c.Id[..12]).ConfigureAwait(false);
-                }
+                await Output.WriteLinesAsync(containers.Select(c => c.Id[..12])).ConfigureAwait(false);
                 return 0;
             }
-            var table = new List<string[]> { PsHeader };
-            table.AddRange(containers.Select(c => new[]
+            await Output.WriteTableAsync(PsHeader, containers.Select(c => new[]
             {
                 c.Id[..12],
                 ImageName.TryParse(c.Image, out var n, out _) ? n.FamiliarRepository + (n.Tag is { } t ? ":" + t : "") : c.Image,
@@ -109,8 +105,7 @@ public static class ContainerCommands
                     _ => "Created",
                 },
                 c.Name,
-            }));
-            await ImageCommands.WriteTableAsync(table).ConfigureAwait(false);
+            })).ConfigureAwait(false);
             return 0;
         }));
         return command;

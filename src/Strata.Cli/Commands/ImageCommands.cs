@@ -116,10 +116,7 @@ public static class ImageCommands
             }).ToList();
             if (parse.GetValue(quiet))
             {
-                foreach (var id in rows.Select(r => r.Id).Distinct())
-                {
-                    await Console.Out.WriteLineAsync(id).ConfigureAwait(false);
-                }
+                await Output.WriteLinesAsync(rows.Select(r => r.Id).Distinct()).ConfigureAwait(false);
                 return 0;
             }
             if (parse.GetValue(format) is "json")
@@ -135,12 +132,10 @@ public static class ImageCommands
                     ["Created"] = r.Record.Created?.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
                     ["Size"] = r.Record.Size,
                 }).ToArray());
-                await Console.Out.WriteLineAsync(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
+                await Output.WriteJsonAsync(array).ConfigureAwait(false);
                 return 0;
             }
-            var table = new List<string[]> { ImagesHeader };
-            table.AddRange(rows.Select(r => new[] { r.Repository, r.Tag, r.Id, Format.Ago(r.Record.Created, now), Format.Size(r.Record.Size) }));
-            await WriteTableAsync(table).ConfigureAwait(false);
+            await Output.WriteTableAsync(ImagesHeader, rows.Select(r => new[] { r.Repository, r.Tag, r.Id, Format.Ago(r.Record.Created, now), Format.Size(r.Record.Size) })).ConfigureAwait(false);
             return 0;
         }));
         return command;
@@ -156,16 +151,9 @@ public static class ImageCommands
             using var store = GlobalFlags.OpenStore(parse);
             foreach (var reference in parse.GetValue(references)!)
             {
-                foreach (var name in store.Remove(reference, parse.GetValue(force)))
-                {
-                    await Console.Out.WriteLineAsync($"Untagged: {name}").ConfigureAwait(false);
-                }
+                await Output.WriteLinesAsync(store.Remove(reference, parse.GetValue(force)).Select(name => $"Untagged: {name}")).ConfigureAwait(false);
             }
-            var pruned = store.Prune();
-            foreach (var blob in pruned.Blobs)
-            {
-                await Console.Out.WriteLineAsync($"Deleted: {blob}").ConfigureAwait(false);
-            }
+            await Output.WriteLinesAsync(store.Prune().Blobs.Select(blob => $"Deleted: {blob}")).ConfigureAwait(false);
             return 0;
         }));
         return command;
@@ -178,14 +166,8 @@ public static class ImageCommands
         {
             using var store = GlobalFlags.OpenStore(parse);
             var result = store.Prune();
-            foreach (var blob in result.Blobs)
-            {
-                await Console.Out.WriteLineAsync($"deleted blob: {blob}").ConfigureAwait(false);
-            }
-            foreach (var snapshot in result.Snapshots)
-            {
-                await Console.Out.WriteLineAsync($"deleted snapshot: {snapshot}").ConfigureAwait(false);
-            }
+            await Output.WriteLinesAsync(result.Blobs.Select(blob => $"deleted blob: {blob}")).ConfigureAwait(false);
+            await Output.WriteLinesAsync(result.Snapshots.Select(snapshot => $"deleted snapshot: {snapshot}")).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Total reclaimed space: {Format.Size(result.Bytes)}").ConfigureAwait(false);
             return 0;
         }));
@@ -270,15 +252,5 @@ public static class ImageCommands
             return 0;
         }));
         return command;
-    }
-
-    internal static async Task WriteTableAsync(List<string[]> rows)
-    {
-        var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
-        foreach (var row in rows)
-        {
-            var line = string.Join("   ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i])));
-            await Console.Out.WriteLineAsync(line.TrimEnd()).ConfigureAwait(false);
-        }
     }
 }

@@ -26,19 +26,8 @@ public static class RegistryCommand
     {
         var flags = new RegistryFlags();
         var serve = new Command("serve", "Serve the registry in the foreground until interrupted.");
-        flags.AddTo(serve);
-        serve.SetAction(async (parse, cancellationToken) =>
+        flags.SetAction(serve, async (parse, options, cancellationToken) =>
         {
-            RegistryOptions options;
-            try
-            {
-                options = flags.ToOptions(parse);
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or FormatException)
-            {
-                await Console.Error.WriteLineAsync($"strata registry serve: {e.Message}").ConfigureAwait(false);
-                return 2;
-            }
             await using var app = RegistryApp.Build(options);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
@@ -55,20 +44,8 @@ public static class RegistryCommand
         var flags = new RegistryFlags();
         var dryRun = new Option<bool>("--dry-run") { Description = "Report what would be deleted without deleting it." };
         var gc = new Command("gc", "Delete blobs no manifest references, and expired uploads. Safe while the registry serves.");
-        flags.AddTo(gc);
-        gc.Options.Add(dryRun);
-        gc.SetAction(async (parse, cancellationToken) =>
+        flags.SetAction(gc, async (parse, options, cancellationToken) =>
         {
-            RegistryOptions options;
-            try
-            {
-                options = flags.ToOptions(parse);
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or FormatException)
-            {
-                await Console.Error.WriteLineAsync($"strata registry gc: {e.Message}").ConfigureAwait(false);
-                return 2;
-            }
             using var loggerFactory = LoggerFactory.Create(b => b
                 .AddSimpleConsole(o => o.SingleLine = true)
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
@@ -79,13 +56,11 @@ public static class RegistryCommand
             var result = await collector.RunAsync(options.Gc, isDryRun, cancellationToken).ConfigureAwait(false);
             var purged = isDryRun ? 0 : storage.Uploads.PurgeExpired(options.Uploads.Expiry);
             var verb = isDryRun ? "would delete" : "deleted";
-            foreach (var blob in result.Swept)
-            {
-                await Console.Out.WriteLineAsync($"{verb} {blob.Digest} {blob.Size}").ConfigureAwait(false);
-            }
+            await Output.WriteLinesAsync(result.Swept.Select(blob => $"{verb} {blob.Digest} {blob.Size}")).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"{result.Repositories} repositories, {result.Marked} blobs in use, {verb} {result.Swept.Count} blobs ({result.BytesSwept} bytes), {purged} expired uploads purged").ConfigureAwait(false);
             return 0;
         });
+        gc.Options.Add(dryRun);
         return gc;
     }
 }

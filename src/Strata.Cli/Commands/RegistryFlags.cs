@@ -41,15 +41,33 @@ internal sealed class RegistryFlags
         _automaticMount, _gcGracePeriod, _logLevel, _logFormat,
     ];
 
-    public void AddTo(Command command)
+    /// <summary>
+    /// Adds the flags to <paramref name="command"/> and sets its action: the flags become options, then
+    /// <paramref name="action"/> runs. A bad flag value or config file is exit code 2, a usage error.
+    /// </summary>
+    public void SetAction(Command command, Func<ParseResult, RegistryOptions, CancellationToken, Task<int>> action)
     {
         foreach (var option in All)
         {
             command.Options.Add(option);
         }
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            RegistryOptions options;
+            try
+            {
+                options = ToOptions(parse);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or FormatException)
+            {
+                await Console.Error.WriteLineAsync($"strata registry {command.Name}: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
+            return await action(parse, options, cancellationToken).ConfigureAwait(false);
+        });
     }
 
-    public RegistryOptions ToOptions(ParseResult parse)
+    private RegistryOptions ToOptions(ParseResult parse)
     {
         var options = parse.GetValue(_config) is { } config ? RegistryOptions.Load(config) : new RegistryOptions();
         Set(parse, _listen, v => options.Listen = v);
