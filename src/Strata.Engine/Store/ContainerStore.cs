@@ -26,7 +26,7 @@ public sealed class ContainerStore : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(root);
         Location = Path.Combine(root, "containers");
         Directory.CreateDirectory(Location);
-        _connection = Open(Path.Combine(Location, FileName));
+        _connection = StoreDatabase.Open(Path.Combine(Location, FileName));
         Execute("""
             CREATE TABLE IF NOT EXISTS containers (
                 id TEXT PRIMARY KEY,
@@ -106,14 +106,10 @@ public sealed class ContainerStore : IDisposable
         {
             return;
         }
-        using var images = Open(imageDatabase);
-        using (var exists = images.CreateCommand())
+        using var images = StoreDatabase.Open(imageDatabase);
+        if (!StoreDatabase.TableExists(images, "containers"))
         {
-            exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'containers'";
-            if ((long)exists.ExecuteScalar()! == 0)
-            {
-                return;
-            }
+            return;
         }
         var legacy = Query(images, "", null);
         using (var transaction = _connection.BeginTransaction())
@@ -128,25 +124,7 @@ public sealed class ContainerStore : IDisposable
             }
             transaction.Commit();
         }
-        using var drop = images.CreateCommand();
-        drop.CommandText = "DROP TABLE IF EXISTS containers";
-        drop.ExecuteNonQuery();
-    }
-
-    private static SqliteConnection Open(string path)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = 30,
-        }.ToString());
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
-        cmd.ExecuteNonQuery();
-        return connection;
+        StoreDatabase.Execute(images, "DROP TABLE IF EXISTS containers");
     }
 
     private static void Bind(SqliteCommand cmd, EngineContainer c)
@@ -164,38 +142,22 @@ public sealed class ContainerStore : IDisposable
         cmd.Parameters.AddWithValue("$snap", c.Snapshotter);
     }
 
-    private void Execute(string sql)
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    private void Execute(string sql) => StoreDatabase.Execute(_connection, sql);
 
-    private static List<EngineContainer> Query(SqliteConnection connection, string where, string? parameter)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT {Columns} FROM containers {where}";
-        if (parameter is not null)
-        {
-            cmd.Parameters.AddWithValue("$p", parameter);
-        }
-        using var reader = cmd.ExecuteReader();
-        var list = new List<EngineContainer>();
-        while (reader.Read())
-        {
-            list.Add(new EngineContainer(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                Digest.Parse(reader.GetString(3)),
-                reader.GetString(4),
-                DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture),
-                Enum.Parse<ContainerState>(reader.GetString(6)),
-                reader.IsDBNull(7) ? null : reader.GetInt32(7),
-                reader.IsDBNull(8) ? null : reader.GetInt32(8),
-                reader.IsDBNull(9) ? null : (ulong)reader.GetInt64(9),
-                reader.GetString(10)));
-        }
-        return list;
-    }
+    private static List<EngineContainer> Query(SqliteConnection connection, string where, string? parameter) => StoreDatabase.Query(
+        connection,
+        $"SELECT {Columns} FROM containers {where}",
+        parameter,
+        reader => new EngineContainer(
+            reader.GetString(0),
+            reader.GetString(1),
+            reader.GetString(2),
+            Digest.Parse(reader.GetString(3)),
+            reader.GetString(4),
+            DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture),
+            Enum.Parse<ContainerState>(reader.GetString(6)),
+            reader.IsDBNull(7) ? null : reader.GetInt32(7),
+            reader.IsDBNull(8) ? null : reader.GetInt32(8),
+            reader.IsDBNull(9) ? null : (ulong)reader.GetInt64(9),
+            reader.GetString(10)));
 }

@@ -38,15 +38,7 @@ public sealed class MetadataStore : IDisposable
     public MetadataStore(string root)
     {
         Directory.CreateDirectory(root);
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(root, FileName),
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = 30,
-        }.ToString());
-        _connection.Open();
-        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+        _connection = StoreDatabase.Open(Path.Combine(root, FileName));
         Execute("""
             CREATE TABLE IF NOT EXISTS images (
                 name TEXT PRIMARY KEY,
@@ -73,9 +65,7 @@ public sealed class MetadataStore : IDisposable
     /// </summary>
     private void LeaseLegacyContainers()
     {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'containers'";
-        if ((long)cmd.ExecuteScalar()! == 0)
+        if (!StoreDatabase.TableExists(_connection, "containers"))
         {
             return;
         }
@@ -150,18 +140,11 @@ public sealed class MetadataStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    public IReadOnlyList<ImageLease> ListLeases()
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "SELECT id, manifest, holder FROM leases ORDER BY id";
-        using var reader = cmd.ExecuteReader();
-        var list = new List<ImageLease>();
-        while (reader.Read())
-        {
-            list.Add(new ImageLease(reader.GetString(0), Digest.Parse(reader.GetString(1)), reader.GetString(2)));
-        }
-        return list;
-    }
+    public IReadOnlyList<ImageLease> ListLeases() => StoreDatabase.Query(
+        _connection,
+        "SELECT id, manifest, holder FROM leases ORDER BY id",
+        null,
+        reader => new ImageLease(reader.GetString(0), Digest.Parse(reader.GetString(1)), reader.GetString(2)));
 
     public bool DeleteLease(string id)
     {
@@ -173,35 +156,19 @@ public sealed class MetadataStore : IDisposable
 
     public void Dispose() => _connection.Dispose();
 
-    private void Execute(string sql)
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    private void Execute(string sql) => StoreDatabase.Execute(_connection, sql);
 
-    private List<ImageRecord> QueryImages(string where, string? parameter)
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "SELECT name, target, target_media_type, manifest, config, size, created, updated FROM images " + where;
-        if (parameter is not null)
-        {
-            cmd.Parameters.AddWithValue("$p", parameter);
-        }
-        using var reader = cmd.ExecuteReader();
-        var list = new List<ImageRecord>();
-        while (reader.Read())
-        {
-            list.Add(new ImageRecord(
-                reader.GetString(0),
-                Digest.Parse(reader.GetString(1)),
-                reader.GetString(2),
-                Digest.Parse(reader.GetString(3)),
-                Digest.Parse(reader.GetString(4)),
-                reader.GetInt64(5),
-                reader.IsDBNull(6) ? null : DateTimeOffset.Parse(reader.GetString(6), CultureInfo.InvariantCulture),
-                DateTimeOffset.Parse(reader.GetString(7), CultureInfo.InvariantCulture)));
-        }
-        return list;
-    }
+    private List<ImageRecord> QueryImages(string where, string? parameter) => StoreDatabase.Query(
+        _connection,
+        "SELECT name, target, target_media_type, manifest, config, size, created, updated FROM images " + where,
+        parameter,
+        reader => new ImageRecord(
+            reader.GetString(0),
+            Digest.Parse(reader.GetString(1)),
+            reader.GetString(2),
+            Digest.Parse(reader.GetString(3)),
+            Digest.Parse(reader.GetString(4)),
+            reader.GetInt64(5),
+            reader.IsDBNull(6) ? null : DateTimeOffset.Parse(reader.GetString(6), CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse(reader.GetString(7), CultureInfo.InvariantCulture)));
 }
