@@ -84,13 +84,7 @@ public sealed class ContainerStore : IDisposable
         return byPrefix.Count == 1 ? byPrefix[0] : null;
     }
 
-    public bool Delete(string id)
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "DELETE FROM containers WHERE id = $id";
-        cmd.Parameters.AddWithValue("$id", id);
-        return cmd.ExecuteNonQuery() > 0;
-    }
+    public bool Delete(string id) => StoreDatabase.Execute(_connection, "DELETE FROM containers WHERE id = $p", id) > 0;
 
     public void Dispose() => _connection.Dispose();
 

@@ -118,13 +118,7 @@ public sealed class MetadataStore : IDisposable
 
     public IReadOnlyList<ImageRecord> ListImages() => QueryImages("ORDER BY name", null);
 
-    public bool DeleteImage(string name)
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "DELETE FROM images WHERE name = $name";
-        cmd.Parameters.AddWithValue("$name", name);
-        return cmd.ExecuteNonQuery() > 0;
-    }
+    public bool DeleteImage(string name) => StoreDatabase.Execute(_connection, "DELETE FROM images WHERE name = $p", name) > 0;
 
     public void PutLease(ImageLease lease)
     {
@@ -146,13 +140,7 @@ public sealed class MetadataStore : IDisposable
         null,
         reader => new ImageLease(reader.GetString(0), Digest.Parse(reader.GetString(1)), reader.GetString(2)));
 
-    public bool DeleteLease(string id)
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "DELETE FROM leases WHERE id = $id";
-        cmd.Parameters.AddWithValue("$id", id);
-        return cmd.ExecuteNonQuery() > 0;
-    }
+    public bool DeleteLease(string id) => StoreDatabase.Execute(_connection, "DELETE FROM leases WHERE id = $p", id) > 0;
 
     public void Dispose() => _connection.Dispose();
 

@@ -26,12 +26,17 @@ public static class StoreDatabase
         return connection;
     }
 
-    public static void Execute(SqliteConnection connection, string sql)
+    /// <summary>Runs <paramref name="sql"/>, with <paramref name="parameter"/> as $p when given; returns the rows changed.</summary>
+    public static int Execute(SqliteConnection connection, string sql, string? parameter = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
+        if (parameter is not null)
+        {
+            cmd.Parameters.AddWithValue("$p", parameter);
+        }
+        return cmd.ExecuteNonQuery();
     }
 
     public static bool TableExists(SqliteConnection connection, string table)
