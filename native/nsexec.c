@@ -43,6 +43,9 @@
  *   preload=<library soname>                     (dlopen'ed before any namespace is joined: after
  *                                                 setns into the container's mount namespace the host's
  *                                                 libraries are out of reach, e.g. libseccomp for exec)
+ *   root=<path>                                  (a directory opened before any namespace is joined and
+ *                                                 chroot'ed to after: exec into a container that has no
+ *                                                 mount namespace of its own, whose init is chroot'ed)
  * Reply (here -> parent): one line "pid=<n>\n" or "error=<message>\n".
  */
 #define _GNU_SOURCE
@@ -205,6 +208,7 @@ static void stage0(int fd, int chan, int argc, char **argv)
 	int flags = 0;
 	struct join joins[MAX_JOIN];
 	int njoin = 0;
+	const char *root_path = NULL;
 	for (char *p = msg; p < msg + len; p += strlen(p) + 1) {
 		if (strncmp(p, "flags=", 6) == 0) {
 			flags = atoi(p + 6);
@@ -218,7 +222,16 @@ static void stage0(int fd, int chan, int argc, char **argv)
 			joins[njoin].type = atoi(p + 5);
 			joins[njoin].path = colon + 1;
 			njoin++;
+		} else if (strncmp(p, "root=", 5) == 0) {
+			root_path = p + 5;
 		}
+	}
+
+	int root_fd = -1;
+	if (root_path != NULL) {
+		root_fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0)
+			bail("open root %s", root_path);
 	}
 
 	/* Open every path before joining any namespace: after setns into a mount namespace the
@@ -238,6 +251,11 @@ static void stage0(int fd, int chan, int argc, char **argv)
 				bail("setns %s", joins[i].path);
 			close(joins[i].fd);
 		}
+	}
+	if (root_fd >= 0) {
+		if (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+			bail("chroot to %s", root_path);
+		close(root_fd);
 	}
 
 	int in_userns = 0;

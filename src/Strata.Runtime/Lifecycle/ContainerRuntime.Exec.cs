@@ -92,6 +92,10 @@ public sealed partial class ContainerRuntime
         try
         {
             var bootstrap = JoinEntries(record.InitPid).ToList();
+            // Without a mount namespace of its own the init is chroot'ed (RootfsSetup): joining its mount namespace
+            // (or sharing it) does not put the process in the container's root, so stage 0 chroots to the init's.
+            if (!(config.Linux?.Namespaces?.Any(n => n.Type == NamespaceType.Mount && string.IsNullOrEmpty(n.Path)) ?? false))
+                bootstrap.Add($"root=/proc/{record.InitPid.ToString(CultureInfo.InvariantCulture)}/root");
             if (config.Linux?.Seccomp is not null)
                 bootstrap.Add("preload=libseccomp.so.2");
             channel.SendBootstrap(bootstrap);

@@ -97,6 +97,33 @@ public class NamespaceTests
         }
     }
 
+    /// <summary>`exec` into a container without a mount namespace of its own runs in the container's root, not the host's.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public void NoMountNamespace_Exec_RunsInTheContainersRoot(string runtime)
+    {
+        using var sb = new Sandbox(runtime);
+        try
+        {
+            var (id, _) = sb.StartSleeper(s =>
+            {
+                s.Linux!.Namespaces!.RemoveAll(n => n.Type == "mount");
+                if (!sb.IsStrata)
+                    NoMaskedOrReadonlyPaths(s);
+            });
+            var result = sb.Exec("exec", id, "sh", "-c", "test -e /work && echo host-visible; test -e /bin/busybox && echo rootfs");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            // runc 1.1 runs the process in the host's root, the filesystem the container was kept from
+            // (docs/runtime-differences.md).
+            Assert.Equal(sb.IsStrata ? "rootfs" : "host-visible\nrootfs", result.Stdout.Trim());
+            Assert.Equal(0, sb.Exec("delete", "--force", id).ExitCode);
+        }
+        finally
+        {
+            UnmountLeftovers(sb);
+        }
+    }
+
     /// <summary>
     /// Joining a mount namespace by path, as runtime-tools' linux_ns_path does: one of the host's shape, made by
     /// unshare(1). The container's rootfs and mounts are set up in it.
