@@ -3,14 +3,6 @@ using Strata.Oci.Image;
 
 namespace Strata.Registry.Api;
 
-public sealed record ErrorBody(List<ErrorEntry> Errors);
-
-public sealed record ErrorEntry(string Code, string Message, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Detail);
-
-public sealed record TagList(string Name, List<string> Tags);
-
-public sealed record Catalog(List<string> Repositories);
-
 public sealed record TokenResponse(
     [property: JsonPropertyName("token")] string Token,
     [property: JsonPropertyName("access_token")] string AccessToken,
@@ -18,9 +10,6 @@ public sealed record TokenResponse(
     [property: JsonPropertyName("issued_at")] DateTimeOffset IssuedAt);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
-[JsonSerializable(typeof(ErrorBody))]
-[JsonSerializable(typeof(TagList))]
-[JsonSerializable(typeof(Catalog))]
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(ImageIndex))]
 [JsonSerializable(typeof(RegistryOptions))]

@@ -1,3 +1,4 @@
+using Strata.Oci.Distribution;
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
@@ -16,10 +17,10 @@ public sealed partial class DistributionApi
             ?? throw new RegistryException(ErrorCode.BlobUnknown, digest.ToString());
         var size = stream.Length;
         var response = context.Response;
-        response.Headers[ContentDigestHeader] = digest.ToString();
+        response.Headers[DistributionHeaders.ContentDigest] = digest.ToString();
         response.Headers.AcceptRanges = "bytes";
         response.Headers.ETag = $"\"{digest}\"";
-        response.ContentType = "application/octet-stream";
+        response.ContentType = DistributionHeaders.BlobContentType;
         long start = 0, length = size;
         if (TryParseRange(context.Request.Headers.Range.ToString(), size, out var range))
         {

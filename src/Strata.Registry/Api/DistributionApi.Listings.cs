@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Strata.Oci.Distribution;
 using Strata.Oci.Image;
 using Strata.Registry.Storage;
 
@@ -13,16 +14,16 @@ public sealed partial class DistributionApi
         {
             throw new RegistryException(ErrorCode.NameUnknown, route.Name);
         }
-        var page = Paginate(context, manifests.ListTags(route.Name), $"/v2/{route.Name}/tags/list");
-        return WriteJsonAsync(context, StatusCodes.Status200OK, new TagList(route.Name, page), RegistryJsonContext.Default.TagList);
+        var page = Paginate(context, manifests.ListTags(route.Name), DistributionPaths.Tags(route.Name));
+        return WriteJsonAsync(context, StatusCodes.Status200OK, new TagList(route.Name, page), DistributionJsonContext.Default.TagList);
     }
 
     /// <summary>GET /v2/_catalog with n and last (distribution "Listing Repositories"; not part of the OCI
     /// spec, but clients and tools rely on it).</summary>
     private Task ListCatalogAsync(HttpContext context)
     {
-        var page = Paginate(context, manifests.ListRepositories(), "/v2/_catalog");
-        return WriteJsonAsync(context, StatusCodes.Status200OK, new Catalog(page), RegistryJsonContext.Default.Catalog);
+        var page = Paginate(context, manifests.ListRepositories(), DistributionPaths.Catalog);
+        return WriteJsonAsync(context, StatusCodes.Status200OK, new Catalog(page), DistributionJsonContext.Default.Catalog);
     }
 
     /// <summary>
@@ -55,7 +56,7 @@ public sealed partial class DistributionApi
         }
         if (filter.Length > 0)
         {
-            context.Response.Headers[FiltersAppliedHeader] = "artifactType";
+            context.Response.Headers[DistributionHeaders.FiltersApplied] = "artifactType";
         }
         var index = new ImageIndex { MediaType = MediaTypes.OciIndex, Manifests = descriptors };
         await WriteJsonAsync(context, StatusCodes.Status200OK, index, RegistryJsonContext.Default.ImageIndex, MediaTypes.OciIndex).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Strata.Oci.Distribution;
 using Strata.Oci.Image;
 using Strata.Registry.Operations;
 using Strata.Registry.Storage;
@@ -28,7 +29,7 @@ public sealed partial class DistributionApi
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = manifest.MediaType;
         response.ContentLength = manifest.Content.Length;
-        response.Headers[ContentDigestHeader] = manifest.Digest.ToString();
+        response.Headers[DistributionHeaders.ContentDigest] = manifest.Digest.ToString();
         response.Headers.ETag = $"\"{manifest.Digest}\"";
         if (!head)
         {
@@ -81,11 +82,11 @@ public sealed partial class DistributionApi
         RegistryLog.ManifestPut(logger, route.Name, route.Reference, digest.ToString());
         var response = context.Response;
         response.StatusCode = StatusCodes.Status201Created;
-        response.Headers.Location = ManifestLocation(route.Name, digest);
-        response.Headers[ContentDigestHeader] = digest.ToString();
+        response.Headers.Location = DistributionPaths.Manifest(route.Name, digest);
+        response.Headers[DistributionHeaders.ContentDigest] = digest.ToString();
         if (document.Subject is { } subject)
         {
-            response.Headers[SubjectHeader] = subject.Digest.ToString();
+            response.Headers[DistributionHeaders.Subject] = subject.Digest.ToString();
         }
         response.ContentLength = 0;
     }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Strata.Oci.Distribution;
 using Strata.Oci.Image;
 using Strata.Registry.Operations;
 using Strata.Registry.Storage;
@@ -127,7 +128,7 @@ public sealed partial class DistributionApi
         var contentRange = request.Headers.ContentRange.ToString();
         if (allowRange && contentRange.Length > 0)
         {
-            if (!TryParseContentRange(contentRange, out var first, out var last))
+            if (!UploadRange.TryParse(contentRange, out var first, out var last))
             {
                 throw new RegistryException(ErrorCode.BlobUploadInvalid, $"malformed Content-Range '{contentRange}'", StatusCodes.Status416RangeNotSatisfiable);
             }
@@ -141,8 +142,8 @@ public sealed partial class DistributionApi
         switch (error)
         {
             case UploadError.RangeMismatch:
-                context.Response.Headers.Location = UploadLocation(route.Name, upload.Id);
-                context.Response.Headers.Range = RangeHeader(size);
+                context.Response.Headers.Location = DistributionPaths.Upload(route.Name, upload.Id);
+                context.Response.Headers.Range = UploadRange.Received(size);
                 throw new RegistryException(ErrorCode.BlobUploadInvalid, $"chunk must start at offset {size}", StatusCodes.Status416RangeNotSatisfiable);
             case UploadError.SizeMismatch:
                 throw new RegistryException(ErrorCode.SizeInvalid, $"expected {length} bytes");
@@ -168,43 +169,17 @@ public sealed partial class DistributionApi
     private static void BlobCreated(HttpContext context, string name, Digest digest)
     {
         context.Response.StatusCode = StatusCodes.Status201Created;
-        context.Response.Headers.Location = BlobLocation(name, digest);
-        context.Response.Headers[ContentDigestHeader] = digest.ToString();
+        context.Response.Headers.Location = DistributionPaths.Blob(name, digest);
+        context.Response.Headers[DistributionHeaders.ContentDigest] = digest.ToString();
         context.Response.ContentLength = 0;
     }
 
     private static void UploadAccepted(HttpContext context, string name, UploadStatus upload, int status)
     {
         context.Response.StatusCode = status;
-        context.Response.Headers.Location = UploadLocation(name, upload.Id);
-        context.Response.Headers.Range = RangeHeader(upload.Size);
-        context.Response.Headers[UploadUuidHeader] = upload.Id;
+        context.Response.Headers.Location = DistributionPaths.Upload(name, upload.Id);
+        context.Response.Headers.Range = UploadRange.Received(upload.Size);
+        context.Response.Headers[DistributionHeaders.UploadUuid] = upload.Id;
         context.Response.ContentLength = 0;
-    }
-
-    /// <summary>The inclusive range received so far; "0-0" also for nothing yet, as distribution answers.</summary>
-    private static string RangeHeader(long size) => $"0-{Math.Max(0, size - 1)}";
-
-    /// <summary>Parses "start-end", also accepting the RFC 9110 form "bytes start-end/total" some clients send.</summary>
-    internal static bool TryParseContentRange(string value, out long start, out long end)
-    {
-        start = end = 0;
-        var s = value.Trim();
-        if (s.StartsWith("bytes", StringComparison.OrdinalIgnoreCase))
-        {
-            s = s[5..].TrimStart(' ', '=');
-        }
-        var slash = s.IndexOf('/', StringComparison.Ordinal);
-        if (slash >= 0)
-        {
-            s = s[..slash];
-        }
-        var dash = s.IndexOf('-', StringComparison.Ordinal);
-        if (dash <= 0 || ParseLong(s[..dash]) is not { } a || ParseLong(s[(dash + 1)..]) is not { } b || b < a)
-        {
-            return false;
-        }
-        (start, end) = (a, b);
-        return true;
     }
 }

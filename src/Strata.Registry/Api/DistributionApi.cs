@@ -1,3 +1,4 @@
+using Strata.Oci.Distribution;
 using System.Diagnostics;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -23,18 +24,12 @@ public sealed partial class DistributionApi(
     RegistryOptions options,
     ILogger<DistributionApi> logger)
 {
-    public const string ApiVersionHeader = "Docker-Distribution-API-Version";
-    public const string ContentDigestHeader = "Docker-Content-Digest";
-    public const string UploadUuidHeader = "Docker-Upload-UUID";
-    public const string SubjectHeader = "OCI-Subject";
-    public const string FiltersAppliedHeader = "OCI-Filters-Applied";
-
     public async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
         var label = "other";
         var request = context.Request;
-        context.Response.Headers[ApiVersionHeader] = "registry/2.0";
+        context.Response.Headers[DistributionHeaders.ApiVersion] = DistributionHeaders.ApiVersionValue;
         try
         {
             var path = request.Path.Value ?? "";
@@ -150,8 +145,7 @@ public sealed partial class DistributionApi(
         {
             return;
         }
-        var body = new ErrorBody([new ErrorEntry(e.Code.Code, e.Code.Message, e.Detail)]);
-        await WriteJsonAsync(context, e.Status, body, RegistryJsonContext.Default.ErrorBody).ConfigureAwait(false);
+        await WriteJsonAsync(context, e.Status, ErrorBody.From(e.Code, e.Detail), DistributionJsonContext.Default.ErrorBody).ConfigureAwait(false);
     }
 
     private static async Task WriteJsonAsync<T>(HttpContext context, int status, T value, JsonTypeInfo<T> type, string contentType = "application/json")
@@ -179,10 +173,4 @@ public sealed partial class DistributionApi(
 
     private static Digest ParseDigest(string value) =>
         Digest.TryParse(value, out var digest, out var error) ? digest : throw new RegistryException(ErrorCode.DigestInvalid, error);
-
-    private static string BlobLocation(string name, Digest digest) => $"/v2/{name}/blobs/{digest}";
-
-    private static string UploadLocation(string name, string id) => $"/v2/{name}/blobs/uploads/{id}";
-
-    private static string ManifestLocation(string name, Digest digest) => $"/v2/{name}/manifests/{digest}";
 }

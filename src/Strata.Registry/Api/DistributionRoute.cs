@@ -1,3 +1,4 @@
+using Strata.Oci.Distribution;
 using Strata.Oci.Image;
 
 namespace Strata.Registry.Api;

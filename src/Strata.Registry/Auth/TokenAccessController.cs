@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Strata.Oci.Distribution;
 using Strata.Registry.Api;
 
 namespace Strata.Registry.Auth;

@@ -99,7 +99,7 @@ public sealed class ChunkedUploadTests
                 var started = Accepted(HttpStatusCode.Accepted);
                 if (MinChunk > 0)
                 {
-                    started.Headers.Add(RegistryClient.ChunkMinLengthHeader, MinChunk.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    started.Headers.Add(Strata.Oci.Distribution.DistributionHeaders.ChunkMinLength, MinChunk.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 }
                 return started;
             }
