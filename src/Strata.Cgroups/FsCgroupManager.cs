@@ -6,7 +6,8 @@ namespace Strata.Cgroups;
 /// <summary>
 /// A container's cgroup in every hierarchy of a <see cref="CgroupHost"/>, driven through cgroupfs. Each
 /// controller is served by the v1 hierarchy that binds it or, failing that, by the cgroup2 hierarchy when
-/// it lists the controller (on hybrid hosts that is how e.g. hugetlb is reached).
+/// it lists the controller (on hybrid hosts that is how e.g. hugetlb is reached): resources are bound to a
+/// v1 or a v2 <see cref="IController"/> once, by <see cref="Bind"/>.
 /// </summary>
 internal sealed class FsCgroupManager : ICgroupManager
 {
@@ -15,6 +16,8 @@ internal sealed class FsCgroupManager : ICgroupManager
     private readonly List<Node> _nodes;
     private readonly Node? _unified;
     private HashSet<string>? _unifiedControllers;
+    private readonly Binding?[] _bindings = new Binding?[ResourceControllers.All.Count];
+    private (IFreezer Freezer, string? Directory)? _freezer;
 
     /// <summary>The container's cgroup at <paramref name="cgroupsPath"/> (see <see cref="CgroupManager.Open(CgroupHost, string)"/>).</summary>
     public FsCgroupManager(CgroupHost host, string cgroupsPath, CgroupFiles files, Action<string>? warn = null)
@@ -184,84 +187,49 @@ internal sealed class FsCgroupManager : ICgroupManager
         }
     }
 
+    /// <summary>
+    /// Each part of the resources that the config asks for goes to the controller bound to it (see
+    /// <see cref="ResourceControllers"/>), in the order they are listed there.
+    /// </summary>
     public void Apply(LinuxResources? resources)
     {
         if (resources is null)
             return;
         resources = ZeroMeansUnset(resources);
-
-        if (resources.Devices is { } devices)
+        IReadOnlyList<ResourceControllers> all = ResourceControllers.All;
+        for (int i = 0; i < all.Count; i++)
         {
-            if (Find("devices") is { Unified: false } d)
-                V1.DevicesController.Apply(_files, d.Dir, devices);
-            else if (_unified is not null)
-                V2.DevicesController.Apply(_files, _unified.Directory, devices);
-            else if (devices.Count > 0)
-                throw Unavailable("devices");
-        }
-
-        if (resources.Memory is { } memory && V1.MemoryController.IsNeeded(memory))
-        {
-            Target t = Require("memory");
-            if (t.Unified)
-                V2.MemoryController.Apply(_files, t.Dir, memory, _warn);
-            else
-                V1.MemoryController.Apply(_files, t.Dir, memory, _warn);
-        }
-
-        if (resources.Cpu is { } cpu)
-        {
-            if (V1.CpuController.IsNeeded(cpu))
+            ResourceControllers resource = all[i];
+            if (!resource.IsAsked(resources))
+                continue;
+            Binding binding = _bindings[i] ??= Bind(resource);
+            if (binding.Controller is not { } controller)
             {
-                Target t = Require("cpu");
-                if (t.Unified)
-                    V2.CpuController.Apply(_files, t.Dir, cpu);
-                else
-                    V1.CpuController.Apply(_files, t.Dir, cpu);
+                if (resource.IsRequired?.Invoke(resources) ?? true)
+                    throw resource.MissingMessage is { } message ? new CgroupException(message) : Unavailable(resource.ControllerName);
+                continue;
             }
-            if (V1.CpusetController.IsNeeded(cpu))
-            {
-                Target t = Require("cpuset");
-                if (t.Unified)
-                    V2.CpusetController.Apply(_files, t.Dir, cpu);
-                else
-                    V1.CpusetController.Apply(_files, t.Dir, cpu);
-            }
-        }
-
-        if (resources.Pids?.Limit is long pidsLimit)
-            PidsController.Apply(_files, Require("pids").Dir, pidsLimit);
-
-        if (resources.BlockIO is { } blockIO && V1.BlkioController.IsNeeded(blockIO))
-        {
-            if (Find("blkio") is { Unified: false } b)
-                V1.BlkioController.Apply(_files, b.Dir, blockIO);
-            else
-                V2.IoController.Apply(_files, Require("io").Dir, blockIO);
-        }
-
-        if (resources.HugepageLimits is { Count: > 0 } hugepages)
-        {
-            Target t = Require("hugetlb");
-            HugetlbController.Apply(_files, t.Dir, t.Unified, hugepages);
-        }
-
-        if (resources.Network?.ClassID is uint classId)
-            V1.NetController.ApplyClassId(_files, Require("net_cls").Dir, classId);
-        if (resources.Network?.Priorities is { Count: > 0 } priorities)
-            V1.NetController.ApplyPriorities(_files, Require("net_prio").Dir, priorities);
-
-        if (resources.Rdma is { Count: > 0 } rdma)
-            RdmaController.Apply(_files, Require("rdma").Dir, rdma);
-
-        // Last, so the raw map can override anything above (config-linux.md, "Unified").
-        if (resources.Unified is { Count: > 0 } unified)
-        {
-            if (_unified is null)
-                throw new CgroupException("linux.resources.unified needs a cgroup v2 hierarchy, and this host has none");
-            V2.UnifiedFiles.Apply(_files, _unified.Directory, unified);
+            if (binding.Unified && controller.Name is { } name)
+                RequireEnabled(binding.Directory, name);
+            controller.Apply(_files, binding.Directory, resources, _warn);
         }
     }
+
+    /// <summary>
+    /// The controller a resource goes to on this host, chosen once: the v1 one where a v1 hierarchy binds
+    /// its controller, else the v2 one where the cgroup2 hierarchy offers it (on hybrid hosts that is how
+    /// e.g. hugetlb is reached), else none.
+    /// </summary>
+    private Binding Bind(ResourceControllers resource)
+    {
+        if (resource.V1 is { Name: { } v1Name } v1 && _nodes.Find(n => !n.Hierarchy.IsUnified && n.Hierarchy.Controllers.Contains(v1Name)) is { } node)
+            return new Binding(v1, node.Directory, Unified: false);
+        if (resource.V2 is { } v2 && _unified is not null && (v2.Name is null || UnifiedControllers.Contains(v2.Name)))
+            return new Binding(v2, _unified.Directory, Unified: true);
+        return new Binding(null, "", Unified: false);
+    }
+
+    private readonly record struct Binding(IController? Controller, string Directory, bool Unified);
 
     /// <summary>
     /// Engines fill unset resources with zeroes (docker writes <c>"blockIO": {"weight": 0}</c>, <c>"cpu":
@@ -370,26 +338,11 @@ internal sealed class FsCgroupManager : ICgroupManager
         };
     }
 
-    public void Freeze()
-    {
-        if (Find("freezer") is { Unified: false } f)
-            V1.FreezerController.Freeze(_files, f.Dir);
-        else
-            V2.FreezerController.Freeze(_files, UnifiedDirectory("freezing"));
-    }
+    public void Freeze() => Freezer("freezing", out string dir).Freeze(_files, dir);
 
-    public void Thaw()
-    {
-        if (Find("freezer") is { Unified: false } f)
-            _files.Write(f.Dir, "freezer.state", "THAWED");
-        else
-            _files.Write(UnifiedDirectory("thawing"), "cgroup.freeze", "0");
-    }
+    public void Thaw() => Freezer("thawing", out string dir).Thaw(_files, dir);
 
-    public bool IsFrozen() =>
-        Find("freezer") is { Unified: false } f
-            ? V1.FreezerController.IsFrozen(f.Dir)
-            : V2.FreezerController.IsFrozen(UnifiedDirectory("the freezer state"));
+    public bool IsFrozen() => Freezer("the freezer state", out string dir).IsFrozen(dir);
 
     /// <summary>
     /// Removes the container's directory in each hierarchy, with any sub-cgroups in it, and nothing above:
@@ -419,8 +372,15 @@ internal sealed class FsCgroupManager : ICgroupManager
             throw new CgroupException(string.Join("; ", errors.Select(e => e.Message)), new AggregateException(errors));
     }
 
-    private string UnifiedDirectory(string operation) =>
-        _unified?.Directory ?? throw new CgroupException($"{operation} needs the v1 freezer or cgroup v2, and this host has neither");
+    /// <summary>The v1 freezer where a v1 hierarchy binds it, else cgroup v2's, chosen once.</summary>
+    private IFreezer Freezer(string operation, out string directory)
+    {
+        _freezer ??= Find("freezer") is { Unified: false } f ? (V1.FreezerController.Instance, f.Dir)
+            : (V2.FreezerController.Instance, _unified?.Directory);
+        directory = _freezer.Value.Directory
+            ?? throw new CgroupException($"{operation} needs the v1 freezer or cgroup v2, and this host has neither");
+        return _freezer.Value.Freezer;
+    }
 
     private readonly record struct Target(string Dir, bool Unified);
 
@@ -434,16 +394,15 @@ internal sealed class FsCgroupManager : ICgroupManager
         return _unified is not null && UnifiedControllers.Contains(controller) ? new Target(_unified.Directory, true) : null;
     }
 
-    private Target Require(string controller)
+    /// <summary>A v2 controller the hierarchy offers is usable in a cgroup only if every ancestor enabled it.</summary>
+    private static void RequireEnabled(string dir, string controller)
     {
-        Target t = Find(controller) ?? throw Unavailable(controller);
-        if (t.Unified && CgroupFiles.TryRead(t.Dir, "cgroup.controllers") is { } listed && !Tokens(listed).Contains(controller))
+        if (CgroupFiles.TryRead(dir, "cgroup.controllers") is { } listed && !Tokens(listed).Contains(controller))
         {
             throw new CgroupException(
-                $"the {controller} controller is not enabled for {t.Dir}: an ancestor's cgroup.subtree_control lacks it (is a process in a parent cgroup? cgroup-v2.rst \"No Internal Process Constraint\")",
-                Path.Combine(t.Dir, "cgroup.controllers"), null);
+                $"the {controller} controller is not enabled for {dir}: an ancestor's cgroup.subtree_control lacks it (is a process in a parent cgroup? cgroup-v2.rst \"No Internal Process Constraint\")",
+                Path.Combine(dir, "cgroup.controllers"), null);
         }
-        return t;
     }
 
     private static CgroupException Unavailable(string controller) =>

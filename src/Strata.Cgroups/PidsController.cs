@@ -1,8 +1,20 @@
+using Strata.Oci.Runtime;
+
 namespace Strata.Cgroups;
 
 /// <summary>The pids controller; v1 and v2 share its files (cgroup-v1/pids.rst, cgroup-v2.rst "PID").</summary>
-internal static class PidsController
+internal sealed class PidsController : IController
 {
+    public static readonly PidsController Instance = new();
+
+    private PidsController()
+    {
+    }
+
+    string? IController.Name => "pids";
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Pids!.Limit!.Value);
+
     /// <summary>The spec says a limit of zero or less means unlimited, which the kernel spells "max".</summary>
     public static void Apply(CgroupFiles files, string dir, long limit) =>
         files.Write(dir, "pids.max", limit > 0 ? Invariant.Str(limit) : "max");

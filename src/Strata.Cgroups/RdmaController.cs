@@ -3,8 +3,18 @@ using Strata.Oci.Runtime;
 namespace Strata.Cgroups;
 
 /// <summary>The rdma controller; v1 and v2 share rdma.max (cgroup-v1/rdma.rst, cgroup-v2.rst "RDMA").</summary>
-internal static class RdmaController
+internal sealed class RdmaController : IController
 {
+    public static readonly RdmaController Instance = new();
+
+    private RdmaController()
+    {
+    }
+
+    string? IController.Name => "rdma";
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Rdma!);
+
     public static void Apply(CgroupFiles files, string dir, Dictionary<string, LinuxRdma> devices)
     {
         foreach ((string device, LinuxRdma r) in devices)

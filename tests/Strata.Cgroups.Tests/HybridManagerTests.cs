@@ -51,6 +51,70 @@ public class HybridManagerTests
     }
 
     [Fact]
+    public void Apply_ControllerInBothVersions_BoundToV1AndOnlyV2sGoToUnified()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        fs.Put("/sys/fs/cgroup/unified/cgroup.controllers", "hugetlb memory pids rdma\n");
+        var m = fs.Open("/c1");
+        m.Create();
+
+        m.Apply(new LinuxResources
+        {
+            Memory = new LinuxMemory { Limit = 32 << 20 },
+            Pids = new LinuxPids { Limit = 10 },
+            Rdma = new Dictionary<string, LinuxRdma> { ["mlx4_0"] = new LinuxRdma { HcaHandles = 2 } },
+        });
+
+        Assert.Equal("33554432", fs.Get("/sys/fs/cgroup/memory/c1/memory.limit_in_bytes"));
+        Assert.Equal("10", fs.Get("/sys/fs/cgroup/pids/c1/pids.max"));
+        Assert.Equal(["mlx4_0 hca_handle=2 hca_object=max"], fs.WritesTo("/sys/fs/cgroup/unified/c1/rdma.max"));
+        Assert.Empty(fs.WritesTo("/sys/fs/cgroup/unified/c1/memory.max"));
+        Assert.Empty(fs.WritesTo("/sys/fs/cgroup/unified/c1/pids.max"));
+    }
+
+    [Fact]
+    public void Apply_Twice_SameControllersBothTimes()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var m = fs.Open("/c1");
+        m.Create();
+        var resources = new LinuxResources
+        {
+            Memory = new LinuxMemory { Limit = 32 << 20 },
+            HugepageLimits = [new LinuxHugepageLimit { PageSize = "2MB", Limit = 2 << 20 }],
+        };
+
+        m.Apply(resources);
+        m.Apply(resources);
+
+        Assert.Equal(["33554432", "33554432"], fs.WritesTo("/sys/fs/cgroup/memory/c1/memory.limit_in_bytes"));
+        Assert.Equal(["2097152", "2097152"], fs.WritesTo("/sys/fs/cgroup/unified/c1/hugetlb.2MB.max"));
+    }
+
+    [Fact]
+    public void Apply_NetClsInNeitherVersion_ThrowsNamingIt()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var m = fs.Open("/c1");
+        m.Create();
+
+        var e = Assert.Throws<CgroupException>(() => m.Apply(new LinuxResources { Network = new LinuxNetwork { ClassID = 0x100001 } }));
+        Assert.Contains("net_cls", e.Message);
+    }
+
+    [Fact]
+    public void Apply_UnifiedMapOnHybrid_WrittenToTheCgroup2Directory()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var m = fs.Open("/c1");
+        m.Create();
+
+        m.Apply(new LinuxResources { Unified = new Dictionary<string, string> { ["hugetlb.1GB.max"] = "0" } });
+
+        Assert.Equal(["0"], fs.WritesTo("/sys/fs/cgroup/unified/c1/hugetlb.1GB.max"));
+    }
+
+    [Fact]
     public void AddProcess_Hybrid_JoinsUnifiedAndNamedToo()
     {
         using var fs = FakeCgroupFs.Hybrid();

@@ -3,8 +3,18 @@ using Strata.Oci.Runtime;
 namespace Strata.Cgroups.V1;
 
 /// <summary>The v1 blkio controller (Documentation/admin-guide/cgroup-v1/blkio-controller.rst).</summary>
-internal static class BlkioController
+internal sealed class BlkioController : IController
 {
+    public static readonly BlkioController Instance = new();
+
+    private BlkioController()
+    {
+    }
+
+    string? IController.Name => "blkio";
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.BlockIO!);
+
     public static bool IsNeeded(LinuxBlockIO? b) =>
         b is not null && (b.Weight is not null || b.LeafWeight is not null || b.WeightDevice is { Count: > 0 }
             || b.ThrottleReadBpsDevice is { Count: > 0 } || b.ThrottleWriteBpsDevice is { Count: > 0 }

@@ -7,8 +7,18 @@ namespace Strata.Cgroups.V1;
 /// The v1 cpu and cpuacct controllers (Documentation/scheduler/sched-bwc.rst, sched-rt-group.rst,
 /// Documentation/admin-guide/cgroup-v1/cpuacct.rst).
 /// </summary>
-internal static class CpuController
+internal sealed class CpuController : IController
 {
+    public static readonly CpuController Instance = new();
+
+    private CpuController()
+    {
+    }
+
+    string? IController.Name => "cpu";
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Cpu!);
+
     public static bool IsNeeded(LinuxCpu? c) =>
         c is not null && (c.Shares is not null || c.Quota is not null || c.Period is not null || c.Burst is not null
             || c.RealtimeRuntime is not null || c.RealtimePeriod is not null || c.Idle is not null);

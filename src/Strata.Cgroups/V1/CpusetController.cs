@@ -3,8 +3,18 @@ using Strata.Oci.Runtime;
 namespace Strata.Cgroups.V1;
 
 /// <summary>The v1 cpuset controller (Documentation/admin-guide/cgroup-v1/cpusets.rst).</summary>
-internal static class CpusetController
+internal sealed class CpusetController : IController
 {
+    public static readonly CpusetController Instance = new();
+
+    private CpusetController()
+    {
+    }
+
+    string? IController.Name => "cpuset";
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Cpu!);
+
     public static bool IsNeeded(LinuxCpu? c) => !string.IsNullOrEmpty(c?.Cpus) || !string.IsNullOrEmpty(c?.Mems);
 
     public static void Apply(CgroupFiles files, string dir, LinuxCpu c)

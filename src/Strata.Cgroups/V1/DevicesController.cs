@@ -3,8 +3,18 @@ using Strata.Oci.Runtime;
 namespace Strata.Cgroups.V1;
 
 /// <summary>The v1 device whitelist (Documentation/admin-guide/cgroup-v1/devices.rst).</summary>
-internal static class DevicesController
+internal sealed class DevicesController : IController
 {
+    public static readonly DevicesController Instance = new();
+
+    private DevicesController()
+    {
+    }
+
+    string? IController.Name => "devices";
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Devices!);
+
     /// <summary>Rules are applied in order, as the spec says; "a" in devices.deny clears the whole list.</summary>
     public static void Apply(CgroupFiles files, string dir, IReadOnlyList<LinuxDeviceCgroup> rules)
     {

@@ -3,8 +3,18 @@ using Strata.Oci.Runtime;
 namespace Strata.Cgroups.V1;
 
 /// <summary>The v1 memory controller (Documentation/admin-guide/cgroup-v1/memory.rst).</summary>
-internal static class MemoryController
+internal sealed class MemoryController : IController
 {
+    public static readonly MemoryController Instance = new();
+
+    private MemoryController()
+    {
+    }
+
+    string? IController.Name => "memory";
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Memory!, warn);
+
     private const string Limit = "memory.limit_in_bytes";
     private const string MemSwLimit = "memory.memsw.limit_in_bytes";
     private const string KernelLimit = "memory.kmem.limit_in_bytes";

@@ -3,8 +3,18 @@ using Strata.Oci.Runtime;
 namespace Strata.Cgroups.V2;
 
 /// <summary>The v2 cpu controller (Documentation/admin-guide/cgroup-v2.rst, "CPU Interface Files").</summary>
-internal static class CpuController
+internal sealed class CpuController : IController
 {
+    public static readonly CpuController Instance = new();
+
+    private CpuController()
+    {
+    }
+
+    string? IController.Name => "cpu";
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Cpu!);
+
     private const ulong DefaultPeriod = 100_000;
 
     public static bool IsNeeded(LinuxCpu? c) => V1.CpuController.IsNeeded(c);

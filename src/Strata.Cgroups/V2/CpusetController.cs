@@ -6,8 +6,18 @@ namespace Strata.Cgroups.V2;
 /// The v2 cpuset controller (cgroup-v2.rst, "Cpuset Interface Files"). Unlike v1, an empty cpuset.cpus
 /// means "inherit the parent's", so a new cgroup needs no seeding.
 /// </summary>
-internal static class CpusetController
+internal sealed class CpusetController : IController
 {
+    public static readonly CpusetController Instance = new();
+
+    private CpusetController()
+    {
+    }
+
+    string? IController.Name => "cpuset";
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Cpu!);
+
     public static void Apply(CgroupFiles files, string dir, LinuxCpu c)
     {
         if (!string.IsNullOrEmpty(c.Cpus))

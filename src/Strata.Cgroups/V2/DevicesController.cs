@@ -6,8 +6,18 @@ namespace Strata.Cgroups.V2;
 /// cgroup v2 has no device files: access is decided by a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the
 /// cgroup (cgroup-v2.rst, "Device controller"), compiled by <see cref="DeviceFilter"/>.
 /// </summary>
-internal static class DevicesController
+internal sealed class DevicesController : IController
 {
+    public static readonly DevicesController Instance = new();
+
+    private DevicesController()
+    {
+    }
+
+    string? IController.Name => null;
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Devices!);
+
     public static void Apply(CgroupFiles files, string dir, IReadOnlyList<LinuxDeviceCgroup> rules)
     {
         // Nothing to restrict: no program, so a host without BPF support still runs such containers.

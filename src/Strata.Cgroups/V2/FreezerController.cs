@@ -1,8 +1,20 @@
 namespace Strata.Cgroups.V2;
 
 /// <summary>The v2 freezer: cgroup.freeze, confirmed by "frozen 1" in cgroup.events (cgroup-v2.rst, "Core Interface Files").</summary>
-internal static class FreezerController
+internal sealed class FreezerController : IFreezer
 {
+    public static readonly FreezerController Instance = new();
+
+    private FreezerController()
+    {
+    }
+
+    void IFreezer.Freeze(CgroupFiles files, string directory) => Freeze(files, directory);
+
+    void IFreezer.Thaw(CgroupFiles files, string directory) => files.Write(directory, "cgroup.freeze", "0");
+
+    bool IFreezer.IsFrozen(string directory) => IsFrozen(directory);
+
     private const int TimeoutMs = 5000;
 
     public static void Freeze(CgroupFiles files, string dir)

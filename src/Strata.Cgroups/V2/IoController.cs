@@ -3,8 +3,18 @@ using Strata.Oci.Runtime;
 namespace Strata.Cgroups.V2;
 
 /// <summary>The v2 io controller (Documentation/admin-guide/cgroup-v2.rst, "IO Interface Files").</summary>
-internal static class IoController
+internal sealed class IoController : IController
 {
+    public static readonly IoController Instance = new();
+
+    private IoController()
+    {
+    }
+
+    string? IController.Name => "io";
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.BlockIO!);
+
     public static void Apply(CgroupFiles files, string dir, LinuxBlockIO b)
     {
         if (b.LeafWeight is not null || b.WeightDevice?.Any(d => d.LeafWeight is not null) == true)

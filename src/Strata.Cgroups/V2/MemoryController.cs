@@ -3,8 +3,18 @@ using Strata.Oci.Runtime;
 namespace Strata.Cgroups.V2;
 
 /// <summary>The v2 memory controller (Documentation/admin-guide/cgroup-v2.rst, "Memory Interface Files").</summary>
-internal static class MemoryController
+internal sealed class MemoryController : IController
 {
+    public static readonly MemoryController Instance = new();
+
+    private MemoryController()
+    {
+    }
+
+    string? IController.Name => "memory";
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Memory!, warn);
+
     public static bool IsNeeded(LinuxMemory? m) =>
         m is not null && (m.Limit is not null || m.Reservation is not null || m.Swap is not null);
 

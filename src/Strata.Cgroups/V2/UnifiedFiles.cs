@@ -1,8 +1,20 @@
+using Strata.Oci.Runtime;
+
 namespace Strata.Cgroups.V2;
 
 /// <summary>The spec's linux.resources.unified map: file name to value, written as given (config-linux.md "Unified").</summary>
-internal static class UnifiedFiles
+internal sealed class UnifiedFiles : IController
 {
+    public static readonly UnifiedFiles Instance = new();
+
+    private UnifiedFiles()
+    {
+    }
+
+    string? IController.Name => null;
+
+    void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Unified!);
+
     public static void Apply(CgroupFiles files, string dir, Dictionary<string, string> values)
     {
         foreach ((string file, string value) in values)
