@@ -375,8 +375,8 @@ internal sealed class FsCgroupManager : ICgroupManager
     /// <summary>The v1 freezer where a v1 hierarchy binds it, else cgroup v2's, chosen once.</summary>
     private IFreezer Freezer(string operation, out string directory)
     {
-        _freezer ??= Find("freezer") is { Unified: false } f ? (V1.FreezerController.Instance, f.Dir)
-            : (V2.FreezerController.Instance, _unified?.Directory);
+        _freezer ??= Find("freezer") is { Unified: false } f ? (new V1.FreezerController(), f.Dir)
+            : (new V2.FreezerController(), _unified?.Directory);
         directory = _freezer.Value.Directory
             ?? throw new CgroupException($"{operation} needs the v1 freezer or cgroup v2, and this host has neither");
         return _freezer.Value.Freezer;

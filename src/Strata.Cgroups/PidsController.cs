@@ -5,12 +5,6 @@ namespace Strata.Cgroups;
 /// <summary>The pids controller; v1 and v2 share its files (cgroup-v1/pids.rst, cgroup-v2.rst "PID").</summary>
 internal sealed class PidsController : IController
 {
-    public static readonly PidsController Instance = new();
-
-    private PidsController()
-    {
-    }
-
     string? IController.Name => "pids";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Pids!.Limit!.Value);

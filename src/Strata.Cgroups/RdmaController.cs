@@ -5,12 +5,6 @@ namespace Strata.Cgroups;
 /// <summary>The rdma controller; v1 and v2 share rdma.max (cgroup-v1/rdma.rst, cgroup-v2.rst "RDMA").</summary>
 internal sealed class RdmaController : IController
 {
-    public static readonly RdmaController Instance = new();
-
-    private RdmaController()
-    {
-    }
-
     string? IController.Name => "rdma";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Rdma!);

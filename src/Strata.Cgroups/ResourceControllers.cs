@@ -19,22 +19,22 @@ internal sealed record ResourceControllers(string Resource, Func<LinuxResources,
 
     public static IReadOnlyList<ResourceControllers> All { get; } =
     [
-        new("devices", r => r.Devices is not null, Cgroups.V1.DevicesController.Instance, Cgroups.V2.DevicesController.Instance)
+        new("devices", r => r.Devices is not null, new Cgroups.V1.DevicesController(), new Cgroups.V2.DevicesController())
         {
             // A list that restricts nothing needs no controller.
             IsRequired = r => r.Devices is { Count: > 0 },
         },
-        new("memory", r => Cgroups.V1.MemoryController.IsNeeded(r.Memory), Cgroups.V1.MemoryController.Instance, Cgroups.V2.MemoryController.Instance),
-        new("cpu", r => Cgroups.V1.CpuController.IsNeeded(r.Cpu), Cgroups.V1.CpuController.Instance, Cgroups.V2.CpuController.Instance),
-        new("cpuset", r => Cgroups.V1.CpusetController.IsNeeded(r.Cpu), Cgroups.V1.CpusetController.Instance, Cgroups.V2.CpusetController.Instance),
-        new("pids", r => r.Pids?.Limit is not null, PidsController.Instance, PidsController.Instance),
-        new("blockIO", r => Cgroups.V1.BlkioController.IsNeeded(r.BlockIO), Cgroups.V1.BlkioController.Instance, Cgroups.V2.IoController.Instance),
-        new("hugepageLimits", r => r.HugepageLimits is { Count: > 0 }, HugetlbController.ForV1, HugetlbController.ForV2),
-        new("network.classID", r => r.Network?.ClassID is not null, Cgroups.V1.NetClsController.Instance, null),
-        new("network.priorities", r => r.Network?.Priorities is { Count: > 0 }, Cgroups.V1.NetPrioController.Instance, null),
-        new("rdma", r => r.Rdma is { Count: > 0 }, RdmaController.Instance, RdmaController.Instance),
+        new("memory", r => Cgroups.V1.MemoryController.IsNeeded(r.Memory), new Cgroups.V1.MemoryController(), new Cgroups.V2.MemoryController()),
+        new("cpu", r => Cgroups.V1.CpuController.IsNeeded(r.Cpu), new Cgroups.V1.CpuController(), new Cgroups.V2.CpuController()),
+        new("cpuset", r => Cgroups.V1.CpusetController.IsNeeded(r.Cpu), new Cgroups.V1.CpusetController(), new Cgroups.V2.CpusetController()),
+        new("pids", r => r.Pids?.Limit is not null, new PidsController(), new PidsController()),
+        new("blockIO", r => Cgroups.V1.BlkioController.IsNeeded(r.BlockIO), new Cgroups.V1.BlkioController(), new Cgroups.V2.IoController()),
+        new("hugepageLimits", r => r.HugepageLimits is { Count: > 0 }, new HugetlbController(unified: false), new HugetlbController(unified: true)),
+        new("network.classID", r => r.Network?.ClassID is not null, new Cgroups.V1.NetClsController(), null),
+        new("network.priorities", r => r.Network?.Priorities is { Count: > 0 }, new Cgroups.V1.NetPrioController(), null),
+        new("rdma", r => r.Rdma is { Count: > 0 }, new RdmaController(), new RdmaController()),
         // Last, so the raw map can override anything above (config-linux.md, "Unified").
-        new("unified", r => r.Unified is { Count: > 0 }, null, Cgroups.V2.UnifiedFiles.Instance)
+        new("unified", r => r.Unified is { Count: > 0 }, null, new Cgroups.V2.UnifiedFiles())
         {
             MissingMessage = "linux.resources.unified needs a cgroup v2 hierarchy, and this host has none",
         },

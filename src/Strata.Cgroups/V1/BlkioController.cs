@@ -5,12 +5,6 @@ namespace Strata.Cgroups.V1;
 /// <summary>The v1 blkio controller (Documentation/admin-guide/cgroup-v1/blkio-controller.rst).</summary>
 internal sealed class BlkioController : IController
 {
-    public static readonly BlkioController Instance = new();
-
-    private BlkioController()
-    {
-    }
-
     string? IController.Name => "blkio";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.BlockIO!);

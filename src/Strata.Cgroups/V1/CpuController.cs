@@ -9,12 +9,6 @@ namespace Strata.Cgroups.V1;
 /// </summary>
 internal sealed class CpuController : IController
 {
-    public static readonly CpuController Instance = new();
-
-    private CpuController()
-    {
-    }
-
     string? IController.Name => "cpu";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Cpu!);

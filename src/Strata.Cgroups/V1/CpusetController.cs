@@ -5,12 +5,6 @@ namespace Strata.Cgroups.V1;
 /// <summary>The v1 cpuset controller (Documentation/admin-guide/cgroup-v1/cpusets.rst).</summary>
 internal sealed class CpusetController : IController
 {
-    public static readonly CpusetController Instance = new();
-
-    private CpusetController()
-    {
-    }
-
     string? IController.Name => "cpuset";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Cpu!);

@@ -5,12 +5,6 @@ namespace Strata.Cgroups.V1;
 /// <summary>The v1 device whitelist (Documentation/admin-guide/cgroup-v1/devices.rst).</summary>
 internal sealed class DevicesController : IController
 {
-    public static readonly DevicesController Instance = new();
-
-    private DevicesController()
-    {
-    }
-
     string? IController.Name => "devices";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Devices!);

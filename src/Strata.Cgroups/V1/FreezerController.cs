@@ -3,12 +3,6 @@ namespace Strata.Cgroups.V1;
 /// <summary>The v1 freezer (Documentation/admin-guide/cgroup-v1/freezer-subsystem.rst).</summary>
 internal sealed class FreezerController : IFreezer
 {
-    public static readonly FreezerController Instance = new();
-
-    private FreezerController()
-    {
-    }
-
     void IFreezer.Freeze(CgroupFiles files, string directory) => Freeze(files, directory);
 
     void IFreezer.Thaw(CgroupFiles files, string directory) => files.Write(directory, "freezer.state", "THAWED");

@@ -5,12 +5,6 @@ namespace Strata.Cgroups.V1;
 /// <summary>The v1 memory controller (Documentation/admin-guide/cgroup-v1/memory.rst).</summary>
 internal sealed class MemoryController : IController
 {
-    public static readonly MemoryController Instance = new();
-
-    private MemoryController()
-    {
-    }
-
     string? IController.Name => "memory";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Memory!, warn);

@@ -5,12 +5,6 @@ namespace Strata.Cgroups.V1;
 /// <summary>The v1 net_cls controller (cgroup-v1/net_cls.rst); v2 has none.</summary>
 internal sealed class NetClsController : IController
 {
-    public static readonly NetClsController Instance = new();
-
-    private NetClsController()
-    {
-    }
-
     string? IController.Name => "net_cls";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) =>

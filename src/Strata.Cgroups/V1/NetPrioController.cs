@@ -5,12 +5,6 @@ namespace Strata.Cgroups.V1;
 /// <summary>The v1 net_prio controller (cgroup-v1/net_prio.rst); v2 has none.</summary>
 internal sealed class NetPrioController : IController
 {
-    public static readonly NetPrioController Instance = new();
-
-    private NetPrioController()
-    {
-    }
-
     string? IController.Name => "net_prio";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn)

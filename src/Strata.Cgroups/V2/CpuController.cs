@@ -5,12 +5,6 @@ namespace Strata.Cgroups.V2;
 /// <summary>The v2 cpu controller (Documentation/admin-guide/cgroup-v2.rst, "CPU Interface Files").</summary>
 internal sealed class CpuController : IController
 {
-    public static readonly CpuController Instance = new();
-
-    private CpuController()
-    {
-    }
-
     string? IController.Name => "cpu";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Cpu!);

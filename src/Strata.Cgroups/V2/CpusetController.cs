@@ -8,12 +8,6 @@ namespace Strata.Cgroups.V2;
 /// </summary>
 internal sealed class CpusetController : IController
 {
-    public static readonly CpusetController Instance = new();
-
-    private CpusetController()
-    {
-    }
-
     string? IController.Name => "cpuset";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Cpu!);

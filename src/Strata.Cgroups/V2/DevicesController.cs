@@ -8,12 +8,6 @@ namespace Strata.Cgroups.V2;
 /// </summary>
 internal sealed class DevicesController : IController
 {
-    public static readonly DevicesController Instance = new();
-
-    private DevicesController()
-    {
-    }
-
     string? IController.Name => null;
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Devices!);

@@ -3,12 +3,6 @@ namespace Strata.Cgroups.V2;
 /// <summary>The v2 freezer: cgroup.freeze, confirmed by "frozen 1" in cgroup.events (cgroup-v2.rst, "Core Interface Files").</summary>
 internal sealed class FreezerController : IFreezer
 {
-    public static readonly FreezerController Instance = new();
-
-    private FreezerController()
-    {
-    }
-
     void IFreezer.Freeze(CgroupFiles files, string directory) => Freeze(files, directory);
 
     void IFreezer.Thaw(CgroupFiles files, string directory) => files.Write(directory, "cgroup.freeze", "0");

@@ -5,12 +5,6 @@ namespace Strata.Cgroups.V2;
 /// <summary>The v2 io controller (Documentation/admin-guide/cgroup-v2.rst, "IO Interface Files").</summary>
 internal sealed class IoController : IController
 {
-    public static readonly IoController Instance = new();
-
-    private IoController()
-    {
-    }
-
     string? IController.Name => "io";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.BlockIO!);

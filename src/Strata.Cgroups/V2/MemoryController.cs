@@ -5,12 +5,6 @@ namespace Strata.Cgroups.V2;
 /// <summary>The v2 memory controller (Documentation/admin-guide/cgroup-v2.rst, "Memory Interface Files").</summary>
 internal sealed class MemoryController : IController
 {
-    public static readonly MemoryController Instance = new();
-
-    private MemoryController()
-    {
-    }
-
     string? IController.Name => "memory";
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Memory!, warn);

@@ -5,12 +5,6 @@ namespace Strata.Cgroups.V2;
 /// <summary>The spec's linux.resources.unified map: file name to value, written as given (config-linux.md "Unified").</summary>
 internal sealed class UnifiedFiles : IController
 {
-    public static readonly UnifiedFiles Instance = new();
-
-    private UnifiedFiles()
-    {
-    }
-
     string? IController.Name => null;
 
     void IController.Apply(CgroupFiles files, string directory, LinuxResources resources, Action<string> warn) => Apply(files, directory, resources.Unified!);
