@@ -25,8 +25,9 @@ public sealed record ErrorBody(List<ErrorEntry> Errors)
         {
             return JsonSerializer.Deserialize(json, DistributionJsonContext.Default.ErrorBody) is { Errors: not null } body ? body : null;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // Not JSON, or not UTF-8 where a string is read.
             return null;
         }
     }

@@ -66,6 +66,10 @@ public class ProtocolTests
     public void ErrorBody_NotAnErrorBody_Null(string json) =>
         Assert.Null(ErrorBody.TryParse(Encoding.UTF8.GetBytes(json)));
 
+    [Fact]
+    public void ErrorBody_InvalidUtf8InAString_Null() =>
+        Assert.Null(ErrorBody.TryParse([.. "{\"errors\":[{\"code\":\""u8, 0xC3, 0x28, .. "\"}]}"u8]));
+
     [Theory]
     [InlineData("0-1023", 0, 1023)]
     [InlineData("1024-2047", 1024, 2047)]
