@@ -70,4 +70,60 @@ public sealed class AtomicFileTests : IDisposable
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
     }
+
+    [Fact]
+    public void Write_StagingDirectory_TempWrittenThereNothingLeft()
+    {
+        var staging = _dir.Dir("ingest");
+        var path = _dir.P("blobs/one");
+        _dir.Dir("blobs");
+
+        AtomicFile.Write(path, "content"u8, staging, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        Assert.Equal("content", File.ReadAllText(path));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(staging));
+        Assert.Equal(["one"], Directory.EnumerateFileSystemEntries(_dir.P("blobs")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Write_StagingDirectoryMissing_ThrowsAndTargetUntouched()
+    {
+        var path = _dir.File("blobs/one", "old");
+
+        Assert.ThrowsAny<IOException>(() => AtomicFile.Write(path, "new"u8, _dir.P("no/such"), UnixFileMode.UserRead | UnixFileMode.UserWrite));
+
+        Assert.Equal("old", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Commit_StagedFile_ReplacesTargetAndIsGone()
+    {
+        var staged = _dir.File("ingest/tmp1", "new");
+        var path = _dir.File("blobs/one", "old");
+
+        AtomicFile.Commit(staged, path);
+
+        Assert.Equal("new", File.ReadAllText(path));
+        Assert.False(File.Exists(staged));
+    }
+
+    [Fact]
+    public void Commit_MissingTemp_IOExceptionNamingTheTarget()
+    {
+        var path = _dir.File("blobs/one", "old");
+
+        var e = Assert.ThrowsAny<IOException>(() => AtomicFile.Commit(_dir.P("ingest/none"), path));
+
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Equal("old", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void SyncDirectory_Missing_IOExceptionNamingIt()
+    {
+        var e = Assert.ThrowsAny<IOException>(() => AtomicFile.SyncDirectory(_dir.P("gone")));
+
+        Assert.Contains(_dir.P("gone"), e.Message, StringComparison.Ordinal);
+        AtomicFile.SyncDirectory(_dir.Path);
+    }
 }
