@@ -26,16 +26,6 @@ namespace Strata.Oci.Runtime;
 /// document. Errors are <see cref="JsonException"/>s with the serializer's message, Path (its $.a.b[2].c
 /// style), LineNumber and BytePositionInLine, so <see cref="SpecLoader"/> formats them as before.
 /// When Spec.cs gains a property, add it here too: SpecReaderTests round-trips a fully populated Spec.
-/// <para>
-/// Why this file is long and repetitive, on purpose: it is the code the JSON source generator would emit
-/// for the spec's types, written out by hand without the metadata layer. Each type of config-linux.md and
-/// config.md has its own read method, a loop over its property names with one case per property, and
-/// every case has the same shape (match the name, read the value strictly, assign). A table- or
-/// delegate-driven reader would shorten it, but would bring back the per-type set-up and delegate calls
-/// that this reader exists to avoid, and each case must report its own property's type in the serializer's
-/// words. So it stays over the ~500-line guideline, as one file whose helpers (number parsing, the error
-/// messages and paths) are private to it, and its repeated shape is not duplicated logic.
-/// </para>
 /// </remarks>
 internal static class SpecReader
 {
