@@ -33,7 +33,8 @@ public class HookTests
         Assert.Equal(["prestart created pid", "createRuntime created pid", "createContainer created pid"], File.ReadAllLines(log));
         Assert.Equal(0, sb.Exec("start", id).ExitCode);
         var inContainer = Path.Combine(bundle, "rootfs", "tmp", "hooks.log");
-        Assert.True(LifecycleTests.WaitFor(() => File.Exists(inContainer)));
+        // The hook runs in the container as start releases it; its `>>` creates the file before echo writes the line.
+        Assert.True(LifecycleTests.WaitFor(() => File.Exists(inContainer) && File.ReadAllText(inContainer).EndsWith('\n')));
         Assert.Equal(["startContainer created pid"], File.ReadAllLines(inContainer));
         Assert.Equal("poststart running pid", File.ReadAllLines(log)[3]);
         Assert.Equal(0, sb.Exec("delete", "--force", id).ExitCode);
