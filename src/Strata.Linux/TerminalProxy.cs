@@ -33,6 +33,19 @@ public sealed class HostConsole : IDisposable
         return new HostConsole(tty);
     }
 
+    /// <summary>The terminal's size, or null when the kernel will not say.</summary>
+    public WindowSize? TryGetWindowSize()
+    {
+        try
+        {
+            return Pty.GetWindowSize(Terminal);
+        }
+        catch (SyscallException)
+        {
+            return null;
+        }
+    }
+
     public void Dispose() => Terminal.Dispose();
 }
 

@@ -27,6 +27,15 @@ public sealed class InitRequest
     /// <summary>In a user namespace (new or joined): device nodes cannot be made, only bind-mounted from the host.</summary>
     public bool InUserNamespace { get; set; }
     public int PreserveFds { get; set; }
+    /// <summary>
+    /// A foreground `exec -t`: the runtime proxies the exec's new terminal to the caller's. The process starts
+    /// as soon as it reports ready, before the runtime has the master, so the terminal is finished before then:
+    /// ONLCR off (the caller's terminal translates) and, when process.consoleSize gives none, the caller's size
+    /// (rows, columns; 0 when unknown). Otherwise its first output could read "\r\n" and `stty size` "0 0".
+    /// </summary>
+    public bool ProxiedConsole { get; set; }
+    public ushort ConsoleRows { get; set; }
+    public ushort ConsoleColumns { get; set; }
     public bool NoPivot { get; set; }
     /// <summary>Namespaces the container has new (not joined): a hostname needs its own UTS namespace, and so on.</summary>
     public List<string> NewNamespaces { get; set; } = [];
@@ -88,6 +97,9 @@ internal static class InitCodec
         w.Add("console", r.Console);
         w.Add("inUserNamespace", r.InUserNamespace);
         w.Add("preserveFds", r.PreserveFds);
+        w.Add("proxiedConsole", r.ProxiedConsole);
+        w.Add("consoleRows", r.ConsoleRows);
+        w.Add("consoleColumns", r.ConsoleColumns);
         w.Add("noPivot", r.NoPivot);
         w.AddAll("newNamespace", r.NewNamespaces);
         w.AddAll("createNamespace", r.CreateNamespaces);
@@ -108,6 +120,9 @@ internal static class InitCodec
             Console = Bool(e, "console"),
             InUserNamespace = Bool(e, "inUserNamespace"),
             PreserveFds = Int(e, "preserveFds"),
+            ProxiedConsole = Bool(e, "proxiedConsole"),
+            ConsoleRows = (ushort)Int(e, "consoleRows"),
+            ConsoleColumns = (ushort)Int(e, "consoleColumns"),
             NoPivot = Bool(e, "noPivot"),
             NewNamespaces = All(e, "newNamespace"),
             CreateNamespaces = All(e, "createNamespace"),

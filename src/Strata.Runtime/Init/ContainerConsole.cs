@@ -34,7 +34,7 @@ public static class ContainerConsole
     /// read-only): the ptmx opened is the container's devpts instance. <paramref name="bindDevConsole"/>
     /// bind-mounts the slave on /dev/console, as runc does for the init (not for exec).
     /// </summary>
-    public static void Setup(ISyscalls sys, SafeFileHandle socket, Box? size, uint uid, bool bindDevConsole)
+    public static void Setup(ISyscalls sys, SafeFileHandle socket, Box? size, uint uid, bool bindDevConsole, bool clearOnlcr = false)
     {
         ArgumentNullException.ThrowIfNull(sys);
         ArgumentNullException.ThrowIfNull(socket);
@@ -49,6 +49,8 @@ public static class ContainerConsole
                 // runc applies consoleSize only when both are set, cut to struct winsize's 16 bits.
                 if (size is { Height: > 0, Width: > 0 })
                     Pty.SetWindowSize(master, new WindowSize(unchecked((ushort)size.Height), unchecked((ushort)size.Width)));
+                if (clearOnlcr)
+                    Pty.ClearOnlcr(master);
                 if (bindDevConsole)
                     BindDevConsole(sys, slavePath);
                 UnixSocket.SendFd(socket, MasterName, master);

@@ -31,7 +31,12 @@ public static class ExecProcess
             // Before the process's own setup, as runc's setns init: a new terminal in the container (no
             // /dev/console bind: that belongs to the init).
             if (ContainerConsole.SocketFromEnvironment() is { } console)
-                ContainerConsole.Setup(LinuxSyscalls.Instance, console, process.ConsoleSize, process.User.Uid, bindDevConsole: false);
+            {
+                var size = process.ConsoleSize ?? (request.ConsoleRows > 0 && request.ConsoleColumns > 0
+                    ? new Box { Height = request.ConsoleRows, Width = request.ConsoleColumns }
+                    : null);
+                ContainerConsole.Setup(LinuxSyscalls.Instance, console, size, process.User.Uid, bindDevConsole: false, clearOnlcr: request.ProxiedConsole);
+            }
             // libseccomp was loaded by the native stage before it entered the container's mount namespace.
             var seccomp = request.Spec.Linux?.Seccomp is { } profile ? SeccompFilter.Compile(profile) : null;
             program = new InitProcess(LinuxSyscalls.Instance).FinalizeProcess(process, request.PreserveFds, seccomp);

@@ -105,7 +105,14 @@ public sealed partial class ContainerRuntime
             if (reply.StartsWith("error=", StringComparison.Ordinal))
                 throw new RuntimeException(reply[6..]);
             pid = int.Parse(reply.AsSpan(4), CultureInfo.InvariantCulture);
-            channel.Send(new InitRequest { ContainerId = id, InitPid = record.InitPid, Bundle = record.Bundle, Rootfs = record.Rootfs, PreserveFds = options.PreserveFds });
+            // The process starts as soon as it reports ready, before Attach: its terminal is finished in the
+            // container (runc leaves this race open: a quick `stty size` there can read 0 0, output "\r\n").
+            var size = foregroundTerminal?.HostWindowSize;
+            channel.Send(new InitRequest
+            {
+                ContainerId = id, InitPid = record.InitPid, Bundle = record.Bundle, Rootfs = record.Rootfs, PreserveFds = options.PreserveFds,
+                ProxiedConsole = foregroundTerminal is not null, ConsoleRows = size?.Rows ?? 0, ConsoleColumns = size?.Columns ?? 0,
+            });
             channel.SendBytes(File.ReadAllBytes(Path.Combine(Store.DirectoryOf(id), ConfigCopy)));
             channel.SendBytes(processJson);
             var answer = channel.ReceiveSyncMessage("the exec process's ready message");

@@ -47,6 +47,9 @@ internal sealed class ForegroundTerminal : IDisposable
         return theirs;
     }
 
+    /// <summary>The caller's terminal size, for a new terminal to start with (null when unknown).</summary>
+    public WindowSize? HostWindowSize => _host.TryGetWindowSize();
+
     /// <summary>Receives the master (sent before the init reported ready) and starts proxying.</summary>
     public void Attach()
     {

@@ -294,7 +294,10 @@ public class TerminalTests
         var (id, _) = sb.StartSleeper();
         using var host = new HostPty(30, 100);
         var modesBefore = host.Modes();
-        using var process = host.Start(sb.Binary, "--root", sb.Root, "exec", "-t", id, "sh", "-c", "tty; stty size; read a; echo got:$a; exit 4");
+        // strata-runtime makes the exec's terminal with the caller's size; runc resizes it once the process runs,
+        // so under runc the process first waits (up to 2.5 s) for its size to leave 0 0.
+        var waitForResize = sb.IsStrata ? "" : "i=0; while [ \"$(stty size 2>/dev/null)\" != \"30 100\" ] && [ $i -lt 50 ]; do sleep 0.05; i=$((i+1)); done; ";
+        using var process = host.Start(sb.Binary, "--root", sb.Root, "exec", "-t", id, "sh", "-c", $"tty; {waitForResize}stty size; read a; echo got:$a; exit 4");
         try
         {
             host.Master.WaitFor("30 100");
