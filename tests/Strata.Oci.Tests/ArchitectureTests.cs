@@ -17,6 +17,7 @@ public partial class ArchitectureTests
     private const string Registry = "Strata.Registry";
     private const string Metrics = "Strata.Metrics";
     private const string Engine = "Strata.Engine";
+    private const string EngineApi = "Strata.Engine.Api";
 
     /// <summary>Each part and the parts it may reference. A new part gets its row before its first build.</summary>
     private static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
@@ -39,9 +40,11 @@ public partial class ArchitectureTests
         ["Strata.Build"] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux],
         ["Strata.Cri"] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux],
         ["Strata.Deploy"] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux],
+        // The Docker Engine API over the engine; the daemon (`strata daemon`) hosts it.
+        [EngineApi] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux],
         // The top: the `strata` command and the (planned) web console host the libraries; nothing references them.
-        ["Strata.Cli"] = [Engine, Images, Registry, Runtime, Metrics, Cgroups, Oci, Linux, "Strata.Build", "Strata.Deploy"],
-        ["Strata.Console"] = [Engine, Images, Registry, Runtime, Metrics, Cgroups, Oci, Linux, "Strata.Deploy"],
+        ["Strata.Cli"] = [EngineApi, Engine, Images, Registry, Runtime, Metrics, Cgroups, Oci, Linux, "Strata.Build", "Strata.Deploy"],
+        ["Strata.Console"] = [EngineApi, Engine, Images, Registry, Runtime, Metrics, Cgroups, Oci, Linux, "Strata.Deploy"],
     };
 
     [Fact]

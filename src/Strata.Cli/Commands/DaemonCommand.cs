@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Strata.Engine.Api;
+
+namespace Strata.Cli.Commands;
+
+/// <summary>`strata daemon`: the Docker Engine API (Strata.Engine.Api) over the engine, until SIGTERM or SIGINT.</summary>
+public static class DaemonCommand
+{
+    public static Command Create()
+    {
+        var socket = new Option<string>("--socket")
+        {
+            Description = "Unix socket to serve the API on (mode 0660).",
+            DefaultValueFactory = _ => EngineApiOptions.DefaultSocket,
+        };
+        var group = new Option<string?>("--group") { Description = "Group that owns the socket (name or number)." };
+        var host = new Option<string?>("--host", "-H") { Description = "Also serve on tcp://127.0.0.1:PORT (loopback only)." };
+        var command = new Command("daemon", "Serve the Docker Engine API on a unix socket until interrupted.") { socket, group, host };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new EngineApiOptions
+            {
+                Socket = parse.GetValue(socket)!,
+                SocketGroup = parse.GetValue(group),
+                Root = Path.GetFullPath(parse.GetValue(GlobalFlags.Root)!),
+            };
+            WebApplication app;
+            try
+            {
+                if (parse.GetValue(host) is { } tcp)
+                {
+                    options.Tcp = EngineApiOptions.ParseTcpHost(tcp);
+                }
+                app = EngineApiApp.Build(options);
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or FormatException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"strata daemon: {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
+            await using (app.ConfigureAwait(false))
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                var tcpNote = options.Tcp is { } endpoint ? $" and tcp://{endpoint}" : "";
+                await Console.Out.WriteLineAsync($"strata daemon listening on unix://{Path.GetFullPath(options.Socket)}{tcpNote}, root {options.Root}").ConfigureAwait(false);
+                // Returns on SIGTERM (the host's console lifetime) or on Ctrl+C (the command line's token).
+                await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return 0;
+        });
+        return command;
+    }
+}

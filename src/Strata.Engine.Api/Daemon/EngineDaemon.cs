@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Strata.Engine.Api.Router.Container;
+using Strata.Engine.Api.Router.Image;
+using Strata.Engine.Api.Router.System;
+using Strata.Engine.Api.Server;
+using Strata.Engine.Api.Types;
+using Strata.Engine.Containers;
+using Strata.Images;
+using Strata.Images.Snapshots;
+
+namespace Strata.Engine.Api.Daemon;
+
+/// <summary>
+/// The backends of the API's routers over one engine: the image store and the container service of one
+/// root. API shapes are made here from the engine's records; versions are not (the routers own those).
+/// </summary>
+public sealed class EngineDaemon : ISystemBackend, IContainerBackend, IImageBackend, IDisposable
+{
+    private readonly ImageService _images;
+    private readonly ContainerService _containers;
+    private readonly TimeProvider _time;
+    private readonly string _runtime;
+    // The stores hold one SQLite connection each; Kestrel serves requests concurrently.
+    private readonly Lock _lock = new();
+
+    public EngineDaemon(string root, string? runtime = null, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        _time = time ?? TimeProvider.System;
+        _runtime = runtime ?? ContainerService.FindRuntime() ?? "strata-runtime";
+        Directory.CreateDirectory(root);
+        Root = Path.GetFullPath(root);
+        Id = ReadOrCreateId(Root);
+        _images = new ImageService(new ImageServiceOptions { Root = Root, Time = _time });
+        try
+        {
+            _containers = new ContainerService(_images, _runtime);
+        }
+        catch
+        {
+            _images.Dispose();
+            throw;
+        }
+    }
+
+    public string Root { get; }
+
+    /// <summary>The daemon's identity, kept in ROOT/engine-id (dockerd's engine-id).</summary>
+    public string Id { get; }
+
+    public SystemVersion GetVersion()
+    {
+        var details = new Dictionary<string, string>
+        {
+            ["ApiVersion"] = ApiVersion.Max.ToString(),
+            ["Arch"] = ImageService.HostArchitecture,
+            ["BuildTime"] = "",
+            ["Experimental"] = "false",
+            ["GitCommit"] = "",
+            ["GoVersion"] = RuntimeInformation.FrameworkDescription,
+            ["KernelVersion"] = Host.KernelVersion,
+            ["MinAPIVersion"] = ApiVersion.Min.ToString(),
+            ["Os"] = "linux",
+        };
+        return new SystemVersion
+        {
+            Platform = new PlatformName("Strata"),
+            Components = [new ComponentVersion("Engine", EngineApiInfo.Version, details)],
+            Version = EngineApiInfo.Version,
+            ApiVersion = ApiVersion.Max.ToString(),
+            MinAPIVersion = ApiVersion.Min.ToString(),
+            GitCommit = "",
+            GoVersion = RuntimeInformation.FrameworkDescription,
+            Os = "linux",
+            Arch = ImageService.HostArchitecture,
+            KernelVersion = Host.KernelVersion,
+            BuildTime = "",
+        };
+    }
+
+    public SystemInfo GetInfo()
+    {
+        IReadOnlyList<EngineContainer> containers;
+        int images;
+        lock (_lock)
+        {
+            containers = _containers.List(all: true);
+            images = _images.Metadata.ListImages().Select(r => r.Config).Distinct().Count();
+        }
+        var running = containers.Count(c => c.State == ContainerState.Running);
+        var cgroup2 = File.Exists("/sys/fs/cgroup/cgroup.controllers");
+        return new SystemInfo
+        {
+            ID = Id,
+            Containers = containers.Count,
+            ContainersRunning = running,
+            ContainersStopped = containers.Count - running,
+            Images = images,
+            Driver = SnapshotStore.OverlaySupported ? "overlay" : "copy",
+            MemoryLimit = true,
+            SwapLimit = true,
+            CpuCfsPeriod = true,
+            CpuCfsQuota = true,
+            CPUShares = true,
+            CPUSet = true,
+            PidsLimit = true,
+            SystemTime = _time.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture),
+            LoggingDriver = "json-file",
+            CgroupDriver = "cgroupfs",
+            CgroupVersion = cgroup2 ? "2" : "1",
+            KernelVersion = Host.KernelVersion,
+            OperatingSystem = Host.OperatingSystem,
+            OSVersion = Host.OsVersion,
+            OSType = "linux",
+            Architecture = Host.Machine,
+            IndexServerAddress = "https://index.docker.io/v1/",
+            NCPU = Environment.ProcessorCount,
+            MemTotal = Host.MemTotal,
+            DockerRootDir = Root,
+            Name = Environment.MachineName,
+            ServerVersion = EngineApiInfo.Version,
+            Runtimes = new Dictionary<string, RuntimeInfo> { ["strata-runtime"] = new(_runtime) },
+            DefaultRuntime = "strata-runtime",
+            SecurityOptions = ["name=seccomp,profile=builtin"],
+        };
+    }
+
+    public IReadOnlyList<ContainerSummary> ListContainers(ContainerListOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            IEnumerable<EngineContainer> list = _containers.List(options.All);
+            if (options.Limit is { } limit)
+            {
+                list = list.Take(limit);
+            }
+            return list.Select(c => new ContainerSummary
+            {
+                Id = c.Id,
+                Names = ["/" + c.Name],
+                Image = Familiar(c.Image),
+                ImageID = _images.Find(c.Image)?.Config.ToString() ?? c.Manifest.ToString(),
+                Command = c.Command,
+                Created = c.Created.ToUnixTimeSeconds(),
+                State = c.State switch
+                {
+                    ContainerState.Created => "created",
+                    ContainerState.Running => "running",
+                    _ => "exited",
+                },
+                Status = c.State switch
+                {
+                    ContainerState.Created => "Created",
+                    ContainerState.Running => "Up " + HumanDuration.Format(now - c.Created),
+                    // The engine does not record when a container ended yet: no "… ago".
+                    _ => string.Create(CultureInfo.InvariantCulture, $"Exited ({c.ExitCode ?? 0})"),
+                },
+            }).ToList();
+        }
+    }
+
+    public IReadOnlyList<ImageSummary> ListImages()
+    {
+        lock (_lock)
+        {
+            return _images.Metadata.ListImages()
+                .GroupBy(r => r.Config)
+                .Select(g =>
+                {
+                    var names = g.Select(r => ImageName.Parse(r.Name)).ToList();
+                    var newest = g.Max(r => r.Created ?? r.Updated);
+                    return new ImageSummary
+                    {
+                        Id = g.Key.ToString(),
+                        RepoTags = names.Where(n => n.Tag is not null).Select(n => n.FamiliarRepository + ":" + n.Tag).Order(StringComparer.Ordinal).ToList(),
+                        RepoDigests = g.Select(r => ImageName.Parse(r.Name).FamiliarRepository + "@" + r.Target).Distinct().Order(StringComparer.Ordinal).ToList(),
+                        Created = newest.ToUnixTimeSeconds(),
+                        Size = g.First().Size,
+                    };
+                })
+                .OrderByDescending(i => i.Created)
+                .ToList();
+        }
+    }
+
+    public void Dispose()
+    {
+        _containers.Dispose();
+        _images.Dispose();
+    }
+
+    /// <summary>"docker.io/library/busybox:latest" as docker prints it: "busybox:latest".</summary>
+    private static string Familiar(string image) =>
+        ImageName.TryParse(image, out var name, out _)
+            ? name.FamiliarRepository + (name.Tag is { } tag ? ":" + tag : "") + (name.Digest is { } d ? "@" + d : "")
+            : image;
+
+    private static string ReadOrCreateId(string root)
+    {
+        var path = Path.Combine(root, "engine-id");
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } id)
+        {
+            return id;
+        }
+        id = Guid.NewGuid().ToString();
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, id + "\n");
+        File.Move(temp, path, overwrite: true);
+        return id;
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Strata.Engine.Api.Daemon;
+using Strata.Engine.Api.Router.Container;
+using Strata.Engine.Api.Router.Image;
+using Strata.Engine.Api.Router.System;
+using Strata.Engine.Api.Server;
+
+namespace Strata.Engine.Api;
+
+/// <summary>
+/// Hosting entry points, as Strata.Registry's RegistryApp: <see cref="Build"/> makes the Kestrel app
+/// `strata daemon` runs (the unix socket, optionally loopback TCP); <see cref="MapDockerApi"/> maps the
+/// routers onto any host.
+/// </summary>
+public static class EngineApiApp
+{
+    public static WebApplication Build(EngineApiOptions options, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var socket = Path.GetFullPath(options.Socket);
+        UnixSocket.Prepare(socket);
+        if (options.SocketGroup is { } group)
+        {
+            UnixSocket.ResolveGroup(group);
+        }
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // No appsettings.json, and no recursive inotify watch on the working directory (see RegistryApp).
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        configureLogging?.Invoke(builder.Logging);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.ListenUnixSocket(socket, listen => listen.Protocols = HttpProtocols.Http1);
+            if (options.Tcp is { } tcp)
+            {
+                kestrel.Listen(tcp, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+        });
+        builder.Services.AddSingleton(_ => new EngineDaemon(options.Root, options.Runtime));
+        var app = builder.Build();
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() => UnixSocket.Secure(socket, options.SocketGroup));
+        // Kestrel unlinks the socket file it bound when it stops; this covers a stop before it unbinds.
+        lifetime.ApplicationStopped.Register(() => File.Delete(socket));
+        app.UseDockerApi();
+        return app;
+    }
+
+    /// <summary>The edge (headers, version prefix, 404s and version checks) around routing, and the routers.</summary>
+    public static WebApplication UseDockerApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.Use((context, next) => VersionMiddleware.StripVersionAsync(context, next));
+        app.UseRouting();
+        app.Use((context, next) => VersionMiddleware.CheckAsync(context, next));
+        app.MapDockerApi(app.Services.GetRequiredService<EngineDaemon>());
+        return app;
+    }
+
+    /// <summary>Each resource's routes over the backend interface they need.</summary>
+    public static IEndpointRouteBuilder MapDockerApi(this IEndpointRouteBuilder endpoints, EngineDaemon daemon)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(daemon);
+        SystemRoutes.Map(endpoints, daemon);
+        ContainerRoutes.Map(endpoints, daemon);
+        ImageRoutes.Map(endpoints, daemon);
+        return endpoints;
+    }
+}

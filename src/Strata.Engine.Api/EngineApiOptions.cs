@@ -1,0 +1,41 @@
+using System.Net;
+
+namespace Strata.Engine.Api;
+
+/// <summary>How `strata daemon` serves: where, and over which store.</summary>
+public sealed class EngineApiOptions
+{
+    public const string DefaultSocket = "/run/strata/strata.sock";
+
+    /// <summary>The unix socket the API is served on (mode 0660).</summary>
+    public string Socket { get; set; } = DefaultSocket;
+
+    /// <summary>The group that owns the socket (a name from /etc/group or a number); null leaves the daemon's.</summary>
+    public string? SocketGroup { get; set; }
+
+    /// <summary>Optionally also TCP, on a loopback address only: nothing authenticates a client yet.</summary>
+    public IPEndPoint? Tcp { get; set; }
+
+    /// <summary>The image and container store.</summary>
+    public string Root { get; set; } = "/var/lib/strata";
+
+    /// <summary>strata-runtime (or a runc-compatible runtime); null finds it as the CLI does.</summary>
+    public string? Runtime { get; set; }
+
+    /// <summary>"tcp://127.0.0.1:2375" onto <see cref="Tcp"/>; anything but a loopback address is refused.</summary>
+    public static IPEndPoint ParseTcpHost(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        const string scheme = "tcp://";
+        if (!host.StartsWith(scheme, StringComparison.Ordinal) || !IPEndPoint.TryParse(host[scheme.Length..], out var endpoint)
+            || !host[scheme.Length..].Contains(':', StringComparison.Ordinal))
+        {
+            throw new FormatException($"host '{host}' is not tcp://ADDRESS:PORT");
+        }
+        if (!IPAddress.IsLoopback(endpoint.Address))
+        {
+            throw new FormatException($"host '{host}': only a loopback address is served (the API has no authentication)");
+        }
+        return endpoint;
+    }
+}

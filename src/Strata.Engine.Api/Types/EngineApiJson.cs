@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+
+namespace Strata.Engine.Api.Types;
+
+/// <summary>
+/// The API's JSON, source-generated (trim- and AOT-safe). Property names are the API's own (PascalCase for
+/// most objects, as declared); an optional field is left out when null.
+/// </summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(SystemVersion))]
+[JsonSerializable(typeof(SystemInfo))]
+[JsonSerializable(typeof(IReadOnlyList<ContainerSummary>))]
+[JsonSerializable(typeof(IReadOnlyList<ImageSummary>))]
+public sealed partial class EngineApiJson : JsonSerializerContext;
