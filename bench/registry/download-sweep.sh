@@ -85,5 +85,5 @@ mkdir -p "$RESULTS_DIR"
   echo "|---|---|---|"
   echo "| idle, after warm-up | ${R[cncf,idle]} | ${R[strata,idle]} |"
   echo "| ${IDLE_WAIT} s after the last load | ${R[cncf,after]} | ${R[strata,after]} |"
-  for k in "${!R[@]}"; do [[ $k == *,errors ]] && echo "- errors, $k: ${R[$k]}"; done
+  for k in "${!R[@]}"; do if [[ $k == *,errors ]]; then echo "- errors, $k: ${R[$k]}"; fi; done
 } | tee "$RESULTS_DIR/download-sweep.md"
