@@ -1,11 +1,7 @@
-using System.Formats.Tar;
-using System.IO.Compression;
-using System.Text;
 using Strata.Engine.Containers;
 using Strata.Images;
 using Strata.Images.Store;
 using Strata.Linux;
-using Strata.Oci.Image;
 
 namespace Strata.Engine.Tests.Containers;
 
@@ -35,7 +31,7 @@ public sealed class ContainerServiceTests : IDisposable
     {
         var runtime = RequireRuntime();
         using var images = new ImageService(new ImageServiceOptions { Root = _temp.Combine("root") });
-        var image = WriteBusyboxImage(images);
+        var image = TestImages.WriteBusybox(images, ImageRef);
         using var service = new ContainerService(images, runtime);
 
         var exit = await service.RunAsync(new RunOptions { Image = ImageRef, Name = "keeper", Command = ["sh", "-c", "exit 7"] });
@@ -62,7 +58,7 @@ public sealed class ContainerServiceTests : IDisposable
     {
         var runtime = RequireRuntime();
         using var images = new ImageService(new ImageServiceOptions { Root = _temp.Combine("root") });
-        WriteBusyboxImage(images);
+        TestImages.WriteBusybox(images, ImageRef);
         using var service = new ContainerService(images, runtime);
 
         var exit = await service.RunAsync(new RunOptions { Image = ImageRef, Remove = true, Command = ["true"] });
@@ -77,7 +73,7 @@ public sealed class ContainerServiceTests : IDisposable
     {
         var runtime = RequireRuntime();
         using var images = new ImageService(new ImageServiceOptions { Root = _temp.Combine("root") });
-        WriteBusyboxImage(images);
+        TestImages.WriteBusybox(images, ImageRef);
         using var service = new ContainerService(images, runtime);
         await service.RunAsync(new RunOptions { Image = ImageRef, Name = "web", Command = ["true"] });
 
@@ -96,37 +92,5 @@ public sealed class ContainerServiceTests : IDisposable
         using var service = new ContainerService(images, "strata-runtime");
 
         Assert.Equal(EngineErrorCode.ContainerNotFound, Assert.Throws<EngineException>(() => service.Remove("nothing", force: false)).Code);
-    }
-
-    /// <summary>One gzip layer (busybox, sh, the directories the runtime mounts on), an OCI manifest and config.</summary>
-    private static ImageRecord WriteBusyboxImage(ImageService images)
-    {
-        var tar = new MemoryStream();
-        using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            foreach (var dir in new[] { "bin", "proc", "sys", "dev", "tmp", "etc" })
-                writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, dir) { Mode = (UnixFileMode)0b111_101_101 });
-            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "bin/busybox") { Mode = (UnixFileMode)0b111_101_101, DataStream = File.OpenRead("/bin/busybox") });
-            foreach (var applet in new[] { "sh", "true" })
-                writer.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "bin/" + applet) { LinkName = "busybox", Mode = (UnixFileMode)0b111_111_111 });
-            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "etc/passwd") { Mode = (UnixFileMode)0b110_100_100, DataStream = new MemoryStream("root:x:0:0:root:/:/bin/sh\n"u8.ToArray()) });
-        }
-        var layer = new MemoryStream();
-        using (var gzip = new GZipStream(layer, CompressionLevel.Fastest, leaveOpen: true))
-            gzip.Write(tar.ToArray());
-        var layerBytes = layer.ToArray();
-        var layerDigest = Digest.Compute(layerBytes);
-        images.Content.Write(layerDigest, layerBytes);
-        var config = Encoding.UTF8.GetBytes(
-            $$$"""{"architecture":"{{{ImageService.HostArchitecture}}}","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["{{{Digest.Compute(tar.ToArray())}}}"]}}""");
-        var configDigest = Digest.Compute(config);
-        images.Content.Write(configDigest, config);
-        var manifest = Encoding.UTF8.GetBytes(
-            $$$"""{"schemaVersion":2,"mediaType":"{{{MediaTypes.OciManifest}}}","config":{"mediaType":"{{{MediaTypes.OciConfig}}}","digest":"{{{configDigest}}}","size":{{{config.Length}}}},"layers":[{"mediaType":"{{{MediaTypes.OciLayerGzip}}}","digest":"{{{layerDigest}}}","size":{{{layerBytes.Length}}}}]}""");
-        var manifestDigest = Digest.Compute(manifest);
-        images.Content.Write(manifestDigest, manifest);
-        var record = new ImageRecord(ImageRef, manifestDigest, MediaTypes.OciManifest, manifestDigest, configDigest, config.Length + layerBytes.Length, null, DateTimeOffset.UnixEpoch);
-        images.Metadata.PutImage(record);
-        return record;
     }
 }

@@ -5,9 +5,9 @@ using Strata.Images;
 using Strata.Images.Store;
 using Strata.Oci.Image;
 
-namespace Strata.Engine.Api.Tests;
+namespace Strata.Engine.Tests;
 
-/// <summary>Images written straight into a store: one gzip layer, an OCI manifest and config.</summary>
+/// <summary>Images written straight into a store: one gzip layer, an OCI manifest and config. Linked into Strata.Engine.Api.Tests too.</summary>
 internal static class TestImages
 {
     /// <summary>A layer of one file, /etc/hello; the config names <paramref name="name"/> in a label.</summary>
