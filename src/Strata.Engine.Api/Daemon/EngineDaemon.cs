@@ -15,7 +15,7 @@ namespace Strata.Engine.Api.Daemon;
 /// The backends of the API's routers over one engine: the image store and the container service of one
 /// root. API shapes are made here from the engine's records; versions are not (the routers own those).
 /// </summary>
-public sealed class EngineDaemon : ISystemBackend, IContainerBackend, IImageBackend, IDisposable
+public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, IImageBackend, IDisposable
 {
     private readonly ImageService _images;
     private readonly ContainerService _containers;
@@ -126,77 +126,11 @@ public sealed class EngineDaemon : ISystemBackend, IContainerBackend, IImageBack
         };
     }
 
-    public IReadOnlyList<ContainerSummary> ListContainers(ContainerListOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        lock (_lock)
-        {
-            var now = _time.GetUtcNow();
-            IEnumerable<EngineContainer> list = _containers.List(options.All);
-            if (options.Limit is { } limit)
-            {
-                list = list.Take(limit);
-            }
-            return list.Select(c => new ContainerSummary
-            {
-                Id = c.Id,
-                Names = ["/" + c.Name],
-                Image = Familiar(c.Image),
-                ImageID = _images.Find(c.Image)?.Config.ToString() ?? c.Manifest.ToString(),
-                Command = c.Command,
-                Created = c.Created.ToUnixTimeSeconds(),
-                State = c.State switch
-                {
-                    ContainerState.Created => "created",
-                    ContainerState.Running => "running",
-                    _ => "exited",
-                },
-                Status = c.State switch
-                {
-                    ContainerState.Created => "Created",
-                    ContainerState.Running => "Up " + HumanDuration.Format(now - c.Created),
-                    // The engine does not record when a container ended yet: no "… ago".
-                    _ => string.Create(CultureInfo.InvariantCulture, $"Exited ({c.ExitCode ?? 0})"),
-                },
-            }).ToList();
-        }
-    }
-
-    public IReadOnlyList<ImageSummary> ListImages()
-    {
-        lock (_lock)
-        {
-            return _images.Metadata.ListImages()
-                .GroupBy(r => r.Config)
-                .Select(g =>
-                {
-                    var names = g.Select(r => ImageName.Parse(r.Name)).ToList();
-                    var newest = g.Max(r => r.Created ?? r.Updated);
-                    return new ImageSummary
-                    {
-                        Id = g.Key.ToString(),
-                        RepoTags = names.Where(n => n.Tag is not null).Select(n => n.FamiliarRepository + ":" + n.Tag).Order(StringComparer.Ordinal).ToList(),
-                        RepoDigests = g.Select(r => ImageName.Parse(r.Name).FamiliarRepository + "@" + r.Target).Distinct().Order(StringComparer.Ordinal).ToList(),
-                        Created = newest.ToUnixTimeSeconds(),
-                        Size = g.First().Size,
-                    };
-                })
-                .OrderByDescending(i => i.Created)
-                .ToList();
-        }
-    }
-
     public void Dispose()
     {
         _containers.Dispose();
         _images.Dispose();
     }
-
-    /// <summary>"docker.io/library/busybox:latest" as docker prints it: "busybox:latest".</summary>
-    private static string Familiar(string image) =>
-        ImageName.TryParse(image, out var name, out _)
-            ? name.FamiliarRepository + (name.Tag is { } tag ? ":" + tag : "") + (name.Digest is { } d ? "@" + d : "")
-            : image;
 
     private static string ReadOrCreateId(string root)
     {
