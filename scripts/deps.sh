@@ -15,6 +15,10 @@ packages=(
   apache2-utils      # htpasswd, for the auth-enabled CNCF registry in tests
   docker.io          # dockerd and its CLI: the interop tests run strata-runtime under a private dockerd
   containerd         # containerd, ctr and the runc shim: strata-runtime under a private containerd
+  containernetworking-plugins  # the engine's networks: bridge, host-local, portmap, firewall, loopback, tuning
+  iptables           # what the portmap and firewall plugins program
+  docker-compose     # a real Engine API client in the engine tests (compose up/ps/logs/down)
+  curl               # reaches published ports in the engine tests
 )
 missing=()
 for p in "${packages[@]}"; do
