@@ -29,7 +29,7 @@ public static class Query
         return false;
     }
 
-    /// <summary>Filters are not served yet: an empty filter set passes, any filter is refused rather than ignored.</summary>
+    /// <summary>For routes that serve no filters yet: an empty set passes, any filter is refused rather than ignored. Routes that filter read <see cref="Filters"/>.</summary>
     public static bool TryNoFilters(HttpContext context, out string error)
     {
         ArgumentNullException.ThrowIfNull(context);
