@@ -46,6 +46,10 @@ public sealed class TestDaemon : IAsyncDisposable
 
     public HttpClient CreateClient() => UnixHttp.CreateClient(Socket);
 
+    /// <summary>The engine behind the socket, for tests that act on it directly (publishing an event).</summary>
+    public Strata.Engine.Api.Daemon.EngineDaemon Engine =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Strata.Engine.Api.Daemon.EngineDaemon>(_app!.Services);
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null)

@@ -6,6 +6,7 @@ using Strata.Engine.Api.Router.System;
 using Strata.Engine.Api.Server;
 using Strata.Engine.Api.Types;
 using Strata.Engine.Containers;
+using Strata.Engine.Events;
 using Strata.Images;
 using Strata.Images.Snapshots;
 
@@ -28,6 +29,7 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         _time = time ?? TimeProvider.System;
+        Events = new EventBus(_time);
         _runtime = runtime ?? ContainerService.FindRuntime() ?? "strata-runtime";
         Directory.CreateDirectory(root);
         Root = Path.GetFullPath(root);
@@ -45,6 +47,9 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
     }
 
     public string Root { get; }
+
+    /// <summary>The engine's events: every part publishes here; `/events` reads here.</summary>
+    public EventBus Events { get; }
 
     /// <summary>The daemon's identity, kept in ROOT/engine-id (dockerd's engine-id).</summary>
     public string Id { get; }

@@ -10,6 +10,7 @@ namespace Strata.Engine.Api.Types;
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(SystemVersion))]
 [JsonSerializable(typeof(SystemInfo))]
+[JsonSerializable(typeof(EventMessage))]
 [JsonSerializable(typeof(IReadOnlyList<ContainerSummary>))]
 [JsonSerializable(typeof(IReadOnlyList<ImageSummary>))]
 public sealed partial class EngineApiJson : JsonSerializerContext;

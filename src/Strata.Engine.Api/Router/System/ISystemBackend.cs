@@ -1,4 +1,5 @@
 using Strata.Engine.Api.Types;
+using Strata.Engine.Events;
 
 namespace Strata.Engine.Api.Router.System;
 
@@ -8,4 +9,7 @@ public interface ISystemBackend
     SystemVersion GetVersion();
 
     SystemInfo GetInfo();
+
+    /// <summary>The engine's events, for `/events`.</summary>
+    EventBus Events { get; }
 }

@@ -6,7 +6,7 @@ using Strata.Engine.Api.Types;
 
 namespace Strata.Engine.Api.Router.System;
 
-/// <summary>/_ping, /version, /info (moby's api/server/router/system).</summary>
+/// <summary>/_ping, /version, /info, /events (moby's api/server/router/system).</summary>
 public static class SystemRoutes
 {
     public static void Map(IEndpointRouteBuilder endpoints, ISystemBackend backend)
@@ -16,6 +16,7 @@ public static class SystemRoutes
         endpoints.MapMethods("/_ping", [HttpMethods.Get, HttpMethods.Head], Ping).WithMetadata(DockerRoute.Instance);
         endpoints.MapGet("/version", context => ApiJson.WriteAsync(context, backend.GetVersion(), EngineApiJson.Default.SystemVersion)).WithMetadata(DockerRoute.Instance);
         endpoints.MapGet("/info", context => ApiJson.WriteAsync(context, backend.GetInfo(), EngineApiJson.Default.SystemInfo)).WithMetadata(DockerRoute.Instance);
+        endpoints.MapGet("/events", context => EventRoute.HandleAsync(context, backend)).WithMetadata(DockerRoute.Instance);
     }
 
     /// <summary>"OK" as text; HEAD gets the headers only (clients use it to negotiate the version).</summary>
