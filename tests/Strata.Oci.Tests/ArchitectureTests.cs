@@ -18,6 +18,7 @@ public partial class ArchitectureTests
     private const string Metrics = "Strata.Metrics";
     private const string Engine = "Strata.Engine";
     private const string EngineApi = "Strata.Engine.Api";
+    private const string Logs = "Strata.Logs";
 
     /// <summary>Each part and the parts it may reference. A new part gets its row before its first build.</summary>
     private static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
@@ -25,6 +26,8 @@ public partial class ArchitectureTests
         // The bottom: models and the one interop project, BCL only.
         [Oci] = [],
         [Linux] = [],
+        // docker's json-file logs and the multiplexed stream framing: the per-container monitor (NativeAOT) writes them.
+        [Logs] = [],
         [Cgroups] = [Oci, Linux],
         [Runtime] = [Cgroups, Oci, Linux],
         ["Strata.Runtime.Cli"] = [Runtime, Cgroups, Oci, Linux],
@@ -34,17 +37,17 @@ public partial class ArchitectureTests
         // Planned: container and host metrics read from the cgroups, for the engine and the console.
         [Metrics] = [Cgroups, Oci, Linux],
         // The daemon: containers made from images, run by the runtime.
-        [Engine] = [Images, Runtime, Metrics, Cgroups, Oci, Linux],
+        [Engine] = [Images, Runtime, Metrics, Cgroups, Oci, Linux, Logs],
         // Planned, above the engine: image builds run their steps as the engine's containers; the Kubernetes
         // CRI and the deployment controllers drive the engine.
-        ["Strata.Build"] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux],
-        ["Strata.Cri"] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux],
-        ["Strata.Deploy"] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux],
+        ["Strata.Build"] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux, Logs],
+        ["Strata.Cri"] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux, Logs],
+        ["Strata.Deploy"] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux, Logs],
         // The Docker Engine API over the engine; the daemon (`strata daemon`) hosts it.
-        [EngineApi] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux],
+        [EngineApi] = [Engine, Images, Runtime, Metrics, Cgroups, Oci, Linux, Logs],
         // The top: the `strata` command and the (planned) web console host the libraries; nothing references them.
-        ["Strata.Cli"] = [EngineApi, Engine, Images, Registry, Runtime, Metrics, Cgroups, Oci, Linux, "Strata.Build", "Strata.Deploy"],
-        ["Strata.Console"] = [EngineApi, Engine, Images, Registry, Runtime, Metrics, Cgroups, Oci, Linux, "Strata.Deploy"],
+        ["Strata.Cli"] = [EngineApi, Engine, Images, Registry, Runtime, Metrics, Cgroups, Oci, Linux, Logs, "Strata.Build", "Strata.Deploy"],
+        ["Strata.Console"] = [EngineApi, Engine, Images, Registry, Runtime, Metrics, Cgroups, Oci, Linux, Logs, "Strata.Deploy"],
     };
 
     [Fact]
