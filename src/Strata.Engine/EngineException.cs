@@ -9,12 +9,24 @@ public enum EngineErrorCode
     InvalidArgument,
     ContainerNotFound,
     ContainerRunning,
+    ContainerNotRunning,
 
     /// <summary>The name is another container's.</summary>
     NameInUse,
 
     /// <summary>Something still uses what was to be removed (a mount).</summary>
     InUse,
+
+    NetworkNotFound,
+
+    /// <summary>A network of that name exists.</summary>
+    NetworkNameInUse,
+
+    /// <summary>Forbidden: removing a predefined network or one with endpoints, a subnet overlapping another network's.</summary>
+    Forbidden,
+
+    /// <summary>A published host port is taken.</summary>
+    PortAllocated,
 }
 
 /// <summary>A failure of a container operation.</summary>

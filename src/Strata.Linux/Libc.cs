@@ -255,6 +255,10 @@ internal static unsafe partial class Libc
     [StructLayout(LayoutKind.Explicit, Size = 120)]
     internal struct StatfsBuffer
     {
+        /// <summary>f_type: the filesystem's magic number (statfs(2)).</summary>
+        [FieldOffset(0)]
+        public long Type;
+
         [FieldOffset(80)]
         public long Flags;
     }

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Runtime.ExceptionServices;
+
+namespace Strata.Linux;
+
+/// <summary>
+/// Named network namespaces, as `ip netns add` makes them (iproute2's ip/ipnetns.c): a new namespace is
+/// kept alive by bind-mounting its nsfs file onto a file, so it outlives every process in it and CNI
+/// plugins, runtimes and nsenter can open it by path.
+/// </summary>
+public static unsafe class NetworkNamespace
+{
+    private const ulong MsBind = 0x1000;
+    private const int MntDetach = 2;
+
+    /// <summary>
+    /// Creates a new network namespace bound at <paramref name="path"/> (a new, empty file). Network
+    /// namespaces are per thread, so a thread of its own unshares and binds it and then ends, taking the
+    /// namespace off this process.
+    /// </summary>
+    public static void Create(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using (var file = Sys.Open(path, OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.WriteOnly, (UnixFileMode)0x124))
+        {
+        }
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Sys.Unshare(NamespaceFlags.Network);
+                var source = string.Create(CultureInfo.InvariantCulture, $"/proc/self/task/{Libc.Gettid()}/ns/net");
+                if (Libc.Mount(source, path, null, MsBind, null) != 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    throw new SyscallException("bind-mount network namespace onto", errno, path);
+                }
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+        })
+        { IsBackground = true, Name = "netns" };
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+        {
+            Sys.Unlink(path);
+            failure.Throw();
+        }
+    }
+
+    /// <summary>Unmounts and deletes a namespace made by <see cref="Create"/>; a missing one is no error.</summary>
+    public static void Remove(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Libc.Umount2(path, MntDetach) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            // EINVAL: not a mount point (never bound, or unmounted already); ENOENT: gone.
+            if (errno is not (Errno.EINVAL or Errno.ENOENT))
+            {
+                throw new SyscallException("umount network namespace", errno, path);
+            }
+        }
+        Sys.Unlink(path);
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a bound network namespace (nsfs), not a plain file left behind.</summary>
+    public static bool IsBound(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        const long NsfsMagic = 0x6e736673;
+        Libc.StatfsBuffer buffer;
+        return Libc.Statfs(path, &buffer) == 0 && buffer.Type == NsfsMagic;
+    }
+}

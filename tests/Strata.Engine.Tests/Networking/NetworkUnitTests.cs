@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Text;
+using Strata.Engine.Networking;
+using Strata.Engine.Networking.Cni;
+
+namespace Strata.Engine.Tests.Networking;
+
+/// <summary>What needs no root: parsing, validation, the plugins' configuration, the DNS wire format.</summary>
+public sealed class NetworkUnitTests
+{
+    [Theory]
+    [InlineData("80", "", 0, 80, "tcp")]
+    [InlineData("8080:80", "", 8080, 80, "tcp")]
+    [InlineData("127.0.0.1:8080:80/udp", "127.0.0.1", 8080, 80, "udp")]
+    [InlineData("127.0.0.1::80", "127.0.0.1", 0, 80, "tcp")]
+    [InlineData("[::1]:8080:80", "::1", 8080, 80, "tcp")]
+    public void Parse_DockerPortSpec_Binding(string spec, string ip, int host, int container, string protocol) =>
+        Assert.Equal(new PortBinding(ip, host, container, protocol), Ports.Parse(spec));
+
+    [Theory]
+    [InlineData("80/icmp")]
+    [InlineData("70000")]
+    [InlineData("x:8080:80")]
+    [InlineData("8080:")]
+    public void Parse_BadSpec_FormatException(string spec) => Assert.Throws<FormatException>(() => Ports.Parse(spec));
+
+    [Fact]
+    public void Clash_AnyAddressAgainstSpecific_SameProtocolOnly()
+    {
+        Assert.True(Ports.Clash(new PortBinding("", 80, 1, "tcp"), new PortBinding("127.0.0.1", 80, 2, "tcp")));
+        Assert.False(Ports.Clash(new PortBinding("", 80, 1, "tcp"), new PortBinding("", 80, 1, "udp")));
+        Assert.False(Ports.Clash(new PortBinding("127.0.0.1", 80, 1, "tcp"), new PortBinding("127.0.0.2", 80, 1, "tcp")));
+    }
+
+    [Fact]
+    public async Task Create_NameTakenOverlapBadSubnetPredefined_DockersErrors()
+    {
+        using var dir = new TempDir();
+        await using var service = new NetworkService(new NetworkServiceOptions { Root = dir.Path, BridgeSubnet = "10.150.0.0/24", BridgeInterface = "stunit0" });
+        Assert.Equal(["bridge", "host", "none"], service.List().Select(n => n.Name).Order());
+        var made = await service.CreateAsync(new NetworkCreateRequest { Name = "one", Pools = [new IpamPool("10.151.0.0/24", "")], Labels = new Dictionary<string, string> { ["a"] = "b" } });
+        Assert.Equal("10.151.0.1", made.Pools[0].Gateway);
+        Assert.Equal("br-" + made.Id[..12], made.Bridge);
+        Assert.Equal(made.Id, service.Find(made.Id[..6])?.Id);
+        Assert.Equal(made.Id, service.Find("one")?.Id);
+
+        Assert.Equal(EngineErrorCode.NetworkNameInUse, (await Assert.ThrowsAsync<EngineException>(() => service.CreateAsync(new NetworkCreateRequest { Name = "one" }))).Code);
+        var overlap = await Assert.ThrowsAsync<EngineException>(() => service.CreateAsync(new NetworkCreateRequest { Name = "two", Pools = [new IpamPool("10.151.0.128/25", "")] }));
+        Assert.Equal((EngineErrorCode.Forbidden, "Pool overlaps with other one on this address space"), (overlap.Code, overlap.Message));
+        Assert.Equal(EngineErrorCode.InvalidArgument, (await Assert.ThrowsAsync<EngineException>(() => service.CreateAsync(new NetworkCreateRequest { Name = "three", Pools = [new IpamPool("10.153.0.1/24", "")] }))).Code);
+        Assert.Equal(EngineErrorCode.InvalidArgument, (await Assert.ThrowsAsync<EngineException>(() => service.CreateAsync(new NetworkCreateRequest { Name = "four", Pools = [new IpamPool("10.153.0.0/24", "10.154.0.1")] }))).Code);
+        Assert.Equal(EngineErrorCode.InvalidArgument, (await Assert.ThrowsAsync<EngineException>(() => service.CreateAsync(new NetworkCreateRequest { Name = "bad name" }))).Code);
+        var predefined = await Assert.ThrowsAsync<EngineException>(() => service.RemoveAsync("bridge"));
+        Assert.Equal((EngineErrorCode.Forbidden, "bridge is a pre-defined network and cannot be removed"), (predefined.Code, predefined.Message));
+        Assert.Equal(EngineErrorCode.NetworkNotFound, (await Assert.ThrowsAsync<EngineException>(() => service.RemoveAsync("nosuch"))).Code);
+
+        var auto = await service.CreateAsync(new NetworkCreateRequest { Name = "auto" });
+        Assert.True(Subnets.TryParse(auto.Pools[0].Subnet, out var subnet));
+        Assert.Equal(24, subnet.PrefixLength);
+        Assert.Equal(["auto", "one"], (await service.PruneAsync()).Select(n => n.Name).Order());
+        Assert.Equal(3, service.List().Count);
+    }
+
+    [Fact]
+    public void BridgeConflist_Internal_NoMasqueradeNoRouteNoPortmap()
+    {
+        var network = new NetworkRecord { Name = "n", Id = "abc", Internal = true, Bridge = "br-x", Pools = [new IpamPool("10.9.0.0/24", "10.9.0.1", "10.9.0.128/25")] };
+        var list = CniConfig.Bridge(network, "/r/ipam");
+        var plugins = list["plugins"]!.AsArray();
+        Assert.Equal(["bridge", "firewall"], plugins.Select(p => p!["type"]!.GetValue<string>()));
+        Assert.False(plugins[0]!["ipMasq"]!.GetValue<bool>());
+        Assert.Empty(plugins[0]!["ipam"]!["routes"]!.AsArray());
+        var range = plugins[0]!["ipam"]!["ranges"]![0]![0]!;
+        Assert.Equal(("10.9.0.129", "10.9.0.254"), (range["rangeStart"]!.GetValue<string>(), range["rangeEnd"]!.GetValue<string>()));
+        Assert.Equal("/r/ipam", plugins[0]!["ipam"]!["dataDir"]!.GetValue<string>());
+
+        var open = CniConfig.Bridge(network with { Internal = false }, "/r/ipam")["plugins"]!.AsArray();
+        Assert.Equal(["bridge", "portmap", "firewall"], open.Select(p => p!["type"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void RuntimeConfig_PortMappings_AsCniConventions()
+    {
+        var config = CniConfig.RuntimeConfig([new PortBinding("", 8080, 80, "tcp"), new PortBinding("127.0.0.1", 53, 53, "udp")])!;
+        Assert.Equal("""{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"},{"hostPort":53,"containerPort":53,"protocol":"udp","hostIP":"127.0.0.1"}]}""", config.ToJsonString());
+        Assert.Null(CniConfig.RuntimeConfig([]));
+    }
+
+    [Fact]
+    public void Resolv_DefaultBridge_HostServersWithoutLoopback_UserNetwork_Gateway()
+    {
+        var record = new ContainerNetwork { ContainerId = "x", ContainerName = "x", Mode = "bridge" };
+        const string host = "nameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch example.com\noptions ndots:2\n";
+        Assert.Equal("nameserver 10.0.0.2\nsearch example.com\noptions ndots:2\n", ContainerFiles.Resolv(record, null, host));
+        Assert.Equal("nameserver 8.8.8.8\nnameserver 8.8.4.4\n", ContainerFiles.Resolv(record, null, "nameserver 127.0.0.1\n"));
+        Assert.Equal("nameserver 10.1.0.1\nsearch example.com\noptions ndots:2\n", ContainerFiles.Resolv(record, "10.1.0.1", host));
+        Assert.Equal("nameserver 1.1.1.1\nsearch corp\n", ContainerFiles.Resolv(record with { Dns = ["1.1.1.1"], DnsSearch = ["corp"], DnsOptions = [] }, null, "nameserver 10.0.0.2\n"));
+    }
+
+    [Fact]
+    public void Hosts_ExtraHostsAndOwnAddress()
+    {
+        var record = new ContainerNetwork
+        {
+            ContainerId = "x", ContainerName = "x", Mode = "bridge", Hostname = "h1",
+            ExtraHosts = ["db:10.0.0.9", "gw:host-gateway"],
+            Endpoints = [new Endpoint { NetworkId = "n", NetworkName = "n", EndpointId = "e", Interface = "eth0", IPAddress = "10.1.0.5", Gateway = "10.1.0.1" }],
+        };
+        var hosts = ContainerFiles.Hosts(record);
+        Assert.StartsWith("127.0.0.1\tlocalhost\n", hosts, StringComparison.Ordinal);
+        Assert.EndsWith("10.0.0.9\tdb\n10.1.0.1\tgw\n10.1.0.5\th1\n", hosts, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dns_KnownName_AnsweredAaaaEmpty_UnknownForwarded()
+    {
+        await using var responder = new DnsResponder(new IPEndPoint(IPAddress.Loopback, 0),
+            name => name == "web" ? [IPAddress.Parse("10.1.0.7"), IPAddress.Parse("10.2.0.7")] : null, []);
+
+        var a = responder.Answer(Query(0x1234, "WEB.", 1))!;
+        Assert.Equal(0x1234, BinaryPrimitives.ReadUInt16BigEndian(a));
+        Assert.Equal(0x8580, BinaryPrimitives.ReadUInt16BigEndian(a.AsSpan(2)));
+        Assert.Equal(2, BinaryPrimitives.ReadUInt16BigEndian(a.AsSpan(6)));
+        Assert.Equal(IPAddress.Parse("10.1.0.7"), new IPAddress(a.AsSpan(a.Length - 20, 4)));
+        Assert.Equal(IPAddress.Parse("10.2.0.7"), new IPAddress(a.AsSpan(a.Length - 4, 4)));
+
+        var aaaa = responder.Answer(Query(7, "web", 28))!;
+        Assert.Equal(0, BinaryPrimitives.ReadUInt16BigEndian(aaaa.AsSpan(6)));
+        Assert.Null(responder.Answer(Query(8, "example.com", 1)));
+        Assert.Null(responder.Answer([1, 2, 3]));
+
+        // Over the socket: an unknown name with no upstream is a SERVFAIL, not silence.
+        using var client = new System.Net.Sockets.UdpClient();
+        await client.SendAsync(Query(9, "nosuch", 1), responder.Endpoint);
+        var reply = (await client.ReceiveAsync()).Buffer;
+        Assert.Equal(2, reply[3] & 0x0F);
+    }
+
+    private static byte[] Query(ushort id, string name, ushort type)
+    {
+        var bytes = new List<byte>();
+        bytes.AddRange([(byte)(id >> 8), (byte)id, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
+        foreach (var label in name.TrimEnd('.').Split('.'))
+        {
+            bytes.Add((byte)label.Length);
+            bytes.AddRange(Encoding.ASCII.GetBytes(label));
+        }
+        bytes.AddRange([0, (byte)(type >> 8), (byte)type, 0, 1]);
+        return [.. bytes];
+    }
+}
