@@ -13,6 +13,7 @@ public static unsafe partial class FileMetadata
     private const int SFmtChr = 0x2000;
     private const int SFmtBlk = 0x6000;
     private const int SFmtFifo = 0x1000;
+    private const uint StatxBasicStats = 0x7ff;
 
     /// <summary>utimensat(2) with AT_SYMLINK_NOFOLLOW: sets atime and mtime of the link itself when the path is one.</summary>
     public static void SetTimes(string path, DateTimeOffset accessTime, DateTimeOffset modificationTime)
@@ -22,6 +23,28 @@ public static unsafe partial class FileMetadata
         times[1] = Timespec.From(modificationTime);
         if (Utimensat(AtFdcwd, path, times, AtSymlinkNofollow) != 0)
             throw new SyscallException("utimensat", Marshal.GetLastPInvokeError(), path);
+    }
+
+    /// <summary>
+    /// statx(2) of the path itself (AT_SYMLINK_NOFOLLOW, as lstat): type and permission bits, owner, size,
+    /// modification time and device numbers. statx has one layout on every architecture, unlike struct stat.
+    /// </summary>
+    public static FileStatus Lstat(string path)
+    {
+        var buffer = stackalloc byte[256];
+        if (StatxNative(AtFdcwd, path, AtSymlinkNofollow, StatxBasicStats, buffer) != 0)
+            throw new SyscallException("statx", Marshal.GetLastPInvokeError(), path);
+        // struct statx (include/uapi/linux/stat.h): the offsets of the fields read here.
+        var uid = *(uint*)(buffer + 20);
+        var gid = *(uint*)(buffer + 24);
+        var mode = *(ushort*)(buffer + 28);
+        var size = *(ulong*)(buffer + 40);
+        var mtimeSeconds = *(long*)(buffer + 112);
+        var mtimeNanos = *(uint*)(buffer + 120);
+        var rdevMajor = *(uint*)(buffer + 128);
+        var rdevMinor = *(uint*)(buffer + 132);
+        var mtime = DateTimeOffset.FromUnixTimeSeconds(mtimeSeconds).AddTicks(mtimeNanos / 100);
+        return new FileStatus(mode, uid, gid, (long)size, mtime, rdevMajor, rdevMinor);
     }
 
     /// <summary>lchown(2).</summary>
@@ -107,6 +130,9 @@ public static unsafe partial class FileMetadata
         }
     }
 
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int StatxNative(int dirfd, string path, int flags, uint mask, byte* buffer);
+
     [LibraryImport("libc", EntryPoint = "utimensat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Utimensat(int dirfd, string path, Timespec* times, int flags);
 
@@ -132,4 +158,21 @@ public enum UnixFileTypeKind
     CharacterDevice,
     BlockDevice,
     Fifo,
+}
+
+/// <summary>What <see cref="FileMetadata.Lstat"/> reports: st_mode's type and permission bits as the kernel gives them.</summary>
+public readonly record struct FileStatus(ushort Mode, uint Uid, uint Gid, long Size, DateTimeOffset ModificationTime, uint RdevMajor, uint RdevMinor)
+{
+    private const int TypeMask = 0xF000;
+
+    public bool IsDirectory => (Mode & TypeMask) == 0x4000;
+    public bool IsRegularFile => (Mode & TypeMask) == 0x8000;
+    public bool IsSymlink => (Mode & TypeMask) == 0xA000;
+    public bool IsCharDevice => (Mode & TypeMask) == 0x2000;
+    public bool IsBlockDevice => (Mode & TypeMask) == 0x6000;
+    public bool IsFifo => (Mode & TypeMask) == 0x1000;
+    public bool IsSocket => (Mode & TypeMask) == 0xC000;
+
+    /// <summary>The permission, setuid, setgid and sticky bits.</summary>
+    public int Permissions => Mode & 0xFFF;
 }
