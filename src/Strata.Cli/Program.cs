@@ -13,6 +13,7 @@ public static class Program
         ImageCommands.AddTo(root);
         ContainerCommands.AddTo(root);
         ArchiveCommands.AddTo(root);
+        SystemCommands.AddTo(root);
         root.Subcommands.Add(DaemonCommand.Create());
         return root.Parse(args).InvokeAsync();
     }

@@ -4,17 +4,15 @@ using Strata.Images;
 
 namespace Strata.Cli.Commands;
 
-/// <summary>`strata run|ps|rm`: flags onto <see cref="RunOptions"/> and <see cref="ContainerService"/>.</summary>
+/// <summary>`strata run|rm`: flags onto <see cref="RunOptions"/> and <see cref="ContainerService"/> (until the engine's container routes serve them); `ps` is <see cref="PsCommand"/>.</summary>
 public static class ContainerCommands
 {
-    private static readonly string[] PsHeader = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"];
-
     public static void AddTo(RootCommand root)
     {
         ArgumentNullException.ThrowIfNull(root);
         GlobalFlags.AddTo(root);
         root.Subcommands.Add(Run());
-        root.Subcommands.Add(Ps());
+        root.Subcommands.Add(PsCommand.Create());
         root.Subcommands.Add(Rm());
     }
 
@@ -72,41 +70,6 @@ public static class ContainerCommands
             };
             using var service = new ContainerService(store, runtime);
             return await service.RunAsync(options, ct).ConfigureAwait(false);
-        }));
-        return command;
-    }
-
-    private static Command Ps()
-    {
-        var all = new Option<bool>("--all", "-a") { Description = "Show stopped containers too." };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only container IDs." };
-        var command = new Command("ps", "List containers.") { all, quiet };
-        command.SetAction((parse, ct) => GlobalFlags.GuardAsync("ps", async () =>
-        {
-            using var store = GlobalFlags.OpenStore(parse);
-            using var service = new ContainerService(store, ContainerService.FindRuntime() ?? "strata-runtime");
-            var now = DateTimeOffset.UtcNow;
-            var containers = service.List(parse.GetValue(all));
-            if (parse.GetValue(quiet))
-            {
-                await Output.WriteLinesAsync(containers.Select(c => c.Id[..12])).ConfigureAwait(false);
-                return 0;
-            }
-            await Output.WriteTableAsync(PsHeader, containers.Select(c => new[]
-            {
-                c.Id[..12],
-                ImageName.TryParse(c.Image, out var n, out _) ? n.FamiliarRepository + (n.Tag is { } t ? ":" + t : "") : c.Image,
-                "\"" + (c.Command.Length > 20 ? c.Command[..19] + "…" : c.Command) + "\"",
-                Format.Ago(c.Created, now),
-                c.State switch
-                {
-                    ContainerState.Running => "Up",
-                    ContainerState.Exited => c.ExitCode is { } code ? $"Exited ({code})" : "Exited",
-                    _ => "Created",
-                },
-                c.Name,
-            })).ConfigureAwait(false);
-            return 0;
         }));
         return command;
     }

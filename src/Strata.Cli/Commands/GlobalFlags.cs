@@ -27,9 +27,18 @@ internal static class GlobalFlags
         Recursive = true,
     };
 
+    /// <summary>
+    /// The engine to talk to, as docker's -H: given before the verb (`strata -H unix:///run/x.sock ps`); not
+    /// recursive, so `strata daemon --host` keeps its own meaning (where the daemon serves).
+    /// </summary>
+    public static readonly Option<string?> Host = new("--host", "-H")
+    {
+        Description = "Engine to connect to: unix:///PATH or tcp://HOST:PORT (default $STRATA_HOST, then $DOCKER_HOST if it is Strata, then /run/strata/strata.sock if a daemon answers, else the engine runs in this process).",
+    };
+
     public static void AddTo(Command root)
     {
-        foreach (var option in new Option[] { Root, TlsVerify, AuthFile })
+        foreach (var option in new Option[] { Root, TlsVerify, AuthFile, Host })
         {
             if (!root.Options.Contains(option))
             {
