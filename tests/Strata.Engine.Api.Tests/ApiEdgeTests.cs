@@ -51,6 +51,8 @@ public sealed class ApiEdgeTests : IAsyncLifetime
 
     [Theory]
     [InlineData("/version")]
+    [InlineData("/v1.24/version")]
+    [InlineData("/v1.38/version")]
     [InlineData("/v1.41/version")]
     [InlineData("/v1.50/version")]
     [InlineData("/v1.52/version")]
@@ -63,17 +65,17 @@ public sealed class ApiEdgeTests : IAsyncLifetime
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var root = json.RootElement;
         Assert.Equal("1.52", root.GetProperty("ApiVersion").GetString());
-        Assert.Equal("1.41", root.GetProperty("MinAPIVersion").GetString());
+        Assert.Equal("1.24", root.GetProperty("MinAPIVersion").GetString());
         Assert.Equal("linux", root.GetProperty("Os").GetString());
         Assert.Equal(File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), root.GetProperty("KernelVersion").GetString());
         var engine = root.GetProperty("Components")[0];
         Assert.Equal("Engine", engine.GetProperty("Name").GetString());
-        Assert.Equal("1.41", engine.GetProperty("Details").GetProperty("MinAPIVersion").GetString());
+        Assert.Equal("1.24", engine.GetProperty("Details").GetProperty("MinAPIVersion").GetString());
     }
 
     [Theory]
-    [InlineData("/v1.40/version", "client version 1.40 is too old. Minimum supported API version is 1.41, please upgrade your client to a newer version")]
-    [InlineData("/v1.24/_ping", "client version 1.24 is too old. Minimum supported API version is 1.41, please upgrade your client to a newer version")]
+    [InlineData("/v1.23/version", "client version 1.23 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version")]
+    [InlineData("/v1.21/_ping", "client version 1.21 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version")]
     [InlineData("/v1.53/info", "client version 1.53 is too new. Maximum supported API version is 1.52")]
     [InlineData("/v2.0/containers/json", "client version 2.0 is too new. Maximum supported API version is 1.52")]
     public async Task Version_OutOfRange_BadRequestWithDockersMessage(string path, string message)

@@ -8,8 +8,11 @@ namespace Strata.Engine.Api.Server;
 /// </summary>
 public readonly record struct ApiVersion(int Major, int Minor) : IComparable<ApiVersion>
 {
-    /// <summary>The oldest version served: Debian's docker 20.10 CLI speaks 1.41.</summary>
-    public static readonly ApiVersion Min = new(1, 41);
+    /// <summary>
+    /// The oldest version served, dockerd's own minimum since docker 25: Debian's docker 20.10 CLI speaks 1.41,
+    /// but docker-compose 1.29 pins 1.38 for compose-spec files (1.21 for version 1 files, which stay refused).
+    /// </summary>
+    public static readonly ApiVersion Min = new(1, 24);
 
     /// <summary>The newest version served (docker 29); an unversioned path is served at this version.</summary>
     public static readonly ApiVersion Max = new(1, 52);
