@@ -14,7 +14,7 @@ public enum EngineErrorCode
     /// <summary>The name is another container's.</summary>
     NameInUse,
 
-    /// <summary>Something still uses what was to be removed (a mount).</summary>
+    /// <summary>Something still uses what was to be removed (a mount, a volume a container references).</summary>
     InUse,
 
     NetworkNotFound,
@@ -27,6 +27,9 @@ public enum EngineErrorCode
 
     /// <summary>A published host port is taken.</summary>
     PortAllocated,
+
+    /// <summary>A named thing other than a container does not exist (a volume, a volume driver).</summary>
+    NotFound,
 }
 
 /// <summary>A failure of a container operation.</summary>
