@@ -9,6 +9,7 @@ using Strata.Engine.Api.Daemon;
 using Strata.Engine.Api.Router.Container;
 using Strata.Engine.Api.Router.Image;
 using Strata.Engine.Api.Router.System;
+using Strata.Engine.Api.Router.Volume;
 using Strata.Engine.Api.Server;
 
 namespace Strata.Engine.Api;
@@ -82,6 +83,7 @@ public static class EngineApiApp
         SystemRoutes.Map(endpoints, daemon);
         ContainerRoutes.Map(endpoints, daemon);
         ImageRoutes.Map(endpoints, daemon);
+        VolumeRoutes.Map(endpoints, daemon);
         return endpoints;
     }
 }

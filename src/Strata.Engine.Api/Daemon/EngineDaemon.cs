@@ -7,6 +7,7 @@ using Strata.Engine.Api.Server;
 using Strata.Engine.Api.Types;
 using Strata.Engine.Containers;
 using Strata.Engine.Events;
+using Strata.Engine.Volumes;
 using Strata.Images;
 using Strata.Images.Snapshots;
 
@@ -38,9 +39,11 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
         try
         {
             _containers = new ContainerService(_images, _runtime);
+            Volumes = new VolumeService(Root, Events, time: _time);
         }
         catch
         {
+            _containers?.Dispose();
             _images.Dispose();
             throw;
         }
@@ -50,6 +53,9 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
 
     /// <summary>The engine's events: every part publishes here; `/events` reads here.</summary>
     public EventBus Events { get; }
+
+    /// <summary>The volumes of the root (ROOT/volumes), and the mounts of its containers.</summary>
+    public VolumeService Volumes { get; }
 
     /// <summary>The daemon's identity, kept in ROOT/engine-id (dockerd's engine-id).</summary>
     public string Id { get; }
@@ -133,6 +139,7 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
 
     public void Dispose()
     {
+        Volumes.Dispose();
         _containers.Dispose();
         _images.Dispose();
     }

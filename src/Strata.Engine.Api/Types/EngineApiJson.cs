@@ -13,4 +13,8 @@ namespace Strata.Engine.Api.Types;
 [JsonSerializable(typeof(EventMessage))]
 [JsonSerializable(typeof(IReadOnlyList<ContainerSummary>))]
 [JsonSerializable(typeof(IReadOnlyList<ImageSummary>))]
+[JsonSerializable(typeof(VolumeInfo))]
+[JsonSerializable(typeof(VolumeListResponse))]
+[JsonSerializable(typeof(VolumeCreateRequest))]
+[JsonSerializable(typeof(VolumePruneResponse))]
 public sealed partial class EngineApiJson : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Strata.Engine.Events;
 using Strata.Linux;
 
 namespace Strata.Engine.Volumes;
@@ -18,13 +19,15 @@ public sealed partial class VolumeService : IDisposable
     private readonly VolumeStore _store;
     private readonly ISyscalls _syscalls;
     private readonly TimeProvider _time;
+    private readonly EventBus? _events;
     private readonly Lock _lock = new();
 
     /// <summary>Volumes mounted by their options, and the containers using each mount.</summary>
     private readonly Dictionary<string, HashSet<string>> _active = new(StringComparer.Ordinal);
 
     /// <param name="root">strata's --root; volumes live in ROOT/volumes.</param>
-    public VolumeService(string root, ISyscalls? syscalls = null, TimeProvider? time = null)
+    /// <param name="events">Where create, mount, unmount and destroy are published, with docker's attributes.</param>
+    public VolumeService(string root, EventBus? events = null, ISyscalls? syscalls = null, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         Location = Path.Combine(Path.GetFullPath(root), "volumes");
@@ -33,13 +36,11 @@ public sealed partial class VolumeService : IDisposable
         _store = new VolumeStore(Location);
         _syscalls = syscalls ?? LinuxSyscalls.Instance;
         _time = time ?? TimeProvider.System;
+        _events = events;
     }
 
     /// <summary>ROOT/volumes.</summary>
     public string Location { get; }
-
-    /// <summary>Called after each change, with docker's event action (create, mount, unmount, destroy) and attributes.</summary>
-    public event Action<VolumeEvent>? Changed;
 
     /// <summary>
     /// Creates a volume, or returns the one of that name (docker's create is idempotent). An empty name
@@ -204,7 +205,7 @@ public sealed partial class VolumeService : IDisposable
         new(row.Name, row.Driver, Path.Combine(Location, row.Name, "_data"), row.Created, row.Labels, row.Options);
 
     private void Publish(string action, string volume, Dictionary<string, string> attributes) =>
-        Changed?.Invoke(new VolumeEvent(action, volume, attributes));
+        _events?.Publish(EventType.Volume, action, volume, attributes);
 
     private static EngineException NoSuchVolume(string name) => new(EngineErrorCode.NotFound, $"get {name}: no such volume");
 
@@ -270,9 +271,6 @@ public sealed partial class VolumeService : IDisposable
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", RegexOptions.CultureInvariant)]
     private static partial Regex VolumeName();
 }
-
-/// <summary>A volume event with docker's action and attributes (driver; container, destination, read/write for mounts).</summary>
-public sealed record VolumeEvent(string Action, string Volume, IReadOnlyDictionary<string, string> Attributes);
 
 /// <summary>docker's label filters: "key" matches a label of that key, "key=value" that value.</summary>
 public static class LabelFilter

@@ -1,3 +1,4 @@
+using Strata.Engine.Events;
 using Strata.Engine.Volumes;
 using Strata.Linux;
 using Strata.Oci.Runtime;
@@ -11,13 +12,14 @@ public sealed class VolumeServiceTests : IDisposable
 
     private readonly TempDir _temp = new();
     private readonly VolumeService _volumes;
-    private readonly List<VolumeEvent> _events = [];
+    private readonly EventBus _bus = new();
 
     public VolumeServiceTests()
     {
-        _volumes = new VolumeService(_temp.Combine("root"));
-        _volumes.Changed += _events.Add;
+        _volumes = new VolumeService(_temp.Combine("root"), _bus);
     }
+
+    private IReadOnlyList<EngineEvent> Events => _bus.History();
 
     public void Dispose()
     {
@@ -36,7 +38,8 @@ public sealed class VolumeServiceTests : IDisposable
         Assert.True(Directory.Exists(v.Mountpoint));
         Assert.Equal("a", v.Labels["team"]);
         Assert.False(v.Anonymous);
-        Assert.Equal("create", Assert.Single(_events).Action);
+        var created = Assert.Single(Events);
+        Assert.Equal(("volume", "create", "data", "local"), (created.Type, created.Action, created.ActorId, created.Attributes["driver"]));
     }
 
     [Fact]
@@ -116,7 +119,7 @@ public sealed class VolumeServiceTests : IDisposable
 
         Assert.False(Directory.Exists(Path.GetDirectoryName(v.Mountpoint)));
         Assert.Empty(_volumes.List());
-        Assert.Equal("destroy", _events[^1].Action);
+        Assert.Equal("destroy", Events[^1].Action);
     }
 
     [Fact]
@@ -254,7 +257,7 @@ public sealed class VolumeServiceTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(_volumes.Get("nocp").Mountpoint));
         Assert.Equal(["/nothing-here", "/etc/app", "/etc/app/sub"], mounts.Select(m => m.Destination));
         Assert.Equal(new List<string> { "rbind" }, mounts[0].Options);
-        Assert.Contains(_events, e => e.Action == "mount" && e.Volume == "conf");
+        Assert.Contains(Events, e => e.Action == "mount" && e.ActorId == "conf" && e.Attributes["container"] == ContainerA && e.Attributes["destination"] == "/etc/app");
 
         // A volume emptied by its user stays empty on the next start, as docker copies at create only.
         File.Delete(Path.Combine(conf, "sub", "conf"));
