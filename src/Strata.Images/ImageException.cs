@@ -39,4 +39,10 @@ public sealed class ImageException : Exception
     public ImageException(string message, Exception inner) : base(message, inner) { }
 
     public ImageErrorCode Code { get; }
+
+    /// <summary>The registry's own error code when it sent one (distribution-spec "Error Codes"): MANIFEST_UNKNOWN.</summary>
+    public string? RegistryCode { get; init; }
+
+    /// <summary>The message the registry sent with <see cref="RegistryCode"/>.</summary>
+    public string? RegistryMessage { get; init; }
 }

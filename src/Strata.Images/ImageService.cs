@@ -19,6 +19,12 @@ public sealed class ImageServiceOptions
 
     public CredentialStore? Credentials { get; set; }
 
+    /// <summary>
+    /// Registries on a loopback address (localhost, 127.0.0.0/8, ::1) are reached as insecure ones: https
+    /// without certificate checks, falling back to plain http, as dockerd treats 127.0.0.0/8 by default.
+    /// </summary>
+    public bool LoopbackInsecure { get; set; }
+
     public TimeProvider Time { get; set; } = TimeProvider.System;
 }
 
@@ -33,6 +39,9 @@ public enum UploadMode
 
 public sealed class PushOptions
 {
+    /// <summary>Credentials for this push (docker's X-Registry-Auth); null uses the credential store's.</summary>
+    public Credential? Credential { get; set; }
+
     public UploadMode Mode { get; set; } = UploadMode.Auto;
 
     /// <summary>Bytes per PATCH; the registry's OCI-Chunk-Min-Length wins when larger.</summary>
@@ -48,6 +57,16 @@ public sealed class PushOptions
         UploadMode.Auto when size > ChunkedThreshold => ChunkSize,
         _ => null,
     };
+}
+
+/// <summary>What a pull may say beyond the image name.</summary>
+public sealed class PullOptions
+{
+    /// <summary>Credentials for this pull (docker's X-Registry-Auth); null uses the credential store's.</summary>
+    public Credential? Credential { get; set; }
+
+    /// <summary>The architecture to take from an index; null is this machine's.</summary>
+    public string? Architecture { get; set; }
 }
 
 /// <summary>A loaded image: its name record and its documents.</summary>
@@ -92,19 +111,45 @@ public sealed class ImageService : IDisposable
         _ => RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(),
     };
 
-    public RegistryClient CreateClient(string registry) =>
-        new(registry, _options.Credentials, new RegistryClientOptions { TlsVerify = _options.TlsVerify });
+    public RegistryClient CreateClient(string registry, Credential? credential = null) =>
+        new(registry, _options.Credentials, new RegistryClientOptions { TlsVerify = _options.TlsVerify && !(_options.LoopbackInsecure && IsLoopback(registry)) })
+        {
+            Credential = credential,
+        };
+
+    /// <summary>localhost, 127.0.0.0/8 or ::1, with or without a port.</summary>
+    public static bool IsLoopback(string registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var host = registry;
+        if (host.StartsWith('[') && host.IndexOf(']', StringComparison.Ordinal) is var end and > 0)
+        {
+            host = host[1..end];
+        }
+        else if (host.LastIndexOf(':') is var colon and > 0 && host.IndexOf(':', StringComparison.Ordinal) == colon)
+        {
+            host = host[..colon];
+        }
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address));
+    }
 
     /// <summary>
     /// Pulls an image: the manifest (the linux/ARCH entry of an index), its config and layers, concurrently,
     /// skipping blobs already stored; the name is recorded only once every blob is in place.
     /// </summary>
-    public async Task<ImageRecord> PullAsync(ImageName name, ITransferProgress? progress = null, CancellationToken cancellationToken = default)
+    public Task<ImageRecord> PullAsync(ImageName name, ITransferProgress? progress = null, CancellationToken cancellationToken = default) =>
+        PullAsync(name, new PullOptions(), progress, cancellationToken);
+
+    /// <inheritdoc cref="PullAsync(ImageName, ITransferProgress?, CancellationToken)"/>
+    public async Task<ImageRecord> PullAsync(ImageName name, PullOptions options, ITransferProgress? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(options);
+        var architecture = options.Architecture ?? HostArchitecture;
         // Held until the name is recorded: a prune must not take the blobs written so far for garbage.
         using var storeLock = StoreLock.Shared(Root);
-        using var client = CreateClient(name.Registry);
+        using var client = CreateClient(name.Registry, options.Credential);
         var top = await client.GetManifestAsync(name.Repository, name.ManifestReference, cancellationToken).ConfigureAwait(false);
         Content.Write(top.Digest, top.Bytes);
         var platform = top;
@@ -112,9 +157,9 @@ public sealed class ImageService : IDisposable
         {
             var index = JsonSerializer.Deserialize(top.Bytes, ImageJsonContext.Default.ImageIndex)
                 ?? throw new ImageException(ImageErrorCode.Registry, $"{name}: index is null");
-            var chosen = SelectPlatform(index, "linux", HostArchitecture)
+            var chosen = SelectPlatform(index, "linux", architecture)
                 ?? throw new ImageException(ImageErrorCode.PlatformNotFound,
-                    $"{name} has no linux/{HostArchitecture} image; it offers {string.Join(", ", (index.Manifests ?? []).Select(m => $"{m.Platform?.Os}/{m.Platform?.Architecture}{(m.Platform?.Variant is { } v ? "/" + v : "")}"))}");
+                    $"{name} has no linux/{architecture} image; it offers {string.Join(", ", (index.Manifests ?? []).Select(m => $"{m.Platform?.Os}/{m.Platform?.Architecture}{(m.Platform?.Variant is { } v ? "/" + v : "")}"))}");
             platform = await client.GetManifestAsync(name.Repository, chosen.Digest.ToString(), cancellationToken).ConfigureAwait(false);
             if (!MediaTypes.IsImageManifest(platform.MediaType))
             {
@@ -123,6 +168,7 @@ public sealed class ImageService : IDisposable
             Content.Write(platform.Digest, platform.Bytes);
         }
         var manifest = ParseManifest(platform.Bytes, name.ToString());
+        progress?.Resolved(platform.Digest, manifest);
         var blobs = new List<Descriptor> { manifest.Config! };
         blobs.AddRange(manifest.Layers!);
         using var gate = new SemaphoreSlim(Math.Max(1, _options.Concurrency));
@@ -177,7 +223,8 @@ public sealed class ImageService : IDisposable
         var image = Load(source);
         var sourceName = ImageName.TryParse(image.Record.Name.Split('@')[0], out var parsed, out _) ? parsed : null;
         var mountFrom = sourceName is not null && sourceName.Registry == destination.Registry ? sourceName.Repository : null;
-        using var client = CreateClient(destination.Registry);
+        using var client = CreateClient(destination.Registry, options.Credential);
+        progress?.Resolved(image.Record.Manifest, image.Manifest);
         var blobs = new List<Descriptor> { image.Manifest.Config! };
         blobs.AddRange(image.Manifest.Layers!);
         using var gate = new SemaphoreSlim(Math.Max(1, _options.Concurrency));

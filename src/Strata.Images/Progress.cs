@@ -17,4 +17,9 @@ public enum BlobState
 public interface ITransferProgress
 {
     void Report(Digest blob, long size, BlobState state, long bytesDone);
+
+    /// <summary>The platform manifest is known, before any blob moves: what a display lists first.</summary>
+    void Resolved(Digest manifestDigest, Manifest manifest)
+    {
+    }
 }

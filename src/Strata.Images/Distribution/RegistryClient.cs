@@ -48,6 +48,9 @@ public sealed partial class RegistryClient : IDisposable
         ApiHost = registry == ImageName.DefaultRegistry ? "registry-1.docker.io" : registry;
     }
 
+    /// <summary>The address the API answered at (after <see cref="PingAsync"/>): https://host/ or http://host/.</summary>
+    public Uri? BaseAddress => _baseUri;
+
     /// <summary>The registry as users name it, the key of its credentials.</summary>
     public string Registry { get; }
 
@@ -152,10 +155,12 @@ public sealed partial class RegistryClient : IDisposable
             return;
         }
         var detail = "";
+        ErrorEntry? first = null;
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (body.Length < 65536 && ErrorBody.TryParse(body) is { } errors)
         {
             detail = string.Join("; ", errors.Errors.Select(e => $"{e.Code}: {e.Message}"));
+            first = errors.Errors.FirstOrDefault();
         }
         var code = response.StatusCode switch
         {
@@ -164,7 +169,11 @@ public sealed partial class RegistryClient : IDisposable
             HttpStatusCode.Forbidden => ImageErrorCode.Denied,
             _ => ImageErrorCode.Registry,
         };
-        throw new ImageException(code, $"{Registry}: {what}: {(int)response.StatusCode} {response.ReasonPhrase}{(detail.Length > 0 ? " (" + detail + ")" : "")}");
+        throw new ImageException(code, $"{Registry}: {what}: {(int)response.StatusCode} {response.ReasonPhrase}{(detail.Length > 0 ? " (" + detail + ")" : "")}")
+        {
+            RegistryCode = first?.Code,
+            RegistryMessage = first?.Message,
+        };
     }
 
     private static SocketsHttpHandler CreateHandler(bool tlsVerify)

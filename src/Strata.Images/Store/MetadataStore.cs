@@ -27,6 +27,8 @@ public sealed record ImageLease(string Id, Digest Manifest, string Holder);
 /// transaction, so a crash leaves the old or the new state, and two strata processes (two pulls, a pull
 /// and an rmi) serialize on the database lock instead of losing each other's writes to a read-modify-write
 /// of one file. The journal is WAL with synchronous=FULL so a committed change survives power loss.
+/// One connection serves every thread of a process (the daemon's requests, a pull's last step): calls
+/// take turns on it, as a SqliteConnection is not safe to share otherwise.
 /// </summary>
 public sealed class MetadataStore : IDisposable
 {
@@ -34,6 +36,7 @@ public sealed class MetadataStore : IDisposable
     public const string FileName = "strata.db";
 
     private readonly SqliteConnection _connection;
+    private readonly Lock _lock = new();
 
     public MetadataStore(string root)
     {
@@ -78,19 +81,25 @@ public sealed class MetadataStore : IDisposable
     public void PutImage(ImageRecord image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        PutImage(image, null);
+        lock (_lock)
+        {
+            PutImage(image, null);
+        }
     }
 
     /// <summary>Records several names in one transaction: all of them become visible, or none.</summary>
     public void PutImages(IEnumerable<ImageRecord> images)
     {
         ArgumentNullException.ThrowIfNull(images);
-        using var transaction = _connection.BeginTransaction();
-        foreach (var image in images)
+        lock (_lock)
         {
-            PutImage(image, transaction);
+            using var transaction = _connection.BeginTransaction();
+            foreach (var image in images)
+            {
+                PutImage(image, transaction);
+            }
+            transaction.Commit();
         }
-        transaction.Commit();
     }
 
     private void PutImage(ImageRecord image, SqliteTransaction? transaction)
@@ -118,11 +127,25 @@ public sealed class MetadataStore : IDisposable
 
     public IReadOnlyList<ImageRecord> ListImages() => QueryImages("ORDER BY name", null);
 
-    public bool DeleteImage(string name) => StoreDatabase.Execute(_connection, "DELETE FROM images WHERE name = $p", name) > 0;
+    public bool DeleteImage(string name)
+    {
+        lock (_lock)
+        {
+            return StoreDatabase.Execute(_connection, "DELETE FROM images WHERE name = $p", name) > 0;
+        }
+    }
 
     public void PutLease(ImageLease lease)
     {
         ArgumentNullException.ThrowIfNull(lease);
+        lock (_lock)
+        {
+            PutLeaseLocked(lease);
+        }
+    }
+
+    private void PutLeaseLocked(ImageLease lease)
+    {
         using var cmd = _connection.CreateCommand();
         cmd.CommandText = """
             INSERT INTO leases (id, manifest, holder) VALUES ($id, $manifest, $holder)
@@ -134,19 +157,45 @@ public sealed class MetadataStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    public IReadOnlyList<ImageLease> ListLeases() => StoreDatabase.Query(
-        _connection,
-        "SELECT id, manifest, holder FROM leases ORDER BY id",
-        null,
-        reader => new ImageLease(reader.GetString(0), Digest.Parse(reader.GetString(1)), reader.GetString(2)));
+    public IReadOnlyList<ImageLease> ListLeases()
+    {
+        lock (_lock)
+        {
+            return StoreDatabase.Query(
+                _connection,
+                "SELECT id, manifest, holder FROM leases ORDER BY id",
+                null,
+                reader => new ImageLease(reader.GetString(0), Digest.Parse(reader.GetString(1)), reader.GetString(2)));
+        }
+    }
 
-    public bool DeleteLease(string id) => StoreDatabase.Execute(_connection, "DELETE FROM leases WHERE id = $p", id) > 0;
+    public bool DeleteLease(string id)
+    {
+        lock (_lock)
+        {
+            return StoreDatabase.Execute(_connection, "DELETE FROM leases WHERE id = $p", id) > 0;
+        }
+    }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _connection.Dispose();
+        }
+    }
 
     private void Execute(string sql) => StoreDatabase.Execute(_connection, sql);
 
-    private List<ImageRecord> QueryImages(string where, string? parameter) => StoreDatabase.Query(
+    private List<ImageRecord> QueryImages(string where, string? parameter)
+    {
+        lock (_lock)
+        {
+            return QueryImagesLocked(where, parameter);
+        }
+    }
+
+    private List<ImageRecord> QueryImagesLocked(string where, string? parameter) => StoreDatabase.Query(
         _connection,
         "SELECT name, target, target_media_type, manifest, config, size, created, updated FROM images " + where,
         parameter,
