@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Strata.Engine.Api.Tests;
 
 /// <summary>A real docker CLI pointed at a test daemon's socket, with a config directory of its own.</summary>
-internal sealed class DockerCli(string binary, string socket, string configDir)
+internal sealed class DockerCli(string binary, string socket, string configDir, IReadOnlyDictionary<string, string>? environment = null)
 {
     /// <summary>The docker 28.2 client on these machines (API 1.50).</summary>
     public const string Current = "/usr/local/bin/docker";
@@ -24,6 +24,10 @@ internal sealed class DockerCli(string binary, string socket, string configDir)
         }
         info.Environment["DOCKER_HOST"] = "unix://" + socket;
         info.Environment["DOCKER_CONFIG"] = configDir;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

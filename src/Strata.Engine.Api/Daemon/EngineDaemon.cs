@@ -9,6 +9,7 @@ using Strata.Engine.Containers;
 using Strata.Engine.Events;
 using Strata.Engine.Volumes;
 using Strata.Images;
+using Strata.Images.Distribution;
 using Strata.Images.Snapshots;
 
 namespace Strata.Engine.Api.Daemon;
@@ -20,6 +21,7 @@ namespace Strata.Engine.Api.Daemon;
 public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, IImageBackend, IDisposable
 {
     private readonly ImageService _images;
+    private readonly CredentialStore _credentials;
     private readonly ContainerService _containers;
     private readonly TimeProvider _time;
     private readonly string _runtime;
@@ -35,7 +37,9 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
         Directory.CreateDirectory(root);
         Root = Path.GetFullPath(root);
         Id = ReadOrCreateId(Root);
-        _images = new ImageService(new ImageServiceOptions { Root = Root, Time = _time });
+        _credentials = new CredentialStore([Path.Combine(Root, CredentialFile)]);
+        // Registries on loopback are insecure ones, as dockerd's default insecure-registries 127.0.0.0/8.
+        _images = new ImageService(new ImageServiceOptions { Root = Root, Time = _time, Credentials = _credentials, LoopbackInsecure = true });
         try
         {
             _containers = new ContainerService(_images, _runtime);

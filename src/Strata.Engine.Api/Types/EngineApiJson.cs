@@ -17,4 +17,11 @@ namespace Strata.Engine.Api.Types;
 [JsonSerializable(typeof(VolumeListResponse))]
 [JsonSerializable(typeof(VolumeCreateRequest))]
 [JsonSerializable(typeof(VolumePruneResponse))]
+[JsonSerializable(typeof(ImageInspect))]
+[JsonSerializable(typeof(IReadOnlyList<HistoryItem>))]
+[JsonSerializable(typeof(IReadOnlyList<ImageDeleteResponseItem>))]
+[JsonSerializable(typeof(ImagePruneReport))]
+[JsonSerializable(typeof(AuthConfig))]
+[JsonSerializable(typeof(AuthResponse))]
+[JsonSerializable(typeof(JsonMessage))]
 public sealed partial class EngineApiJson : JsonSerializerContext;
