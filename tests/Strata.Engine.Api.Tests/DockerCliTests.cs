@@ -30,7 +30,7 @@ public sealed class DockerCliTests : IAsyncLifetime
         var stdout = await Cli(binary).OkAsync("version");
 
         Assert.Contains("Server: Strata", stdout, StringComparison.Ordinal);
-        Assert.Matches(@"API version:\s+1\.52 \(minimum version 1\.41\)", stdout);
+        Assert.Matches(@"API version:\s+1\.52 \(minimum version 1\.24\)", stdout);
     }
 
     [SkippableTheory]
