@@ -70,6 +70,59 @@ public sealed class ImageApiTests(ImageRegistries registries)
     }
 
     [SkippableFact]
+    public async Task Pull_DownloadingLines_CarryBytesOfTheLayer()
+    {
+        Skip.If(registries.Missing is not null, registries.Missing);
+        await using var daemon = await TestDaemon.StartAsync();
+        using var http = daemon.CreateClient();
+
+        var (status, body) = await PostAsync(http, PullPath(registries.StrataHost));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var downloading = lines.Where(l => l.GetProperty("status").GetString() == "Downloading").ToList();
+        Assert.NotEmpty(downloading);
+        var last = downloading[^1].GetProperty("progressDetail");
+        Assert.Equal(last.GetProperty("total").GetInt64(), last.GetProperty("current").GetInt64());
+        Assert.All(downloading, l => Assert.Equal(registries.LayerId, l.GetProperty("id").GetString()));
+        Assert.All(downloading, l => Assert.StartsWith("[", l.GetProperty("progress").GetString(), StringComparison.Ordinal));
+        // The order docker's CLI expects for the layer: announced, downloaded, complete.
+        var layerStatuses = lines.Where(l => l.TryGetProperty("id", out var id) && id.GetString() == registries.LayerId)
+            .Select(l => l.GetProperty("status").GetString()).Distinct().ToList();
+        Assert.Equal(["Pulling fs layer", "Waiting", "Downloading", "Download complete", "Pull complete"], layerStatuses);
+    }
+
+    [SkippableFact]
+    public async Task Save_SeveralNames_OneArchiveTheCliLoads()
+    {
+        Skip.If(registries.Missing is not null, registries.Missing);
+        Skip.IfNot(File.Exists(DockerCli.Current), $"{DockerCli.Current} is not installed");
+        await using var source = await TestDaemon.StartAsync(d =>
+        {
+            using var images = new Strata.Images.ImageService(new Strata.Images.ImageServiceOptions { Root = d.Root });
+            TestImages.WriteBusybox(images, "app:1");
+            TestImages.WriteSmall(images, "small:1");
+        });
+        await using var target = await TestDaemon.StartAsync();
+        using var http = source.CreateClient();
+
+        using var missing = await http.GetAsync("/v1.50/images/get?names=app%3A1&names=nope%3A1");
+        var archive = source.Dir.Combine("both.tar");
+        await using (var file = File.Create(archive))
+        {
+            using var response = await http.GetAsync("/v1.50/images/get?names=app%3A1&names=small%3A1");
+            Assert.Equal("application/x-tar", response.Content.Headers.ContentType?.MediaType);
+            await response.Content.CopyToAsync(file);
+        }
+        var load = await new DockerCli(DockerCli.Current, target.Socket, target.Dir.Combine("cfg")).OkAsync("load", "-i", archive);
+
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("No such image: nope:1", JsonDocument.Parse(await missing.Content.ReadAsStringAsync()).RootElement.GetProperty("message").GetString());
+        Assert.Contains("Loaded image: app:1\n", load, StringComparison.Ordinal);
+        Assert.Contains("Loaded image: small:1\n", load, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Push_NoRegistryAuthAndNoBody_BadRequestAsDockerd()
     {
         Skip.If(registries.Missing is not null, registries.Missing);

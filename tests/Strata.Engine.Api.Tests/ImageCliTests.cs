@@ -91,6 +91,7 @@ public sealed class ImageCliTests(ImageRegistries registries)
         var untag = await cli.OkAsync("rmi", target);
         var left = await cli.OkAsync("images", "--format", "{{.Repository}}:{{.Tag}}");
         var delete = await cli.OkAsync("rmi", "app:1");
+        var gone = await cli.RunAsync("push", target);
 
         Assert.Contains($"The push refers to repository [{repository}]\n", push, StringComparison.Ordinal);
         Assert.Matches(@"[0-9a-f]{12}: Pushed\n", push);
@@ -100,6 +101,8 @@ public sealed class ImageCliTests(ImageRegistries registries)
         Assert.Equal("app:1\n", left);
         Assert.Equal($"Untagged: app:1\nDeleted: {app.Config}\n", delete);
         Assert.Equal("", await cli.OkAsync("images", "-q"));
+        Assert.NotEqual(0, gone.Exit);
+        Assert.Contains($"An image does not exist locally with the tag: {repository}", gone.Stderr + gone.Stdout, StringComparison.Ordinal);
     }
 
     [SkippableTheory]
