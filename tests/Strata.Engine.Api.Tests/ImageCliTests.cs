@@ -53,6 +53,36 @@ public sealed class ImageCliTests(ImageRegistries registries)
     [SkippableTheory]
     [InlineData(DockerCli.Current)]
     [InlineData(DockerCli.Debian)]
+    public async Task Pull_OnATerminal_TheCliDrawsProgressBars(string binary)
+    {
+        Skip.IfNot(File.Exists("/usr/bin/script"), "script(1) (util-linux) gives the CLI a terminal");
+        await using var daemon = await TestDaemon.StartAsync();
+        Cli(daemon, binary);
+        var reference = $"{registries.StrataHost}/{ImageRegistries.Repository}:{ImageRegistries.Tag}";
+        var info = new System.Diagnostics.ProcessStartInfo("/usr/bin/script") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        // The CLI draws a bar only on a terminal wider than 110 columns.
+        foreach (var arg in new[] { "-qec", $"stty cols 160 rows 40; {binary} pull {reference}", "/dev/null" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["DOCKER_HOST"] = "unix://" + daemon.Socket;
+        info.Environment["DOCKER_CONFIG"] = daemon.Dir.Combine("tty-config");
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        process.StandardInput.Close();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, output);
+        // A bar is drawn from progressDetail (the CLI renders it; the line's own text is only for old clients).
+        Assert.Matches(@"Downloading \[=*>? *\]", output);
+        Assert.Contains("Pull complete", output, StringComparison.Ordinal);
+        Assert.Contains($"Digest: {registries.Image.Target}", output, StringComparison.Ordinal);
+    }
+
+    [SkippableTheory]
+    [InlineData(DockerCli.Current)]
+    [InlineData(DockerCli.Debian)]
     public async Task Pull_Nonexistent_DockersErrors(string binary)
     {
         await using var daemon = await TestDaemon.StartAsync();
