@@ -135,6 +135,38 @@ public sealed class ImageCliTests(ImageRegistries registries)
         Assert.Contains($"An image does not exist locally with the tag: {repository}", gone.Stderr + gone.Stdout, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task Events_ImageActions_AsDockerdNamesThem()
+    {
+        ImageRecord app = null!;
+        await using var daemon = await DaemonWithAppAsync(r => app = r);
+        var cli = Cli(daemon, DockerCli.Current);
+        var reference = $"{registries.StrataHost}/{ImageRegistries.Repository}:{ImageRegistries.Tag}";
+        var archive = daemon.Dir.Combine("app.tar");
+
+        await cli.OkAsync("pull", reference);
+        await cli.OkAsync("tag", "app:1", "app:2");
+        await cli.OkAsync("save", "-o", archive, "app:2");
+        await cli.OkAsync("rmi", "app:2");
+        await cli.OkAsync("rmi", "app:1");
+        await cli.OkAsync("load", "-i", archive);
+        var until = DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var events = await cli.OkAsync("events", "--since", "0", "--until", until, "--filter", "type=image", "--format", "{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}");
+
+        var id = app.Config.ToString();
+        Assert.Equal(
+            [
+                $"pull {reference} {reference}",
+                $"tag {id} app:2",
+                $"save {id} {id}",
+                $"untag {id} {id}",
+                $"untag {id} {id}",
+                $"delete {id} {id}",
+                $"load {id} {id}",
+            ],
+            events.TrimEnd('\n').Split('\n'));
+    }
+
     [SkippableTheory]
     [InlineData(DockerCli.Current)]
     [InlineData(DockerCli.Debian)]
