@@ -76,8 +76,10 @@ public sealed record ImageDeleteResponseItem
     public string? Deleted { get; init; }
 }
 
-/// <summary>POST /images/prune.</summary>
-public sealed record ImagePruneReport(IReadOnlyList<ImageDeleteResponseItem>? ImagesDeleted, long SpaceReclaimed);
+/// <summary>POST /images/prune; ImagesDeleted is null (not left out) when nothing went, as Go writes a nil slice.</summary>
+public sealed record ImagePruneReport(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<ImageDeleteResponseItem>? ImagesDeleted,
+    long SpaceReclaimed);
 
 /// <summary>
 /// Registry credentials as clients send them: POST /auth's body, and X-Registry-Auth (base64url of this
