@@ -1,4 +1,5 @@
 using System.Globalization;
+using Strata.Engine.Volumes;
 using Strata.Linux;
 using Strata.Oci.Image;
 using Strata.Oci.Runtime;
@@ -116,25 +117,32 @@ public static class BundleSpec
         return env;
     }
 
+    /// <summary>
+    /// A -v bind for a container run without the daemon, by the engine's one parser (docker's syntax and
+    /// messages). A relative source starting with "." is made absolute first, as the docker CLI does; a
+    /// missing source is created, as dockerd does. Named volumes live in the daemon's volume store.
+    /// </summary>
     public static Mount ParseVolume(string volume)
     {
         ArgumentNullException.ThrowIfNull(volume);
-        var parts = volume.Split(':');
-        if (parts.Length is < 2 or > 3 || parts[0].Length == 0 || !parts[1].StartsWith('/'))
+        var colon = volume.IndexOf(':', StringComparison.Ordinal);
+        if (colon > 0 && volume[0] == '.')
         {
-            throw new EngineException(EngineErrorCode.InvalidArgument, $"volume '{volume}' is not host-path:/container-path[:ro|rw]");
+            volume = Path.GetFullPath(volume[..colon]) + volume[colon..];
         }
-        var mode = parts.Length == 3 ? parts[2] : "rw";
-        if (mode is not ("ro" or "rw"))
+        var point = MountParser.ParseBind(volume);
+        if (point.Type != MountTypes.Bind)
         {
-            throw new EngineException(EngineErrorCode.InvalidArgument, $"volume '{volume}': mode must be ro or rw");
+            throw new EngineException(EngineErrorCode.InvalidArgument, $"volume '{volume}': named and anonymous volumes need the daemon (strata daemon); without it only host paths can be mounted");
         }
-        var source = Path.GetFullPath(parts[0]);
-        if (!Path.Exists(source))
+        Directory.CreateDirectory(point.Source);
+        var options = new List<string> { "rbind" };
+        if (!point.RW)
         {
-            throw new EngineException(EngineErrorCode.InvalidArgument, $"volume '{volume}': {source} does not exist");
+            options.Add("ro");
         }
-        return new Mount { Destination = parts[1], Type = "bind", Source = source, Options = ["rbind", "rprivate", mode] };
+        options.Add(point.Propagation);
+        return new Mount { Destination = point.Destination, Type = "bind", Source = point.Source, Options = options };
     }
 
     /// <summary>

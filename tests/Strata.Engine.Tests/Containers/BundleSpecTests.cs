@@ -80,6 +80,17 @@ public sealed class BundleSpecTests : IDisposable
     {
         Assert.Equal(EngineErrorCode.InvalidArgument, Assert.Throws<EngineException>(() => BundleSpec.ParseVolume("relative")).Code);
         Assert.Throws<EngineException>(() => BundleSpec.ParseVolume("/tmp:rel"));
-        Assert.Throws<EngineException>(() => BundleSpec.ParseVolume("/tmp:/x:rx"));
+        Assert.Equal("invalid mode: rx", Assert.Throws<EngineException>(() => BundleSpec.ParseVolume("/tmp:/x:rx")).Message);
+        Assert.Equal(EngineErrorCode.InvalidArgument, Assert.Throws<EngineException>(() => BundleSpec.ParseVolume("name:/x")).Code);
+    }
+
+    [Fact]
+    public void ParseVolume_MissingSource_CreatedAsDockerd()
+    {
+        var source = _temp.Combine("made", "here");
+        var mount = BundleSpec.ParseVolume(source + ":/x:ro,rslave");
+        Assert.True(Directory.Exists(source));
+        Assert.Equal(["rbind", "ro", "rslave"], mount.Options);
+        Assert.Equal("/x", mount.Destination);
     }
 }
