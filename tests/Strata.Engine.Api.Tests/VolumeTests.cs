@@ -103,6 +103,32 @@ public sealed class VolumeTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ContainerMounts_InspectsShape_TmpfsOptionEntriesLeftOut()
+    {
+        _daemon.Engine.Volumes.Register("c0ffee", Strata.Engine.Volumes.MountPlan.Parse(new()
+        {
+            Binds = ["/srv:/srv:ro", "data:/data"],
+            Tmpfs = new Dictionary<string, string> { ["/run"] = "" },
+        }));
+
+        var mounts = _daemon.Engine.ContainerMounts("c0ffee");
+
+        Assert.Equal(2, mounts.Count);
+        Assert.Equal(new Types.ContainerMountPoint { Type = "bind", Source = "/srv", Destination = "/srv", Mode = "ro", RW = false, Propagation = "rprivate" }, mounts[0]);
+        Assert.Equal(new Types.ContainerMountPoint
+        {
+            Type = "volume",
+            Name = "data",
+            Source = Path.Combine(_daemon.Root, "volumes", "data", "_data"),
+            Destination = "/data",
+            Driver = "local",
+            Mode = "z",
+            RW = true,
+            Propagation = "",
+        }, mounts[1]);
+    }
+
+    [Fact]
     public async Task List_Filters()
     {
         var volumes = _daemon.Engine.Volumes;

@@ -41,6 +41,23 @@ public sealed partial class EngineDaemon : IVolumeBackend
         return new VolumePruneResponse(report.Deleted, report.SpaceReclaimed);
     }
 
+    /// <summary>A container inspect's Mounts, in the order they were asked for.</summary>
+    public IReadOnlyList<ContainerMountPoint> ContainerMounts(string containerId) =>
+        Volumes.MountsOf(containerId)
+            .Where(p => !p.FromTmpfsOption)
+            .Select(p => new ContainerMountPoint
+            {
+                Type = p.Type,
+                Name = p.Type == MountTypes.Volume ? p.Name : null,
+                Source = p.Source,
+                Destination = p.Destination,
+                Driver = p.Type == MountTypes.Volume ? p.Driver : null,
+                Mode = p.Mode,
+                RW = p.RW,
+                Propagation = p.Propagation,
+            })
+            .ToList();
+
     private static VolumeInfo ToInfo(Volume v) => new()
     {
         Name = v.Name,

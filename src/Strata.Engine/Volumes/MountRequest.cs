@@ -17,6 +17,20 @@ public sealed record MountRequest
 
     /// <summary>HostConfig.VolumeDriver, for -v volumes that name none.</summary>
     public string? VolumeDriver { get; init; }
+
+    /// <summary>A HostConfig.Mounts entry as the API sent it; a shape that is not a mount is docker's 400.</summary>
+    public static MountSpec ReadMount(System.Text.Json.JsonElement json)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(json, VolumeJson.Default.MountSpec)
+                ?? throw new EngineException(EngineErrorCode.InvalidArgument, "invalid mount config: null");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new EngineException(EngineErrorCode.InvalidArgument, "invalid JSON: " + e.Message, e);
+        }
+    }
 }
 
 /// <summary>

@@ -219,6 +219,36 @@ public sealed partial class VolumeService
         }
     }
 
+    /// <summary>
+    /// At daemon start, with every container the engine still has and those running (re-adopted): the
+    /// references and mount points of containers that are gone are dropped (a crash between a container's
+    /// removal and its release), and running containers count again as users of the volumes they mount.
+    /// </summary>
+    public void Reconcile(IReadOnlyCollection<string> existing, IReadOnlyCollection<string> running)
+    {
+        ArgumentNullException.ThrowIfNull(existing);
+        ArgumentNullException.ThrowIfNull(running);
+        lock (_lock)
+        {
+            var known = existing.ToHashSet(StringComparer.Ordinal);
+            foreach (var container in _store.Containers().Where(c => !known.Contains(c)))
+            {
+                _store.ForgetContainer(container);
+            }
+            foreach (var container in running)
+            {
+                foreach (var (point, _) in _store.Mounts(container).Where(m => m.Point.Type == MountTypes.Volume))
+                {
+                    if (!_active.TryGetValue(point.Name, out var users))
+                    {
+                        _active[point.Name] = users = new HashSet<string>(StringComparer.Ordinal);
+                    }
+                    users.Add(container);
+                }
+            }
+        }
+    }
+
     private static OciMount Bind(MountPoint point, string source, string? propagation)
     {
         var options = new List<string> { point.NonRecursive ? "bind" : "rbind" };

@@ -114,6 +114,10 @@ internal sealed class VolumeStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>Every container with references or mount points here.</summary>
+    public List<string> Containers() =>
+        StoreDatabase.Query(_connection, "SELECT container FROM refs UNION SELECT container FROM mounts", null, r => r.GetString(0));
+
     /// <summary>Forgets the container: its references and its mount points.</summary>
     public void ForgetContainer(string container, SqliteTransaction? transaction = null)
     {

@@ -67,4 +67,22 @@ public sealed class MountPlanTests
         var points = new[] { "/a/b/c", "/a", "/z/y", "/b" }.Select(d => new MountPoint { Type = MountTypes.Tmpfs, Destination = d });
         Assert.Equal(["/a", "/b", "/z/y", "/a/b/c"], MountPlan.InMountOrder(points).Select(p => p.Destination));
     }
+
+    [Fact]
+    public void ReadMount_ApiJson_AsGoDecodesIt()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse("""{"Type":"tmpfs","Target":"/t","ReadOnly":true,"TmpfsOptions":{"SizeBytes":1048576,"Mode":448},"consistency":"cached"}""");
+
+        var spec = MountRequest.ReadMount(doc.RootElement);
+
+        Assert.Equal(("tmpfs", "/t", true, "cached"), (spec.Type, spec.Target, spec.ReadOnly, spec.Consistency));
+        Assert.Equal("ro,mode=700,size=1m", MountParser.ParseMount(spec).TmpfsData);
+    }
+
+    [Fact]
+    public void ReadMount_WrongShape_InvalidArgument()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse("""{"Type":"bind","ReadOnly":"yes"}""");
+        Assert.Equal(EngineErrorCode.InvalidArgument, Assert.Throws<EngineException>(() => MountRequest.ReadMount(doc.RootElement)).Code);
+    }
 }

@@ -241,6 +241,19 @@ public sealed class VolumeServiceTests : IDisposable
     }
 
     [Fact]
+    public void Reconcile_GoneContainersReleased_RunningOnesStillUsers()
+    {
+        _volumes.Register(ContainerA, MountPlan.Parse(new MountRequest { Binds = ["gone:/g"] }));
+        _volumes.Register(ContainerB, MountPlan.Parse(new MountRequest { Binds = ["live:/l"] }));
+
+        _volumes.Reconcile(existing: [ContainerB], running: [ContainerB]);
+
+        Assert.Empty(_volumes.MountsOf(ContainerA));
+        _volumes.Remove("gone");
+        Assert.Equal(EngineErrorCode.InUse, Assert.Throws<EngineException>(() => _volumes.Remove("live")).Code);
+    }
+
+    [Fact]
     public void Prepare_NewVolume_CopiesImageContentOnce()
     {
         var rootfs = _temp.Combine("rootfs");
