@@ -48,10 +48,19 @@ public static class EngineApiApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.ListenUnixSocket(socket, listen => listen.Protocols = HttpProtocols.Http1);
+            // UpgradeBody: docker's exec start is an upgrade request with a body, which Kestrel would not upgrade.
+            kestrel.ListenUnixSocket(socket, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listen.Use(UpgradeBody.Middleware);
+            });
             if (options.Tcp is { } tcp)
             {
-                kestrel.Listen(tcp, listen => listen.Protocols = HttpProtocols.Http1);
+                kestrel.Listen(tcp, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    listen.Use(UpgradeBody.Middleware);
+                });
             }
         });
         builder.Services.AddSingleton(_ => new EngineDaemon(options.Root, options.Runtime));
