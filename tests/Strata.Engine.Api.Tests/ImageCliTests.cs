@@ -203,6 +203,37 @@ public sealed class ImageCliTests(ImageRegistries registries)
     [SkippableTheory]
     [InlineData(DockerCli.Current)]
     [InlineData(DockerCli.Debian)]
+    public async Task Rmi_ImageOfAContainerTheEngineRan_Conflict(string binary)
+    {
+        Skip.If(Strata.Linux.Sys.EffectiveUserId != 0, "running a container needs root");
+        var runtime = ContainerService.FindRuntime();
+        Skip.If(runtime is null || !File.Exists(runtime), "strata-runtime not found: publish it to artifacts/bin or set STRATA_RUNTIME");
+        ImageRecord app = null!;
+        string id = null!;
+        await using var daemon = await TestDaemon.StartAsync(d =>
+        {
+            using var images = new ImageService(new ImageServiceOptions { Root = d.Root });
+            app = TestImages.WriteBusybox(images, "app:1");
+            using var containers = new ContainerService(images, runtime!);
+            Assert.Equal(0, containers.RunAsync(new RunOptions { Image = "app:1", Name = "user", Command = ["true"] }).GetAwaiter().GetResult());
+            id = containers.List(all: true).Single().Id;
+        });
+        var cli = Cli(daemon, binary);
+        var imageId = app.Config.Encoded[..12];
+
+        var byName = await cli.RunAsync("rmi", "app:1");
+        var byId = await cli.RunAsync("rmi", imageId);
+
+        Assert.NotEqual(0, byName.Exit);
+        Assert.Contains($"conflict: unable to remove repository reference \"app:1\" (must force) - container {id[..12]} is using its referenced image {imageId}", byName.Stderr, StringComparison.Ordinal);
+        Assert.NotEqual(0, byId.Exit);
+        Assert.Contains($"conflict: unable to delete {imageId} (must be forced) - image is being used by stopped container {id[..12]}", byId.Stderr, StringComparison.Ordinal);
+        Assert.Equal("app:1\n", await cli.OkAsync("images", "--format", "{{.Repository}}:{{.Tag}}"));
+    }
+
+    [SkippableTheory]
+    [InlineData(DockerCli.Current)]
+    [InlineData(DockerCli.Debian)]
     public async Task SaveLoad_RoundTrip_InspectAndHistory(string binary)
     {
         ImageRecord app = null!;
