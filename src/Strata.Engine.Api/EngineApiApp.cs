@@ -63,8 +63,10 @@ public static class EngineApiApp
                 });
             }
         });
-        builder.Services.AddSingleton(_ => new EngineDaemon(options.Root, options.Runtime));
+        builder.Services.AddSingleton(services => new EngineDaemon(options.Root, options.Runtime, loggers: services.GetService<ILoggerFactory>()));
         var app = builder.Build();
+        // Live-restore before the first request: every container the store holds is re-adopted or recorded.
+        app.Services.GetRequiredService<EngineDaemon>().StartAsync().GetAwaiter().GetResult();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(() => UnixSocket.Secure(socket, options.SocketGroup));
         // Kestrel unlinks the socket file it bound when it stops; this covers a stop before it unbinds.

@@ -30,6 +30,14 @@ public enum EngineErrorCode
 
     /// <summary>A named thing other than a container does not exist (a volume, a volume driver).</summary>
     NotFound,
+
+    ImageNotFound,
+
+    /// <summary>The container is not in a state the operation needs (not running, not paused, being removed): docker's 409.</summary>
+    Conflict,
+
+    /// <summary>Nothing to do: it is already so (start of a started container, stop of a stopped one): docker's 304.</summary>
+    NotModified,
 }
 
 /// <summary>A failure of a container operation.</summary>

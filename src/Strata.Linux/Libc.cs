@@ -97,6 +97,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "socketpair", SetLastError = true)]
     internal static partial int Socketpair(int domain, int type, int protocol, int* fds);
 
+    [LibraryImport(Lib, EntryPoint = "pipe2", SetLastError = true)]
+    internal static partial int Pipe2(int* fds, int flags);
+
     [LibraryImport(Lib, EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Mkfifo(string path, uint mode);
 

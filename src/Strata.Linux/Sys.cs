@@ -84,6 +84,15 @@ public static unsafe class Sys
         return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
     }
 
+    /// <summary>A pipe, both ends O_CLOEXEC (pipe2(2)).</summary>
+    public static (SafeFileHandle Read, SafeFileHandle Write) Pipe()
+    {
+        var fds = stackalloc int[2];
+        if (Libc.Pipe2(fds, OCloexec) != 0)
+            throw new SyscallException("pipe2", Marshal.GetLastPInvokeError());
+        return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
+    }
+
     /// <summary>waitpid(2). Returns null when <paramref name="noHang"/> and the child has not changed state.</summary>
     public static WaitStatus? WaitPid(int pid, bool noHang = false)
     {

@@ -25,7 +25,7 @@ internal static class TestImages
             foreach (var dir in new[] { "bin", "proc", "sys", "dev", "tmp", "etc" })
                 writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, dir) { Mode = (UnixFileMode)0b111_101_101 });
             writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "bin/busybox") { Mode = (UnixFileMode)0b111_101_101, DataStream = File.OpenRead("/bin/busybox") });
-            foreach (var applet in new[] { "sh", "true" })
+            foreach (var applet in new[] { "sh", "true", "sleep", "echo", "cat" })
                 writer.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "bin/" + applet) { LinkName = "busybox", Mode = (UnixFileMode)0b111_111_111 });
             writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "etc/passwd") { Mode = (UnixFileMode)0b110_100_100, DataStream = new MemoryStream("root:x:0:0:root:/:/bin/sh\n"u8.ToArray()) });
         });

@@ -23,12 +23,13 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
     private readonly ImageService _images;
     private readonly CredentialStore _credentials;
     private readonly ContainerService _containers;
+    private readonly ContainerLifecycle _lifecycle;
     private readonly TimeProvider _time;
     private readonly string _runtime;
     // The stores hold one SQLite connection each; Kestrel serves requests concurrently.
     private readonly Lock _lock = new();
 
-    public EngineDaemon(string root, string? runtime = null, TimeProvider? time = null)
+    public EngineDaemon(string root, string? runtime = null, TimeProvider? time = null, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         _time = time ?? TimeProvider.System;
@@ -44,14 +45,23 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
         {
             _containers = new ContainerService(_images, _runtime);
             Volumes = new VolumeService(Root, Events, time: _time);
+            _lifecycle = new ContainerLifecycle(_images, _runtime, time: _time, logger: loggers?.CreateLogger("Strata.Engine.Containers"));
+            _lifecycle.Events += e => Events.Publish(EventType.Container, e.Action, e.Id, e.Attributes);
         }
         catch
         {
             _containers?.Dispose();
+            Volumes?.Dispose();
             _images.Dispose();
             throw;
         }
     }
+
+    /// <summary>The containers' lifecycle; the network and volume parts add their hooks here (<see cref="ContainerLifecycle.AddHook"/>) before <see cref="StartAsync"/>.</summary>
+    public ContainerLifecycle Containers => _lifecycle;
+
+    /// <summary>Before serving: live-restore of the containers (re-adopting running ones), then the hooks reconcile.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => _lifecycle.RestoreAsync(cancellationToken);
 
     public string Root { get; }
 
@@ -144,6 +154,7 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
     public void Dispose()
     {
         Volumes.Dispose();
+        _lifecycle.Dispose();
         _containers.Dispose();
         _images.Dispose();
     }

@@ -32,7 +32,10 @@ public static class ApiJson
     public static async Task WriteAsync<T>(HttpContext context, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {
         ArgumentNullException.ThrowIfNull(context);
-        context.Response.ContentType = "application/json";
+        if (!context.Response.HasStarted)
+        {
+            context.Response.ContentType = "application/json";
+        }
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return;

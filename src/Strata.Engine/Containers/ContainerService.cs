@@ -107,7 +107,7 @@ public sealed class ContainerService : IDisposable
             if (SnapshotStoreOverlay)
             {
                 var layers = await _images.Snapshots.EnsureAsync(image.Manifest, image.Config, cancellationToken).ConfigureAwait(false);
-                MountOverlay(dir, rootfs, layers);
+                Rootfs.MountOverlay(dir, rootfs, layers);
                 mounted = true;
             }
             else
@@ -127,7 +127,7 @@ public sealed class ContainerService : IDisposable
             storeLock.Dispose();
             if (mounted)
             {
-                TryUnmount(rootfs);
+                Rootfs.TryUnmount(rootfs);
             }
             if (options.Remove)
             {
@@ -325,11 +325,11 @@ public sealed class ContainerService : IDisposable
     {
         var dir = Path.Combine(ContainersDir, record.Id);
         var rootfs = Path.Combine(dir, "bundle", "rootfs");
-        TryUnmount(rootfs);
+        Rootfs.TryUnmount(rootfs);
         RunRuntimeQuietly("delete", "--force", record.Id);
         if (Directory.Exists(dir))
         {
-            if (IsMountPoint(rootfs))
+            if (Rootfs.IsMountPoint(rootfs))
             {
                 throw new EngineException(EngineErrorCode.InUse, $"{rootfs} is still mounted; not deleting it");
             }
@@ -357,61 +357,4 @@ public sealed class ContainerService : IDisposable
         {
         }
     }
-
-    /// <summary>
-    /// overlay with lowerdir = the snapshots, top layer first, and a per-container upper and work dir
-    /// (kernel docs filesystems/overlayfs.rst, "Multiple lower layers").
-    /// </summary>
-    private static void MountOverlay(string dir, string rootfs, IReadOnlyList<string> layers)
-    {
-        var upper = Path.Combine(dir, "upper");
-        var work = Path.Combine(dir, "work");
-        Directory.CreateDirectory(upper);
-        Directory.CreateDirectory(work);
-        var lowers = layers.Reverse().ToList();
-        if (lowers.Count == 0)
-        {
-            var empty = Path.Combine(dir, "empty");
-            Directory.CreateDirectory(empty);
-            lowers.Add(empty);
-        }
-        var data = $"lowerdir={string.Join(':', lowers)},upperdir={upper},workdir={work}";
-        LinuxSyscalls.Instance.Mount("overlay", rootfs, "overlay", MountFlags.None, data);
-    }
-
-    private static void TryUnmount(string path)
-    {
-        if (!IsMountPoint(path))
-        {
-            return;
-        }
-        try
-        {
-            LinuxSyscalls.Instance.Unmount(path, detach: false);
-        }
-        catch (SyscallException e) when (e.Errno == Errno.EBUSY)
-        {
-            LinuxSyscalls.Instance.Unmount(path, detach: true);
-        }
-    }
-
-    private static bool IsMountPoint(string path)
-    {
-        var full = Path.GetFullPath(path);
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var fields = line.Split(' ');
-            if (fields.Length > 4 && Unescape(fields[4]) == full)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    // mountinfo escapes space, tab, newline and backslash as \ooo (proc(5)).
-    private static string Unescape(string s) =>
-        s.Contains('\\', StringComparison.Ordinal)
-            ? System.Text.RegularExpressions.Regex.Replace(s, @"\\([0-7]{3})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString())
-            : s;
 }

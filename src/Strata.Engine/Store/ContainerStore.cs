@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Strata.Engine.Containers;
 using Strata.Images.Store;
@@ -16,9 +17,11 @@ public sealed class ContainerStore : IDisposable
 {
     public const string FileName = "containers.db";
 
-    private const string Columns = "id, name, image, manifest, command, created, status, exit_code, pid, pid_start, snapshotter";
+    private const string Columns = "id, name, image, manifest, command, created, status, exit_code, pid, pid_start, snapshotter, details";
 
     private readonly SqliteConnection _connection;
+    // One connection, used from the daemon's request and monitor threads.
+    private readonly Lock _lock = new();
 
     /// <param name="root">The store's root (strata's --root), shared with the image store.</param>
     public ContainerStore(string root)
@@ -39,8 +42,14 @@ public sealed class ContainerStore : IDisposable
                 exit_code INTEGER,
                 pid INTEGER,
                 pid_start INTEGER,
-                snapshotter TEXT NOT NULL);
+                snapshotter TEXT NOT NULL,
+                details TEXT);
             """);
+        // Stores from before the daemon: the create request's config and docker's state fields, as JSON.
+        if (StoreDatabase.Query(_connection, "SELECT name FROM pragma_table_info('containers') WHERE name = $p", "details", r => r.GetString(0)).Count == 0)
+        {
+            Execute("ALTER TABLE containers ADD COLUMN details TEXT");
+        }
         MigrateFromImageStore(Path.Combine(root, MetadataStore.FileName));
     }
 
@@ -54,13 +63,17 @@ public sealed class ContainerStore : IDisposable
         using var cmd = _connection.CreateCommand();
         cmd.CommandText = $"""
             INSERT INTO containers ({Columns})
-            VALUES ($id, $name, $image, $manifest, $command, $created, $status, $exit, $pid, $start, $snap)
-            ON CONFLICT(id) DO UPDATE SET status=excluded.status, exit_code=excluded.exit_code, pid=excluded.pid, pid_start=excluded.pid_start
+            VALUES ($id, $name, $image, $manifest, $command, $created, $status, $exit, $pid, $start, $snap, $details)
+            ON CONFLICT(id) DO UPDATE SET name=excluded.name, status=excluded.status, exit_code=excluded.exit_code, pid=excluded.pid,
+                pid_start=excluded.pid_start, details=excluded.details
             """;
         Bind(cmd, c);
         try
         {
-            cmd.ExecuteNonQuery();
+            lock (_lock)
+            {
+                cmd.ExecuteNonQuery();
+            }
         }
         catch (SqliteException e) when (e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
         {
@@ -69,22 +82,61 @@ public sealed class ContainerStore : IDisposable
     }
 
     /// <summary>Newest first.</summary>
-    public IReadOnlyList<EngineContainer> List() => Query(_connection, "ORDER BY created DESC", null);
+    public IReadOnlyList<EngineContainer> List()
+    {
+        lock (_lock)
+        {
+            return Query(_connection, "ORDER BY created DESC", null);
+        }
+    }
+
+    /// <summary>By full id only.</summary>
+    public EngineContainer? Get(string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        lock (_lock)
+        {
+            return Query(_connection, "WHERE id = $p", id).FirstOrDefault();
+        }
+    }
 
     /// <summary>Finds a container by name, full id or unique id prefix.</summary>
     public EngineContainer? Find(string nameOrId)
     {
         ArgumentException.ThrowIfNullOrEmpty(nameOrId);
-        var exact = Query(_connection, "WHERE name = $p OR id = $p", nameOrId);
-        if (exact.Count > 0)
+        lock (_lock)
         {
-            return exact[0];
+            var exact = Query(_connection, "WHERE name = $p OR id = $p", nameOrId);
+            if (exact.Count > 0)
+            {
+                return exact[0];
+            }
+            // A prefix of hex digits only: LIKE's wildcards must not match.
+            if (!nameOrId.All(char.IsAsciiHexDigitLower))
+            {
+                return null;
+            }
+            var byPrefix = Query(_connection, "WHERE id LIKE $p || '%'", nameOrId);
+            return byPrefix.Count == 1 ? byPrefix[0] : null;
         }
-        var byPrefix = Query(_connection, "WHERE id LIKE $p || '%'", nameOrId);
-        return byPrefix.Count == 1 ? byPrefix[0] : null;
     }
 
-    public bool Delete(string id) => StoreDatabase.Execute(_connection, "DELETE FROM containers WHERE id = $p", id) > 0;
+    /// <summary>Whether a name or id prefix names more than one container (docker's "multiple IDs found" error).</summary>
+    public bool IsAmbiguous(string prefix)
+    {
+        lock (_lock)
+        {
+            return prefix.All(char.IsAsciiHexDigitLower) && Query(_connection, "WHERE id LIKE $p || '%'", prefix).Count > 1;
+        }
+    }
+
+    public bool Delete(string id)
+    {
+        lock (_lock)
+        {
+            return StoreDatabase.Execute(_connection, "DELETE FROM containers WHERE id = $p", id) > 0;
+        }
+    }
 
     public void Dispose() => _connection.Dispose();
 
@@ -105,14 +157,14 @@ public sealed class ContainerStore : IDisposable
         {
             return;
         }
-        var legacy = Query(images, "", null);
+        var legacy = StoreDatabase.Query(images, "SELECT id, name, image, manifest, command, created, status, exit_code, pid, pid_start, snapshotter, NULL FROM containers", null, Read);
         using (var transaction = _connection.BeginTransaction())
         {
             foreach (var c in legacy)
             {
                 using var cmd = _connection.CreateCommand();
                 cmd.Transaction = transaction;
-                cmd.CommandText = $"INSERT OR IGNORE INTO containers ({Columns}) VALUES ($id, $name, $image, $manifest, $command, $created, $status, $exit, $pid, $start, $snap)";
+                cmd.CommandText = $"INSERT OR IGNORE INTO containers ({Columns}) VALUES ($id, $name, $image, $manifest, $command, $created, $status, $exit, $pid, $start, $snap, $details)";
                 Bind(cmd, c);
                 cmd.ExecuteNonQuery();
             }
@@ -134,15 +186,15 @@ public sealed class ContainerStore : IDisposable
         cmd.Parameters.AddWithValue("$pid", (object?)c.Pid ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$start", c.PidStartTime is { } s ? (long)s : DBNull.Value);
         cmd.Parameters.AddWithValue("$snap", c.Snapshotter);
+        cmd.Parameters.AddWithValue("$details", JsonSerializer.Serialize(c.Details, EngineJson.Default.ContainerDetails));
     }
 
     private void Execute(string sql) => StoreDatabase.Execute(_connection, sql);
 
-    private static List<EngineContainer> Query(SqliteConnection connection, string where, string? parameter) => StoreDatabase.Query(
-        connection,
-        $"SELECT {Columns} FROM containers {where}",
-        parameter,
-        reader => new EngineContainer(
+    private static List<EngineContainer> Query(SqliteConnection connection, string where, string? parameter) =>
+        StoreDatabase.Query(connection, $"SELECT {Columns} FROM containers {where}", parameter, Read);
+
+    private static EngineContainer Read(SqliteDataReader reader) => new EngineContainer(
             reader.GetString(0),
             reader.GetString(1),
             reader.GetString(2),
@@ -153,5 +205,8 @@ public sealed class ContainerStore : IDisposable
             reader.IsDBNull(7) ? null : reader.GetInt32(7),
             reader.IsDBNull(8) ? null : reader.GetInt32(8),
             reader.IsDBNull(9) ? null : (ulong)reader.GetInt64(9),
-            reader.GetString(10)));
+            reader.GetString(10))
+        {
+            Details = reader.IsDBNull(11) ? new ContainerDetails() : JsonSerializer.Deserialize(reader.GetString(11), EngineJson.Default.ContainerDetails) ?? new ContainerDetails(),
+        };
 }
