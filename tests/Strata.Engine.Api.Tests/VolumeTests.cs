@@ -114,18 +114,8 @@ public sealed class VolumeTests : IAsyncLifetime
         var mounts = _daemon.Engine.ContainerMounts("c0ffee");
 
         Assert.Equal(2, mounts.Count);
-        Assert.Equal(new Types.ContainerMountPoint { Type = "bind", Source = "/srv", Destination = "/srv", Mode = "ro", RW = false, Propagation = "rprivate" }, mounts[0]);
-        Assert.Equal(new Types.ContainerMountPoint
-        {
-            Type = "volume",
-            Name = "data",
-            Source = Path.Combine(_daemon.Root, "volumes", "data", "_data"),
-            Destination = "/data",
-            Driver = "local",
-            Mode = "z",
-            RW = true,
-            Propagation = "",
-        }, mounts[1]);
+        Assert.Equal(new Types.MountPoint("bind", null, "/srv", "/srv", null, "ro", false, "rprivate"), mounts[0]);
+        Assert.Equal(new Types.MountPoint("volume", "data", Path.Combine(_daemon.Root, "volumes", "data", "_data"), "/data", "local", "z", true, ""), mounts[1]);
     }
 
     [Fact]

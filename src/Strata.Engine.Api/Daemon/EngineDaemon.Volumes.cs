@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Strata.Engine.Api.Router.Volume;
 using Strata.Engine.Api.Types;
+using Strata.Engine.Containers;
 using Strata.Engine.Volumes;
 
 namespace Strata.Engine.Api.Daemon;
@@ -41,22 +42,22 @@ public sealed partial class EngineDaemon : IVolumeBackend
         return new VolumePruneResponse(report.Deleted, report.SpaceReclaimed);
     }
 
-    /// <summary>A container inspect's Mounts, in the order they were asked for.</summary>
-    public IReadOnlyList<ContainerMountPoint> ContainerMounts(string containerId) =>
+    /// <summary>A container inspect's Mounts, in the order they were asked for: mount points only, not HostConfig.Tmpfs entries (as dockerd).</summary>
+    public IReadOnlyList<Types.MountPoint> ContainerMounts(string containerId) =>
         Volumes.MountsOf(containerId)
             .Where(p => !p.FromTmpfsOption)
-            .Select(p => new ContainerMountPoint
-            {
-                Type = p.Type,
-                Name = p.Type == MountTypes.Volume ? p.Name : null,
-                Source = p.Source,
-                Destination = p.Destination,
-                Driver = p.Type == MountTypes.Volume ? p.Driver : null,
-                Mode = p.Mode,
-                RW = p.RW,
-                Propagation = p.Propagation,
-            })
+            .Select(p => new Types.MountPoint(
+                p.Type,
+                p.Type == MountTypes.Volume ? p.Name : null,
+                p.Source,
+                p.Destination,
+                p.Type == MountTypes.Volume ? p.Driver : null,
+                p.Mode,
+                p.RW,
+                p.Propagation))
             .ToList();
+
+    partial void FillMounts(EngineContainer container, List<Types.MountPoint> mounts) => mounts.AddRange(ContainerMounts(container.Id));
 
     private static VolumeInfo ToInfo(Volume v) => new()
     {

@@ -47,6 +47,7 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
             Volumes = new VolumeService(Root, Events, time: _time);
             _lifecycle = new ContainerLifecycle(_images, _runtime, time: _time, logger: loggers?.CreateLogger("Strata.Engine.Containers"));
             _lifecycle.Events += e => Events.Publish(EventType.Container, e.Action, e.Id, e.Attributes);
+            _lifecycle.AddHook(new VolumeHook(Volumes));
         }
         catch
         {

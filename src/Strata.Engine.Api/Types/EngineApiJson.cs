@@ -30,5 +30,4 @@ namespace Strata.Engine.Api.Types;
 [JsonSerializable(typeof(AuthConfig))]
 [JsonSerializable(typeof(AuthResponse))]
 [JsonSerializable(typeof(JsonMessage))]
-[JsonSerializable(typeof(IReadOnlyList<ContainerMountPoint>))]
 public sealed partial class EngineApiJson : JsonSerializerContext;

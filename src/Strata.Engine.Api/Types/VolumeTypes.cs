@@ -37,19 +37,3 @@ public sealed class VolumeCreateRequest
 
 /// <summary>POST /volumes/prune.</summary>
 public sealed record VolumePruneResponse(IReadOnlyList<string> VolumesDeleted, ulong SpaceReclaimed);
-
-/// <summary>
-/// An entry of a container inspect's Mounts (the API's MountPoint): binds, volumes and --mount tmpfs, not
-/// HostConfig.Tmpfs entries (dockerd lists mount points only). Name and Driver are a volume's.
-/// </summary>
-public sealed record ContainerMountPoint
-{
-    public required string Type { get; init; }
-    public string? Name { get; init; }
-    public required string Source { get; init; }
-    public required string Destination { get; init; }
-    public string? Driver { get; init; }
-    public required string Mode { get; init; }
-    public bool RW { get; init; }
-    public required string Propagation { get; init; }
-}
