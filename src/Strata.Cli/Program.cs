@@ -14,6 +14,8 @@ public static class Program
         ContainerCommands.AddTo(root);
         ArchiveCommands.AddTo(root);
         SystemCommands.AddTo(root);
+        VolumeCommands.AddTo(root);
+        NetworkCommands.AddTo(root);
         root.Subcommands.Add(DaemonCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
