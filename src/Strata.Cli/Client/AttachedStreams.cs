@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using Strata.Linux;
+using Strata.Logs;
+
+namespace Strata.Cli.Client;
+
+/// <summary>
+/// The caller's stdio joined to a hijacked attach or exec stream, as the docker CLI's hijack.go does: output
+/// copied raw for a terminal, demultiplexed (Strata.Logs' stdcopy framing) otherwise; stdin copied until its
+/// end, then the write side half-closed so the container reads EOF. With a terminal on stdin and -t, the
+/// caller's terminal is raw for the session and its size is sent now and on every SIGWINCH.
+/// </summary>
+public static class AttachedStreams
+{
+    /// <summary>Returns when the engine ends the output (the process exited, or the stream was detached).</summary>
+    public static async Task CopyAsync(HijackedStream stream, bool tty, bool attachStdin, Func<ushort, ushort, Task>? resize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var stdinHandle = new SafeFileHandle(0, ownsHandle: false);
+        var terminal = tty && attachStdin && Pty.IsTerminal(stdinHandle);
+        byte[]? saved = null;
+        PosixSignalRegistration? winch = null;
+        try
+        {
+            if (terminal)
+            {
+                saved = Pty.MakeRaw(stdinHandle);
+            }
+            if (tty && resize is not null)
+            {
+                await SendSizeAsync(resize).ConfigureAwait(false);
+                winch = PosixSignalRegistration.Create(PosixSignal.SIGWINCH, context =>
+                {
+                    context.Cancel = true;
+                    _ = SendSizeAsync(resize);
+                });
+            }
+            await using var stdout = Console.OpenStandardOutput();
+            await using var stderr = Console.OpenStandardError();
+            if (attachStdin)
+            {
+                // A thread of its own: a read of the caller's stdin cannot be cancelled, and the process exits
+                // with the container whether or not it returns.
+                _ = Task.Factory.StartNew(() => CopyStdin(stream), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+            if (tty)
+            {
+                await stream.CopyToAsync(stdout, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await DemultiplexAsync(stream, stdout, stderr, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            winch?.Dispose();
+            if (saved is not null)
+            {
+                Pty.Restore(stdinHandle, saved);
+            }
+        }
+    }
+
+    /// <summary>stdcopy.StdCopy: each frame to its stream; a daemon error frame ends the copy with its message.</summary>
+    public static async Task DemultiplexAsync(Stream input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        while (await StdCopy.ReadFrameAsync(input, cancellationToken).ConfigureAwait(false) is { } frame)
+        {
+            switch (frame.Stream)
+            {
+                case StdStream.Stdout:
+                case StdStream.Stdin:
+                    await stdout.WriteAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
+                    await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case StdStream.Stderr:
+                    await stderr.WriteAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
+                    await stderr.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    throw new DaemonException(500, System.Text.Encoding.UTF8.GetString(frame.Payload).TrimEnd('\n'));
+            }
+        }
+    }
+
+    private static void CopyStdin(HijackedStream stream)
+    {
+        try
+        {
+            using var stdin = Console.OpenStandardInput();
+            var buffer = new byte[32 * 1024];
+            int n;
+            while ((n = stdin.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                stream.Write(buffer, 0, n);
+                stream.Flush();
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The engine closed the stream: the container is gone.
+        }
+        stream.CloseWrite();
+    }
+
+    private static async Task SendSizeAsync(Func<ushort, ushort, Task> resize)
+    {
+        try
+        {
+            using var console = HostConsole.Find();
+            if (console.TryGetWindowSize() is { } size)
+            {
+                await resize(size.Rows, size.Columns).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is SyscallException or DaemonException or HttpRequestException or IOException)
+        {
+            // No terminal to size, or the container is gone: docker ignores resize failures too.
+        }
+    }
+}
