@@ -44,7 +44,12 @@ internal static class ApiText
     /// `docker inspect`'s output: each object, or with a format each object through the template (a line each).
     /// Objects that could not be found print "Error: No such X: name" on stderr and make the exit 1.
     /// </summary>
-    public static async Task<int> InspectAsync(IEnumerable<string> names, Func<string, Task<JsonDocument>> fetch, string? format, string kind)
+    /// <param name="sorted">
+    /// Keys sorted at every level, as the docker CLI prints a type it decodes and encodes again (volumes: Go's
+    /// generated structs are alphabetical, maps are sorted); otherwise the engine's own order, as docker indents
+    /// the raw body of containers and networks.
+    /// </param>
+    public static async Task<int> InspectAsync(IEnumerable<string> names, Func<string, Task<JsonDocument>> fetch, string? format, string kind, bool sorted = false)
     {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(fetch);
@@ -66,7 +71,7 @@ internal static class ApiText
             }
             if (format is null or "json")
             {
-                await Console.Out.WriteLineAsync(Indent(found.Select(d => d.RootElement).ToList())).ConfigureAwait(false);
+                await Console.Out.WriteLineAsync(Indent(found.Select(d => d.RootElement).ToList(), sorted)).ConfigureAwait(false);
             }
             else
             {
@@ -87,7 +92,7 @@ internal static class ApiText
     }
 
     /// <summary>A JSON array of <paramref name="items"/>, indented by 4 spaces as Go's MarshalIndent.</summary>
-    public static string Indent(IReadOnlyList<JsonElement> items)
+    public static string Indent(IReadOnlyList<JsonElement> items, bool sorted = false)
     {
         ArgumentNullException.ThrowIfNull(items);
         if (items.Count == 0)
@@ -98,7 +103,7 @@ internal static class ApiText
         for (var i = 0; i < items.Count; i++)
         {
             text.Append("    ");
-            Write(items[i], text, 1);
+            Write(items[i], text, 1, sorted);
             text.Append(i < items.Count - 1 ? ",\n" : "\n");
         }
         return text.Append(']').ToString();
@@ -153,7 +158,7 @@ internal static class ApiText
         ? JsonNode.Parse(raw)!.ToJsonString()
         : raw;
 
-    private static void Write(JsonElement e, StringBuilder text, int depth)
+    private static void Write(JsonElement e, StringBuilder text, int depth, bool sorted)
     {
         var pad = new string(' ', 4 * (depth + 1));
         var closePad = new string(' ', 4 * depth);
@@ -161,6 +166,10 @@ internal static class ApiText
         {
             case JsonValueKind.Object:
                 var properties = e.EnumerateObject().ToList();
+                if (sorted)
+                {
+                    properties.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+                }
                 if (properties.Count == 0)
                 {
                     text.Append("{}");
@@ -170,7 +179,7 @@ internal static class ApiText
                 for (var i = 0; i < properties.Count; i++)
                 {
                     text.Append(pad).Append(GoText.JsonString(properties[i].Name)).Append(": ");
-                    Write(properties[i].Value, text, depth + 1);
+                    Write(properties[i].Value, text, depth + 1, sorted);
                     text.Append(i < properties.Count - 1 ? ",\n" : "\n");
                 }
                 text.Append(closePad).Append('}');
@@ -186,7 +195,7 @@ internal static class ApiText
                 for (var i = 0; i < items.Count; i++)
                 {
                     text.Append(pad);
-                    Write(items[i], text, depth + 1);
+                    Write(items[i], text, depth + 1, sorted);
                     text.Append(i < items.Count - 1 ? ",\n" : "\n");
                 }
                 text.Append(closePad).Append(']');

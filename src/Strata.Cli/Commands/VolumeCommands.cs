@@ -100,7 +100,7 @@ public static class VolumeCommands
         var format = new Option<string?>("--format", "-f") { Description = "json (default) or a template: '{{.Mountpoint}}'." };
         var command = new Command("inspect", "Display detailed information on one or more volumes.") { names, format };
         command.SetAction((parse, ct) => EngineCommand.RunAsync(parse, "volume inspect", (client, token) =>
-            ApiText.InspectAsync(parse.GetValue(names)!, n => ApiText.GetDocumentAsync(client, "/volumes/" + Uri.EscapeDataString(n), token), parse.GetValue(format), "volume"), ct));
+            ApiText.InspectAsync(parse.GetValue(names)!, n => ApiText.GetDocumentAsync(client, "/volumes/" + Uri.EscapeDataString(n), token), parse.GetValue(format), "volume", sorted: true), ct));
         return command;
     }
 
