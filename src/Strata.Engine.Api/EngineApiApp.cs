@@ -95,6 +95,7 @@ public static class EngineApiApp
         ContainerRoutes.Map(endpoints, daemon);
         ImageRoutes.Map(endpoints, daemon);
         VolumeRoutes.Map(endpoints, daemon);
+        StatsRoute.Map(endpoints, daemon);
         return endpoints;
     }
 }

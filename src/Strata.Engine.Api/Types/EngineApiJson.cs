@@ -11,6 +11,7 @@ namespace Strata.Engine.Api.Types;
 [JsonSerializable(typeof(SystemVersion))]
 [JsonSerializable(typeof(SystemInfo))]
 [JsonSerializable(typeof(EventMessage))]
+[JsonSerializable(typeof(StatsResponse))]
 [JsonSerializable(typeof(IReadOnlyList<ContainerSummary>))]
 [JsonSerializable(typeof(ContainerInspect))]
 [JsonSerializable(typeof(ContainerCreateResponse))]
