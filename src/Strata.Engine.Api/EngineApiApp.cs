@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Strata.Engine.Api.Daemon;
 using Strata.Engine.Api.Router.Container;
 using Strata.Engine.Api.Router.Image;
+using Strata.Engine.Api.Router.Network;
 using Strata.Engine.Api.Router.System;
 using Strata.Engine.Api.Router.Volume;
 using Strata.Engine.Api.Server;
@@ -63,7 +64,12 @@ public static class EngineApiApp
                 });
             }
         });
-        builder.Services.AddSingleton(services => new EngineDaemon(options.Root, options.Runtime, loggers: services.GetService<ILoggerFactory>()));
+        builder.Services.AddSingleton(services => new EngineDaemon(options.Root, options.Runtime, loggers: services.GetService<ILoggerFactory>())
+        {
+            BridgeSubnet = options.BridgeSubnet,
+            BridgeInterface = options.BridgeInterface,
+            AddressPool = options.AddressPool,
+        });
         var app = builder.Build();
         // Live-restore before the first request: every container the store holds is re-adopted or recorded.
         app.Services.GetRequiredService<EngineDaemon>().StartAsync().GetAwaiter().GetResult();
@@ -96,6 +102,7 @@ public static class EngineApiApp
         ImageRoutes.Map(endpoints, daemon);
         VolumeRoutes.Map(endpoints, daemon);
         StatsRoute.Map(endpoints, daemon);
+        NetworkRoutes.Map(endpoints, daemon);
         return endpoints;
     }
 }

@@ -22,6 +22,15 @@ public sealed class EngineApiOptions
     /// <summary>strata-runtime (or a runc-compatible runtime); null finds it as the CLI does.</summary>
     public string? Runtime { get; set; }
 
+    /// <summary>The default bridge network's subnet (null: 10.210.0.0/16); tests give each daemon its own.</summary>
+    public string? BridgeSubnet { get; set; }
+
+    /// <summary>The default bridge network's Linux bridge (null: strata0).</summary>
+    public string? BridgeInterface { get; set; }
+
+    /// <summary>The pool user networks without a subnet get a /24 of (null: 10.211.0.0/16).</summary>
+    public string? AddressPool { get; set; }
+
     /// <summary>"tcp://127.0.0.1:2375" onto <see cref="Tcp"/>; anything but a loopback address is refused.</summary>
     public static IPEndPoint ParseTcpHost(string host)
     {

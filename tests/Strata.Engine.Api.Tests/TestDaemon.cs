@@ -24,6 +24,23 @@ public sealed class TestDaemon : IAsyncDisposable
 
     public string Root => Dir.Combine("root");
 
+    /// <summary>
+    /// The default bridge network of this daemon alone (10.160-169.N.0/24, a bridge named stt + 6 hex
+    /// digits), so daemons of parallel tests never share a bridge or hand out the same addresses.
+    /// </summary>
+    public string BridgeSubnet { get; } = RandomSubnet(160);
+
+    public string BridgeInterface { get; } = "stt" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+
+    /// <summary>A /24 that user networks without a subnet are given (one network per daemon without clashes).</summary>
+    public string AddressPool { get; } = RandomSubnet(170);
+
+    private static string RandomSubnet(int firstSecondOctet)
+    {
+        var n = System.Security.Cryptography.RandomNumberGenerator.GetInt32(0, 2560);
+        return $"10.{firstSecondOctet + n / 256}.{n % 256}.0/24";
+    }
+
     /// <summary>Creates the directories; <paramref name="prepare"/> may fill the root before the daemon opens it.</summary>
     public static async Task<TestDaemon> StartAsync(Action<TestDaemon>? prepare = null)
     {
@@ -32,7 +49,14 @@ public sealed class TestDaemon : IAsyncDisposable
         {
             Directory.CreateDirectory(daemon.Root);
             prepare?.Invoke(daemon);
-            daemon._app = EngineApiApp.Build(new EngineApiOptions { Socket = daemon.Socket, Root = daemon.Root },
+            daemon._app = EngineApiApp.Build(new EngineApiOptions
+                {
+                    Socket = daemon.Socket,
+                    Root = daemon.Root,
+                    BridgeSubnet = daemon.BridgeSubnet,
+                    BridgeInterface = daemon.BridgeInterface,
+                    AddressPool = daemon.AddressPool,
+                },
                 logging => logging.SetMinimumLevel(LogLevel.Warning));
             await daemon._app.StartAsync();
             return daemon;
@@ -50,10 +74,31 @@ public sealed class TestDaemon : IAsyncDisposable
     public Strata.Engine.Api.Daemon.EngineDaemon Engine =>
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Strata.Engine.Api.Daemon.EngineDaemon>(_app!.Services);
 
+    /// <summary>Whatever a test left on the networks: attachments (DEL, namespaces), user networks, the bridge.</summary>
+    private async Task ReleaseNetworksAsync()
+    {
+        try
+        {
+            var networks = Engine.Networks;
+            await networks.ReconcileAsync(_ => false);
+            await networks.PruneAsync();
+            if (Directory.Exists("/sys/class/net/" + BridgeInterface))
+            {
+                using var ip = System.Diagnostics.Process.Start("ip", ["link", "delete", BridgeInterface]);
+                await ip.WaitForExitAsync();
+            }
+        }
+        catch (Exception e) when (e is EngineException or IOException or Strata.Linux.SyscallException or UnauthorizedAccessException)
+        {
+            // Without root nothing was attached; with root, a failure here must not hide the test's own.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null)
         {
+            await ReleaseNetworksAsync();
             await _app.StopAsync();
             await _app.DisposeAsync();
         }

@@ -17,7 +17,10 @@ public static class DaemonCommand
         };
         var group = new Option<string?>("--group") { Description = "Group that owns the socket (name or number)." };
         var host = new Option<string?>("--host", "-H") { Description = "Also serve on tcp://127.0.0.1:PORT (loopback only)." };
-        var command = new Command("daemon", "Serve the Docker Engine API on a unix socket until interrupted.") { socket, group, host };
+        var bridgeSubnet = new Option<string?>("--bridge-subnet") { Description = "Subnet of the default bridge network (default 10.210.0.0/16)." };
+        var bridgeName = new Option<string?>("--bridge-name") { Description = "Linux bridge of the default bridge network (default strata0)." };
+        var addressPool = new Option<string?>("--address-pool") { Description = "Pool that user networks without a subnet get a /24 of (default 10.211.0.0/16)." };
+        var command = new Command("daemon", "Serve the Docker Engine API on a unix socket until interrupted.") { socket, group, host, bridgeSubnet, bridgeName, addressPool };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new EngineApiOptions
@@ -25,6 +28,9 @@ public static class DaemonCommand
                 Socket = parse.GetValue(socket)!,
                 SocketGroup = parse.GetValue(group),
                 Root = Path.GetFullPath(parse.GetValue(GlobalFlags.Root)!),
+                BridgeSubnet = parse.GetValue(bridgeSubnet),
+                BridgeInterface = parse.GetValue(bridgeName),
+                AddressPool = parse.GetValue(addressPool),
             };
             WebApplication app;
             try

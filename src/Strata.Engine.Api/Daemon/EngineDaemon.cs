@@ -156,6 +156,7 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
     {
         Volumes.Dispose();
         _lifecycle.Dispose();
+        _networks?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _containers.Dispose();
         _images.Dispose();
     }

@@ -1,0 +1,24 @@
+using Strata.Engine.Api.Types;
+
+namespace Strata.Engine.Api.Router.Network;
+
+/// <summary>What the network routes need of the daemon (moby's api/server/router/network/backend.go).</summary>
+public interface INetworkBackend
+{
+    Task<NetworkCreateResponse> CreateNetworkAsync(NetworkCreateBody body, CancellationToken cancellationToken);
+
+    /// <summary>Every network, oldest first, with its Containers map (the router filters and versions).</summary>
+    IReadOnlyList<NetworkResource> ListNetworks();
+
+    /// <summary>By full id, name, or unique id prefix; null when none.</summary>
+    NetworkResource? InspectNetwork(string nameOrId);
+
+    Task RemoveNetworkAsync(string nameOrId, CancellationToken cancellationToken);
+
+    Task ConnectNetworkAsync(string nameOrId, string container, IReadOnlyList<string> aliases, CancellationToken cancellationToken);
+
+    Task DisconnectNetworkAsync(string nameOrId, string container, bool force, CancellationToken cancellationToken);
+
+    /// <summary>Removes the unused user networks <paramref name="matches"/> selects; their names.</summary>
+    Task<IReadOnlyList<string>> PruneNetworksAsync(Func<NetworkResource, bool> matches, CancellationToken cancellationToken);
+}
