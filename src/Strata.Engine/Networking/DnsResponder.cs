@@ -41,7 +41,7 @@ public sealed class DnsResponder : IAsyncDisposable
     /// <summary>The host's resolvers (the daemon forwards from the host's namespace, so a loopback one is reachable).</summary>
     public static IReadOnlyList<IPEndPoint> HostResolvers(string resolvConf)
     {
-        var (servers, _, _) = ContainerFiles.ParseResolv(resolvConf);
+        var (servers, _, _) = NetworkFiles.ParseResolv(resolvConf);
         return servers.Select(s => IPAddress.TryParse(s, out var ip) ? new IPEndPoint(ip, 53) : null).OfType<IPEndPoint>().ToList();
     }
 

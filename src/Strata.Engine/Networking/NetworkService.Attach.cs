@@ -39,8 +39,8 @@ public sealed partial class NetworkService
             if (mode == NetworkNames.Host)
             {
                 _store.PutAttachment(record);
-                ContainerFiles.WriteHostCopies(dir);
-                return new ContainerNetworking(null, ContainerFiles.Mounts(dir), Environment.MachineName);
+                NetworkFiles.WriteHostCopies(dir);
+                return new ContainerNetworking(null, NetworkFiles.Mounts(dir), Environment.MachineName);
             }
             if (mode.StartsWith("container:", StringComparison.Ordinal))
             {
@@ -52,7 +52,7 @@ public sealed partial class NetworkService
                     throw new EngineException(EngineErrorCode.InvalidArgument, $"cannot join the network of container {target}: it uses the host's");
                 }
                 _store.PutAttachment(record with { NamespacePath = other.NamespacePath });
-                return new ContainerNetworking(other.NamespacePath, ContainerFiles.Mounts(_store.EndpointDir(other.ContainerId)), other.Hostname);
+                return new ContainerNetworking(other.NamespacePath, NetworkFiles.Mounts(_store.EndpointDir(other.ContainerId)), other.Hostname);
             }
             var networks = new List<(NetworkRecord Network, IReadOnlyList<string> Aliases)>();
             if (mode != NetworkNames.None)
@@ -86,7 +86,7 @@ public sealed partial class NetworkService
                     record = await AddEndpointAsync(record, network, aliases, record.Endpoints.Count == 0 ? ports : [], cancellationToken).ConfigureAwait(false);
                 }
                 WriteFiles(record);
-                return new ContainerNetworking(nsPath, ContainerFiles.Mounts(dir), hostname);
+                return new ContainerNetworking(nsPath, NetworkFiles.Mounts(dir), hostname);
             }
             catch
             {
@@ -332,6 +332,6 @@ public sealed partial class NetworkService
         var dns = record.Endpoints
             .Select(e => (Endpoint: e, Network: _store.Find(e.NetworkId)))
             .FirstOrDefault(x => x.Network?.ResolvesNames == true && x.Endpoint.Gateway.Length > 0).Endpoint?.Gateway;
-        ContainerFiles.Write(_store.EndpointDir(record.ContainerId), record, dns);
+        NetworkFiles.Write(_store.EndpointDir(record.ContainerId), record, dns);
     }
 }

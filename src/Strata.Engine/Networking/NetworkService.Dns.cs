@@ -33,7 +33,7 @@ public sealed partial class NetworkService
     }
 
     private readonly Lazy<IReadOnlyList<string>> _hostSearch = new(() =>
-        File.Exists("/etc/resolv.conf") ? ContainerFiles.ParseResolv(File.ReadAllText("/etc/resolv.conf")).Search : []);
+        File.Exists("/etc/resolv.conf") ? NetworkFiles.ParseResolv(File.ReadAllText("/etc/resolv.conf")).Search : []);
 
     /// <summary>Starts the network's responder once its gateway address exists (the bridge plugin sets it on the first ADD).</summary>
     private void EnsureDns(NetworkRecord network)

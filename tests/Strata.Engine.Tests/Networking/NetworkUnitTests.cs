@@ -92,10 +92,10 @@ public sealed class NetworkUnitTests
     {
         var record = new ContainerNetwork { ContainerId = "x", ContainerName = "x", Mode = "bridge" };
         const string host = "nameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch example.com\noptions ndots:2\n";
-        Assert.Equal("nameserver 10.0.0.2\nsearch example.com\noptions ndots:2\n", ContainerFiles.Resolv(record, null, host));
-        Assert.Equal("nameserver 8.8.8.8\nnameserver 8.8.4.4\n", ContainerFiles.Resolv(record, null, "nameserver 127.0.0.1\n"));
-        Assert.Equal("nameserver 10.1.0.1\nsearch example.com\noptions ndots:2\n", ContainerFiles.Resolv(record, "10.1.0.1", host));
-        Assert.Equal("nameserver 1.1.1.1\nsearch corp\n", ContainerFiles.Resolv(record with { Dns = ["1.1.1.1"], DnsSearch = ["corp"], DnsOptions = [] }, null, "nameserver 10.0.0.2\n"));
+        Assert.Equal("nameserver 10.0.0.2\nsearch example.com\noptions ndots:2\n", NetworkFiles.Resolv(record, null, host));
+        Assert.Equal("nameserver 8.8.8.8\nnameserver 8.8.4.4\n", NetworkFiles.Resolv(record, null, "nameserver 127.0.0.1\n"));
+        Assert.Equal("nameserver 10.1.0.1\nsearch example.com\noptions ndots:2\n", NetworkFiles.Resolv(record, "10.1.0.1", host));
+        Assert.Equal("nameserver 1.1.1.1\nsearch corp\n", NetworkFiles.Resolv(record with { Dns = ["1.1.1.1"], DnsSearch = ["corp"], DnsOptions = [] }, null, "nameserver 10.0.0.2\n"));
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class NetworkUnitTests
             ExtraHosts = ["db:10.0.0.9", "gw:host-gateway"],
             Endpoints = [new Endpoint { NetworkId = "n", NetworkName = "n", EndpointId = "e", Interface = "eth0", IPAddress = "10.1.0.5", Gateway = "10.1.0.1" }],
         };
-        var hosts = ContainerFiles.Hosts(record);
+        var hosts = NetworkFiles.Hosts(record);
         Assert.StartsWith("127.0.0.1\tlocalhost\n", hosts, StringComparison.Ordinal);
         Assert.EndsWith("10.0.0.9\tdb\n10.1.0.1\tgw\n10.1.0.5\th1\n", hosts, StringComparison.Ordinal);
     }

@@ -10,7 +10,7 @@ public sealed record FileMount(string Source, string Destination);
 /// A container's /etc/hosts, /etc/resolv.conf and /etc/hostname, written by the engine and bind-mounted as
 /// docker does (moby's container/container_unix.go, libnetwork/sandbox_dns_unix.go).
 /// </summary>
-public static class ContainerFiles
+public static class NetworkFiles
 {
     public const string HostsFile = "hosts";
     public const string ResolvFile = "resolv.conf";
