@@ -34,7 +34,7 @@ public static class CniConfig
                 range["rangeStart"] = Subnets.FirstHost(sub).ToString();
                 range["rangeEnd"] = Subnets.LastHost(sub).ToString();
             }
-            ranges.Add(new JsonArray(range));
+            ranges.Add((JsonNode)new JsonArray(range));
         }
         var masquerade = !network.Internal
             && !(network.Options.TryGetValue(MasqueradeOption, out var masq) && masq == "false");
@@ -64,9 +64,9 @@ public static class CniConfig
         {
             // snat: a port published on 127.0.0.1 or the host's own address is reached from the host too
             // (portmap sets route_localnet on this bridge only, not machine-wide).
-            plugins.Add(new JsonObject { ["type"] = "portmap", ["capabilities"] = new JsonObject { ["portMappings"] = true }, ["snat"] = true });
+            plugins.Add((JsonNode)new JsonObject { ["type"] = "portmap", ["capabilities"] = new JsonObject { ["portMappings"] = true }, ["snat"] = true });
         }
-        plugins.Add(new JsonObject { ["type"] = "firewall", ["backend"] = "iptables" });
+        plugins.Add((JsonNode)new JsonObject { ["type"] = "firewall", ["backend"] = "iptables" });
         return new JsonObject
         {
             ["cniVersion"] = CniPlugins.Version,
@@ -92,7 +92,7 @@ public static class CniConfig
             {
                 mapping["hostIP"] = ip;
             }
-            mappings.Add(mapping);
+            mappings.Add((JsonNode)mapping);
         }
         return new JsonObject { ["portMappings"] = mappings };
     }
