@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Strata.Engine.Api.Daemon;
+using Strata.Engine.Api.Router.Archive;
 using Strata.Engine.Api.Router.Container;
 using Strata.Engine.Api.Router.Image;
 using Strata.Engine.Api.Router.Network;
@@ -103,6 +104,7 @@ public static class EngineApiApp
         VolumeRoutes.Map(endpoints, daemon);
         StatsRoute.Map(endpoints, daemon);
         NetworkRoutes.Map(endpoints, daemon);
+        ArchiveRoutes.Map(endpoints, daemon);
         return endpoints;
     }
 }

@@ -31,4 +31,6 @@ namespace Strata.Engine.Api.Types;
 [JsonSerializable(typeof(AuthConfig))]
 [JsonSerializable(typeof(AuthResponse))]
 [JsonSerializable(typeof(JsonMessage))]
+[JsonSerializable(typeof(ContainerPathStat))]
+[JsonSerializable(typeof(IReadOnlyList<FilesystemChange>))]
 public sealed partial class EngineApiJson : JsonSerializerContext;

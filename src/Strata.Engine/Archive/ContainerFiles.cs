@@ -98,7 +98,8 @@ public static class ContainerFiles
     /// followed inside the root), its entries confined to that directory. With
     /// <paramref name="noOverwriteDirNonDir"/>, a directory never replaces a file nor a file a directory.
     /// </summary>
-    public static async Task ExtractAsync(string root, string path, Stream tar, bool noOverwriteDirNonDir, bool copyUidGid, CancellationToken cancellationToken = default)
+    /// <param name="checkDestination">Given the extraction point as the container names it (symlinks resolved), throws to refuse it (a read-only rootfs or volume).</param>
+    public static async Task ExtractAsync(string root, string path, Stream tar, bool noOverwriteDirNonDir, bool copyUidGid, Action<string>? checkDestination = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tar);
         var (_, absolute) = Resolve(root, path);
@@ -120,23 +121,93 @@ public static class ContainerFiles
         {
             throw new ContainerPathException(ContainerPathError.NotADirectory, "extraction point is not a directory");
         }
-        if (noOverwriteDirNonDir)
+        var fullRoot = Path.GetFullPath(root).TrimEnd('/');
+        var targetInContainer = target.Length > fullRoot.Length ? target[fullRoot.Length..] : "/";
+        checkDestination?.Invoke(targetInContainer);
+        // The body is read once into a temporary file and checked whole before anything is written, so a
+        // hostile entry anywhere refuses the archive with nothing extracted.
+        var spool = new FileStream(Path.Combine(Path.GetTempPath(), "strata-cp-" + Guid.NewGuid().ToString("N")), new FileStreamOptions
         {
-            // Read once to check, then extract from the copy: the request body is not seekable.
-            var buffered = new MemoryStream();
-            await tar.CopyToAsync(buffered, cancellationToken).ConfigureAwait(false);
-            buffered.Position = 0;
-            await CheckNoOverwriteAsync(target, buffered, cancellationToken).ConfigureAwait(false);
-            buffered.Position = 0;
-            tar = buffered;
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Options = FileOptions.DeleteOnClose | FileOptions.Asynchronous,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        await using (spool.ConfigureAwait(false))
+        {
+            await tar.CopyToAsync(spool, cancellationToken).ConfigureAwait(false);
+            spool.Position = 0;
+            await CheckEntriesAsync(spool, targetInContainer, cancellationToken).ConfigureAwait(false);
+            if (noOverwriteDirNonDir)
+            {
+                spool.Position = 0;
+                await CheckNoOverwriteAsync(target, spool, cancellationToken).ConfigureAwait(false);
+            }
+            spool.Position = 0;
+            var options = new UnpackOptions { Chown = copyUidGid && Sys.EffectiveUserId == 0 };
+            await LayerUnpacker.UnpackAsync(spool, target, options, cancellationToken).ConfigureAwait(false);
         }
-        var options = new UnpackOptions { Chown = copyUidGid && Sys.EffectiveUserId == 0 };
-        await LayerUnpacker.UnpackAsync(tar, target, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Refuses an archive with an entry that would land outside the extraction point or plant a way out of
+    /// the container's root: a name that climbs with "..", an absolute name, a symlink whose relative target
+    /// climbs above "/" from where it is made, a hard link to a name that climbs. (moby's archive.Untar
+    /// refuses the same breakouts as it meets them; here the whole archive is checked first.)
+    /// </summary>
+    private static async Task CheckEntriesAsync(Stream tar, string targetInContainer, CancellationToken cancellationToken)
+    {
+        Stream decompressed;
+        try
+        {
+            decompressed = await LayerUnpacker.DecompressAsync(tar, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ContainerPathException(ContainerPathError.Refused, "invalid archive: " + e.Message);
+        }
+        await using var reader = new TarReader(decompressed, leaveOpen: true);
+        while (true)
+        {
+            TarEntry? entry;
+            try
+            {
+                entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+            {
+                throw new ContainerPathException(ContainerPathError.Refused, "invalid archive: " + e.Message);
+            }
+            if (entry is null)
+            {
+                return;
+            }
+            if (entry.Name.StartsWith('/'))
+            {
+                throw new ContainerPathException(ContainerPathError.Refused, $"refusing archive entry \"{entry.Name}\": an absolute path");
+            }
+            var clean = RootedPath.Clean(entry.Name)
+                ?? throw new ContainerPathException(ContainerPathError.Refused, $"refusing archive entry \"{entry.Name}\": it is outside of \"{targetInContainer}\"");
+            switch (entry.EntryType)
+            {
+                case TarEntryType.SymbolicLink when !entry.LinkName.StartsWith('/'):
+                    var at = targetInContainer.TrimEnd('/') + "/" + clean;
+                    var parent = at[..at.LastIndexOf('/')];
+                    if (RootedPath.Clean(parent + "/" + entry.LinkName) is null)
+                    {
+                        throw new ContainerPathException(ContainerPathError.Refused, $"refusing archive entry \"{entry.Name}\": invalid symlink \"{at}\" -> \"{entry.LinkName}\"");
+                    }
+                    break;
+                case TarEntryType.HardLink when entry.LinkName.StartsWith('/') || RootedPath.Clean(entry.LinkName) is null:
+                    throw new ContainerPathException(ContainerPathError.Refused, $"refusing archive entry \"{entry.Name}\": invalid hardlink \"{entry.LinkName}\"");
+            }
+        }
     }
 
     private static async Task CheckNoOverwriteAsync(string target, Stream tar, CancellationToken cancellationToken)
     {
-        await using var reader = new TarReader(tar, leaveOpen: true);
+        var decompressed = await LayerUnpacker.DecompressAsync(tar, cancellationToken).ConfigureAwait(false);
+        await using var reader = new TarReader(decompressed, leaveOpen: true);
         while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
         {
             var clean = RootedPath.Clean(entry.Name);
@@ -206,6 +277,12 @@ public enum ContainerPathError
     NotFound,
     NotADirectory,
     Conflict,
+
+    /// <summary>An archive docker's cp would not extract (an entry breaking out, a malformed tar): docker's 400.</summary>
+    Refused,
+
+    /// <summary>The rootfs, or the volume the path is in, is read-only: docker's 400.</summary>
+    ReadOnly,
 }
 
 /// <summary>A path in a container that cannot be used as asked; the API maps the kind to docker's status.</summary>

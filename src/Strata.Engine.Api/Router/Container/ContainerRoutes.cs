@@ -76,7 +76,7 @@ public static class ContainerRoutes
     }
 
     /// <summary>The engine's errors as docker's statuses (moby's errdefs → httpstatus): 404, 409, 400, 304, else 500.</summary>
-    private static async Task Guard(HttpContext context, Func<HttpContext, Task> handler)
+    internal static async Task Guard(HttpContext context, Func<HttpContext, Task> handler)
     {
         try
         {
