@@ -12,54 +12,22 @@ DURATION=${DURATION:-10s}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/registry/results}
 WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-for tool in curl wrk docker-registry dotnet sha256sum shuf; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y docker-registry wrk curl)" >&2; exit 1; }
-done
-
-free_port() {
-  local p
-  while :; do
-    p=$(shuf -i 20000-40000 -n 1)
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-wait_up() { for _ in $(seq 300); do curl -fs "http://$1/v2/" >/dev/null && return 0; sleep 0.1; done; echo "server $1 did not start" >&2; exit 1; }
-rss_kb() { awk -v k="$2" '$1==k":" {print $2}' "/proc/$1/status"; }
-
-# strata publishes as NativeAOT (minutes on a small machine); STRATA_BIN reuses a binary already published.
-if [[ -n "${STRATA_BIN:-}" ]]; then
-  STRATA=$STRATA_BIN
-else
-  dotnet publish "$ROOT/src/Strata.Cli" -c Release -o "$WORK/strata-bin" --nologo -v quiet >/dev/null
-  STRATA=$WORK/strata-bin/strata
-fi
+# shellcheck source=lib.sh
+source "$ROOT/bench/registry/lib.sh"
+trap 'stop_servers; rm -rf "$WORK"' EXIT
+require curl wrk docker-registry dotnet sha256sum shuf
+STRATA=$(strata_binary)
 
 head -c $((BLOB_MB * 1024 * 1024)) /dev/urandom > "$WORK/blob"
 BLOB_DIGEST="sha256:$(sha256sum "$WORK/blob" | cut -d' ' -f1)"
 split -b $((CHUNK_MB * 1024 * 1024)) -d -a 4 "$WORK/blob" "$WORK/chunk."
 printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' > "$WORK/config"
 printf 'layer' > "$WORK/layer"
-digest_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
 size_of() { stat -c %s "$1"; }
 cat > "$WORK/manifest" <<JSON
 {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"$(digest_of "$WORK/config")","size":$(size_of "$WORK/config")},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"$(digest_of "$WORK/layer")","size":$(size_of "$WORK/layer")}]}
 JSON
 
-# upload_start HOSTPORT REPO -> absolute upload URL
-upload_start() {
-  local loc
-  loc=$(curl -fsS -X POST -o /dev/null -D - "http://$1/v2/$2/blobs/uploads/" | awk 'tolower($1)=="location:" {print $2}' | tr -d '\r')
-  case "$loc" in http*) echo "$loc" ;; *) echo "http://$1$loc" ;; esac
-}
-sep() { case "$1" in *\?*) echo '&' ;; *) echo '?' ;; esac; }
 
 # Seconds for a monolithic upload: POST, then PUT of the whole body with the digest.
 monolithic() {
@@ -124,29 +92,12 @@ run() {
   R[$name,rss]=$(( $(rss_kb "$pid" VmRSS) / 1024 ))
 }
 
-CNCF_PORT=$(free_port)
-mkdir -p "$WORK/cncf"
-cat > "$WORK/cncf/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $WORK/cncf/data
-http:
-  addr: 127.0.0.1:$CNCF_PORT
-YAML
-docker-registry serve "$WORK/cncf/config.yml" >"$WORK/cncf.log" 2>&1 &
-CNCF_PID=$!; PIDS+=("$CNCF_PID")
-run cncf "127.0.0.1:$CNCF_PORT" "$CNCF_PID"
-kill "$CNCF_PID"
+start_cncf cncf
+run cncf "$cncf_ADDR" "$cncf_PID"
+kill "$cncf_PID"
 
-STRATA_PORT=$(free_port)
-"$STRATA" registry serve --listen "127.0.0.1:$STRATA_PORT" --storage "$WORK/strata" --log-level Warning >"$WORK/strata.log" 2>&1 &
-STRATA_PID=$!; PIDS+=("$STRATA_PID")
-run strata "127.0.0.1:$STRATA_PORT" "$STRATA_PID"
+start_strata strata
+run strata "$strata_ADDR" "$strata_PID"
 
 mkdir -p "$RESULTS_DIR"
 {
