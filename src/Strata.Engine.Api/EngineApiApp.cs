@@ -105,6 +105,7 @@ public static class EngineApiApp
         StatsRoute.Map(endpoints, daemon);
         NetworkRoutes.Map(endpoints, daemon);
         ArchiveRoutes.Map(endpoints, daemon);
+        DataUsageRoute.Map(endpoints, daemon);
         return endpoints;
     }
 }

@@ -72,6 +72,15 @@ public sealed partial class EngineDaemon : IArchiveBackend
         PublishContainer("export", container);
     }
 
+    public Task<IReadOnlyList<FilesystemChange>> ContainerChangesAsync(string nameOrId, CancellationToken cancellationToken) =>
+        _lifecycle.UseFilesystemAsync(nameOrId, fs =>
+        {
+            IReadOnlyList<FilesystemChange> changes = fs.UpperDir is { } upper
+                ? ContainerChanges.Compute(upper, fs.Layers).Select(c => new FilesystemChange(c.Path, (int)c.Kind)).ToList()
+                : [];
+            return Task.FromResult(changes);
+        }, cancellationToken);
+
     /// <summary>
     /// moby's checkIfPathIsInAVolume: into a volume or bind only when it is writable; elsewhere only when the
     /// rootfs is not read-only.

@@ -61,7 +61,7 @@ public sealed partial class EngineDaemon
             {
                 continue;
             }
-            result.Add(Summary(c, now));
+            result.Add(options.Size ? WithSizes(Summary(c, now), c) : Summary(c, now));
             if (options.Limit is { } limit && result.Count >= limit)
             {
                 break;
@@ -70,7 +70,7 @@ public sealed partial class EngineDaemon
         return result;
     }
 
-    public ContainerInspect InspectContainer(string nameOrId)
+    public ContainerInspect InspectContainer(string nameOrId, bool size = false)
     {
         var c = _lifecycle.Get(nameOrId);
         var config = c.Details.Config ?? new CreateConfig { Image = c.Image, Cmd = [.. c.Command.Split(' ', StringSplitOptions.RemoveEmptyEntries)] };
@@ -116,6 +116,8 @@ public sealed partial class EngineDaemon
             Mounts = mounts,
             Config = config,
             NetworkSettings = settings,
+            SizeRw = size ? SizeRwOf(c) : null,
+            SizeRootFs = size ? SizeRwOf(c) + ImageSizeOf(c) : null,
         };
     }
 

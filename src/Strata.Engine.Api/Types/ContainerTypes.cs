@@ -22,6 +22,10 @@ public sealed record ContainerSummary
     public ContainerHostConfig HostConfig { get; init; } = new("none");
     public ContainerNetworkSettings NetworkSettings { get; init; } = new(new Dictionary<string, EndpointSettings>());
     public List<MountPoint> Mounts { get; init; } = [];
+    /// <summary>With size=true and in GET /system/df: the container's own layer.</summary>
+    public long? SizeRw { get; init; }
+    /// <summary>With size=true: its layer and its image's.</summary>
+    public long? SizeRootFs { get; init; }
 }
 
 public sealed record PortSummary(string? IP, int PrivatePort, int? PublicPort, string Type);
@@ -91,6 +95,10 @@ public sealed class ContainerInspect
     public required HostConfig HostConfig { get; init; }
     public required GraphDriverData GraphDriver { get; init; }
     public List<MountPoint> Mounts { get; init; } = [];
+    /// <summary>With size=true: the container's own layer.</summary>
+    public long? SizeRw { get; init; }
+    /// <summary>With size=true: its layer and its image's.</summary>
+    public long? SizeRootFs { get; init; }
     public required CreateConfig Config { get; init; }
     public InspectNetworkSettings NetworkSettings { get; init; } = new();
 }

@@ -33,4 +33,5 @@ namespace Strata.Engine.Api.Types;
 [JsonSerializable(typeof(JsonMessage))]
 [JsonSerializable(typeof(ContainerPathStat))]
 [JsonSerializable(typeof(IReadOnlyList<FilesystemChange>))]
+[JsonSerializable(typeof(SystemDataUsage))]
 public sealed partial class EngineApiJson : JsonSerializerContext;

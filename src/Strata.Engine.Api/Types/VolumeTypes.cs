@@ -18,6 +18,9 @@ public sealed record VolumeInfo
     /// <summary>The driver's options; null when none were given, as dockerd writes it.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)]
     public IReadOnlyDictionary<string, string>? Options { get; init; }
+
+    /// <summary>Only in GET /system/df; left out elsewhere.</summary>
+    public VolumeUsageData? UsageData { get; init; }
 }
 
 /// <summary>GET /volumes.</summary>

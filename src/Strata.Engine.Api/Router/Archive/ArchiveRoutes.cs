@@ -10,7 +10,7 @@ using Strata.Engine.Api.Types;
 namespace Strata.Engine.Api.Router.Archive;
 
 /// <summary>
-/// /containers/{id}/archive (GET, HEAD, PUT) and /containers/{id}/export (moby's
+/// /containers/{id}/archive (GET, HEAD, PUT), /containers/{id}/export and /containers/{id}/changes (moby's
 /// api/server/router/container/copy.go and container_routes.go), with docker's statuses through the
 /// container routes' guard.
 /// </summary>
@@ -48,6 +48,8 @@ public static class ArchiveRoutes
             await c.Response.StartAsync(c.RequestAborted);
             return c.Response.Body;
         }, c.RequestAborted));
+        On(HttpMethods.Get, "/containers/{name}/changes", async c =>
+            await ApiJson.WriteAsync(c, await backend.ContainerChangesAsync(Name(c), c.RequestAborted), EngineApiJson.Default.IReadOnlyListFilesystemChange));
     }
 
     /// <summary>The stat header's value: base64 of the JSON (moby's setContainerPathStatHeader).</summary>

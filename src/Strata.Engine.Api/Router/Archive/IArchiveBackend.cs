@@ -19,4 +19,7 @@ public interface IArchiveBackend
 
     /// <summary>GET /containers/{id}/export: <paramref name="begin"/> sends the headers and returns where the tar goes.</summary>
     Task ExportContainerAsync(string nameOrId, Func<Task<Stream>> begin, CancellationToken cancellationToken);
+
+    /// <summary>GET /containers/{id}/changes: its layer's changes, by path.</summary>
+    Task<IReadOnlyList<FilesystemChange>> ContainerChangesAsync(string nameOrId, CancellationToken cancellationToken);
 }

@@ -27,7 +27,7 @@ public static class ContainerRoutes
         void Get(string pattern, Func<HttpContext, Task> handler) => endpoints.MapGet(pattern, c => Guard(c, handler)).WithMetadata(DockerRoute.Instance);
         void Post(string pattern, Func<HttpContext, Task> handler) => endpoints.MapPost(pattern, c => Guard(c, handler)).WithMetadata(DockerRoute.Instance);
         Get("/containers/json", c => List(c, backend));
-        Get("/containers/{name}/json", c => ApiJson.WriteAsync(c, backend.InspectContainer(Name(c)), EngineApiJson.Default.ContainerInspect));
+        Get("/containers/{name}/json", c => ApiJson.WriteAsync(c, backend.InspectContainer(Name(c), Query.Bool(c, "size")), EngineApiJson.Default.ContainerInspect));
         Get("/containers/{name}/top", async c => await ApiJson.WriteAsync(c, await backend.TopContainerAsync(Name(c), c.Request.Query["ps_args"].ToString(), c.RequestAborted), EngineApiJson.Default.ContainerTopResponse));
         Post("/containers/create", c => Create(c, backend));
         Post("/containers/prune", c => Prune(c, backend));
@@ -144,7 +144,7 @@ public static class ContainerRoutes
         }
         // docker's limit: a positive number takes that many of the newest, stopped ones included.
         var all = Query.Bool(context, "all") || limit > 0;
-        var list = backend.ListContainers(new ContainerListOptions(all, limit > 0 ? limit : null, filters));
+        var list = backend.ListContainers(new ContainerListOptions(all, limit > 0 ? limit : null, filters, Query.Bool(context, "size")));
         return ApiJson.WriteAsync(context, list, EngineApiJson.Default.IReadOnlyListContainerSummary);
     }
 

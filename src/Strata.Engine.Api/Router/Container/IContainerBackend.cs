@@ -7,7 +7,8 @@ namespace Strata.Engine.Api.Router.Container;
 /// <param name="All">Stopped containers too (`ps -a`).</param>
 /// <param name="Limit">At most this many, newest first; null for all.</param>
 /// <param name="Filters">docker's filters (id, name, label, status, exited, ancestor, before, since...), already validated.</param>
-public sealed record ContainerListOptions(bool All, int? Limit, Filters? Filters = null);
+/// <param name="Size">size=true: SizeRw and SizeRootFs filled.</param>
+public sealed record ContainerListOptions(bool All, int? Limit, Filters? Filters = null, bool Size = false);
 
 /// <summary>What the container routes need of the daemon (moby's api/server/router/container/backend.go). Failures are <see cref="EngineException"/>s.</summary>
 public interface IContainerBackend
@@ -15,7 +16,8 @@ public interface IContainerBackend
     /// <summary>Newest first.</summary>
     IReadOnlyList<ContainerSummary> ListContainers(ContainerListOptions options);
 
-    ContainerInspect InspectContainer(string nameOrId);
+    /// <param name="size">size=true: SizeRw and SizeRootFs filled.</param>
+    ContainerInspect InspectContainer(string nameOrId, bool size = false);
 
     Task<ContainerCreateResponse> CreateContainerAsync(CreateRequest request, string? name, CancellationToken cancellationToken);
 
