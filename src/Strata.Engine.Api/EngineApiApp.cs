@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Strata.Engine.Api.Daemon;
 using Strata.Engine.Api.Router.Archive;
 using Strata.Engine.Api.Router.Container;
+using Strata.Engine.Api.Router.Exec;
 using Strata.Engine.Api.Router.Image;
 using Strata.Engine.Api.Router.Network;
 using Strata.Engine.Api.Router.System;
@@ -106,6 +107,8 @@ public static class EngineApiApp
         NetworkRoutes.Map(endpoints, daemon);
         ArchiveRoutes.Map(endpoints, daemon);
         DataUsageRoute.Map(endpoints, daemon);
+        ContainerIoRoutes.Map(endpoints, daemon);
+        ExecRoutes.Map(endpoints, daemon);
         return endpoints;
     }
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using Strata.Linux;
+using Strata.Logs;
 
 namespace Strata.Monitor;
 
@@ -36,7 +37,7 @@ public static class Program
         Sys.SetCloseOnExec(options.SyncFd, true);
         try
         {
-            return Run(options, sync);
+            return options.Exec ? RunExec(options, sync) : Run(options, sync);
         }
         catch (Exception e) when (e is SyscallException or IOException or InvalidOperationException or UnauthorizedAccessException)
         {
@@ -53,8 +54,8 @@ public static class Program
         File.Delete(o.PidFile);
         File.Delete(o.ExitFile);
         File.Delete(o.RuntimeLog);
-        using ILogWriter log = new JsonFileLogWriter(o.LogPath);
-        using var io = ContainerIo.Prepare(log, o.Tty, Path.Combine(Path.GetTempPath(), $"strata-monitor-{System.Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.sock"));
+        using var log = new JsonLogWriter(o.LogPath, new LogFileOptions { MaxSize = o.LogMaxSize, MaxFiles = o.LogMaxFile });
+        using var io = ContainerIo.Prepare(log, o.Tty, o.Stdin, ConsoleSocketPath());
         List<string> create = ["create", "--bundle", o.Bundle, "--pid-file", o.PidFile];
         if (io.ConsoleSocket is { } console)
         {
@@ -68,30 +69,99 @@ public static class Program
             return 1;
         }
         int initPid;
+        AttachServer attach;
         try
         {
             initPid = int.Parse(File.ReadAllText(o.PidFile).Trim(), CultureInfo.InvariantCulture);
             io.AfterCreate();
+            // Listening before the report: an attach made as soon as the engine has started the container
+            // (docker run's, start -a's) sees all of the program's output.
+            attach = new AttachServer(o.Dir, io.StdinWrite, io.Master, o.StdinOnce);
         }
-        catch (Exception e) when (e is IOException or FormatException or InvalidOperationException or SyscallException)
+        catch (Exception e) when (e is IOException or FormatException or InvalidOperationException or SyscallException or ArgumentException)
         {
             Report(sync, "error " + e.Message);
             RunRuntime(o, ["delete", "--force", o.Id], io.RuntimeStdio());
             return 1;
         }
-        // Copying starts before the engine's start lets the program run, so none of its output is lost.
-        io.StartCopying();
-        Report(sync, "ok " + initPid.ToString(CultureInfo.InvariantCulture));
+        using (attach)
+        {
+            io.Attach = attach;
+            attach.Start();
+            // Copying starts before the engine's start lets the program run, so none of its output is lost.
+            io.StartCopying();
+            Report(sync, "ok " + initPid.ToString(CultureInfo.InvariantCulture));
 
-        var exitCode = WaitForInit(initPid);
-        var finished = DateTime.UtcNow;
-        io.Drain(DrainTimeout);
-        ExitFile.Write(o.ExitFile, exitCode, finished, oomKilled: false);
+            var exitCode = WaitForInit(initPid);
+            var finished = DateTime.UtcNow;
+            io.Drain(DrainTimeout);
+            ExitFile.Write(o.ExitFile, exitCode, finished, oomKilled: false);
+            // Attached clients get what is queued, then their connection closes: their output has ended.
+            attach.Close(DrainTimeout);
+            io.CloseMaster();
+        }
         // The engine's `start` may still be finishing (removing the exec fifo) when a short-lived program has
         // already exited: the runtime's container is deleted only once the engine hangs up (or is gone).
         WaitForHangUp(sync);
         RunRuntime(o, ["delete", "--force", o.Id], io.RuntimeStdio());
         return 0;
+    }
+
+    /// <summary>
+    /// An exec with a terminal: the runtime gives the master to a console socket only with --detach, so the
+    /// monitor runs it detached as the process's subreaper. The master goes to the engine with the report
+    /// ("ok PID"), the exit status follows as "exit CODE" once the process is reaped (and in the exit file).
+    /// </summary>
+    private static int RunExec(MonitorOptions o, SafeFileHandle sync)
+    {
+        _ = Sys.Setsid();
+        Sys.SetChildSubreaper();
+        Directory.CreateDirectory(o.Dir);
+        File.Delete(o.PidFile);
+        File.Delete(o.ExitFile);
+        File.Delete(o.RuntimeLog);
+        using var io = ContainerIo.Prepare(log: null, tty: true, stdin: false, ConsoleSocketPath());
+        var status = RunRuntime(o, ["exec", "--detach", "--tty", "--console-socket", io.ConsoleSocket!, "--process", o.ProcessFile, "--pid-file", o.PidFile, o.Id], io.RuntimeStdio());
+        if (status.ShellExitCode != 0)
+        {
+            ReportWithFd(sync, "error " + RuntimeError(o.RuntimeLog, status), null);
+            return 1;
+        }
+        int pid;
+        try
+        {
+            pid = int.Parse(File.ReadAllText(o.PidFile).Trim(), CultureInfo.InvariantCulture);
+            io.AfterCreate();
+        }
+        catch (Exception e) when (e is IOException or FormatException or InvalidOperationException or SyscallException)
+        {
+            ReportWithFd(sync, "error " + e.Message, null);
+            return 1;
+        }
+        ReportWithFd(sync, "ok " + pid.ToString(CultureInfo.InvariantCulture), io.Master);
+        var exitCode = WaitForInit(pid);
+        ExitFile.Write(o.ExitFile, exitCode, DateTime.UtcNow, oomKilled: false);
+        Report(sync, "exit " + exitCode.ToString(CultureInfo.InvariantCulture));
+        io.CloseMaster();
+        return 0;
+    }
+
+    /// <summary>Console sockets need a short path (sun_path is 108 bytes): the temporary directory.</summary>
+    private static string ConsoleSocketPath() =>
+        Path.Combine(Path.GetTempPath(), $"strata-monitor-{System.Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.sock");
+
+    /// <summary>The report as one message with a descriptor (the master; /dev/null with an error), so the engine reads both at once.</summary>
+    private static void ReportWithFd(SafeFileHandle sync, string line, SafeFileHandle? fd)
+    {
+        try
+        {
+            using var devNull = fd is null ? Sys.Open("/dev/null", OpenFlags.ReadOnly) : null;
+            UnixSocket.SendFd(sync, line.ReplaceLineEndings(" ") + "\n", fd ?? devNull!);
+        }
+        catch (SyscallException)
+        {
+            // The engine is gone; the exit file still records the outcome.
+        }
     }
 
     /// <summary>Reaps children (the init and whatever else was re-parented to us) until the init is among them.</summary>

@@ -32,7 +32,7 @@ public partial class ArchitectureTests
         [Runtime] = [Cgroups, Oci, Linux],
         ["Strata.Runtime.Cli"] = [Runtime, Cgroups, Oci, Linux],
         // strata-monitor, one per running container (NativeAOT): stdio, logs and the exit status, nothing more.
-        ["Strata.Monitor"] = [Oci, Linux],
+        ["Strata.Monitor"] = [Oci, Linux, Logs],
         // Images and the registry know nothing of containers or cgroups.
         [Images] = [Oci, Linux],
         [Registry] = [Oci, Linux],

@@ -5,8 +5,10 @@ using Strata.Engine.Api.Router.Image;
 using Strata.Engine.Api.Router.System;
 using Strata.Engine.Api.Server;
 using Strata.Engine.Api.Types;
+using Strata.Engine.ContainerIo;
 using Strata.Engine.Containers;
 using Strata.Engine.Events;
+using Strata.Engine.Exec;
 using Strata.Engine.Volumes;
 using Strata.Images;
 using Strata.Images.Distribution;
@@ -26,6 +28,8 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
     private readonly ContainerLifecycle _lifecycle;
     private readonly TimeProvider _time;
     private readonly string _runtime;
+    private readonly AttachService _attach = new();
+    private readonly ExecService _execs;
     // The stores hold one SQLite connection each; Kestrel serves requests concurrently.
     private readonly Lock _lock = new();
 
@@ -48,6 +52,9 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
             _lifecycle = new ContainerLifecycle(_images, _runtime, time: _time, logger: loggers?.CreateLogger("Strata.Engine.Containers"));
             _lifecycle.Events += e => Events.Publish(EventType.Container, e.Action, e.Id, e.Attributes);
             _lifecycle.AddHook(new VolumeHook(Volumes));
+            _lifecycle.AddHook(_attach);
+            _execs = new ExecService(_runtime, Path.Combine(Root, "exec"), _lifecycle.MonitorBinary);
+            _execs.Events += PublishExecEvent;
         }
         catch
         {

@@ -15,8 +15,10 @@ public static class EngineErrors
         ArgumentNullException.ThrowIfNull(e);
         return e.Code switch
         {
-            EngineErrorCode.ContainerNotFound => StatusCodes.Status404NotFound,
-            EngineErrorCode.NameInUse or EngineErrorCode.ContainerRunning or EngineErrorCode.InUse => StatusCodes.Status409Conflict,
+            EngineErrorCode.ContainerNotFound or EngineErrorCode.ImageNotFound => StatusCodes.Status404NotFound,
+            EngineErrorCode.NameInUse or EngineErrorCode.ContainerRunning or EngineErrorCode.ContainerNotRunning or EngineErrorCode.InUse
+                or EngineErrorCode.Conflict => StatusCodes.Status409Conflict,
+            EngineErrorCode.NotModified => StatusCodes.Status304NotModified,
             EngineErrorCode.InvalidArgument => StatusCodes.Status400BadRequest,
             _ => StatusCodes.Status500InternalServerError,
         };

@@ -34,4 +34,8 @@ namespace Strata.Engine.Api.Types;
 [JsonSerializable(typeof(ContainerPathStat))]
 [JsonSerializable(typeof(IReadOnlyList<FilesystemChange>))]
 [JsonSerializable(typeof(SystemDataUsage))]
+[JsonSerializable(typeof(ExecCreateRequest))]
+[JsonSerializable(typeof(ExecStartRequest))]
+[JsonSerializable(typeof(ExecInspectResponse))]
+[JsonSerializable(typeof(IdResponse))]
 public sealed partial class EngineApiJson : JsonSerializerContext;

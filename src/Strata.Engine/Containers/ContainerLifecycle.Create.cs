@@ -25,6 +25,7 @@ public sealed partial class ContainerLifecycle
         var host = request.HostConfig ?? new HostConfig();
         var givenName = name is { Length: > 0 } ? ContainerNames.Normalize(name) : null;
         var warnings = new List<string>(DockerSpec.Validate(request, host));
+        _ = ContainerIo.LogConfigs.Parse(host.LogConfig);
         // Shared while the image is read and its snapshots unpacked: a prune must not sweep them meanwhile.
         using var storeLock = StoreLock.Shared(_images.Root);
         Image image;

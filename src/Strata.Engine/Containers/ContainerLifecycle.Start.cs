@@ -59,7 +59,7 @@ public sealed partial class ContainerLifecycle
             File.Delete(Path.Combine(dir, ExitStatus.FileName));
             // A runtime container of a previous start that its monitor could not delete (the monitor was killed).
             await RuntimeAsync(cancellationToken, "delete", "--force", record.Id).ConfigureAwait(false);
-            monitor = await MonitorProcess.StartAsync(_monitor, _runtime, RuntimeRoot, record.Id, bundle, dir, LogPathOf(record.Id), config.Tty, cancellationToken).ConfigureAwait(false);
+            monitor = await MonitorProcess.StartAsync(_monitor, _runtime, RuntimeRoot, record.Id, bundle, dir, LogPathOf(record.Id), MonitorIo(config, host), cancellationToken).ConfigureAwait(false);
             foreach (var hook in _hooks)
             {
                 await hook.CreatedAsync(context, monitor.InitPid, cancellationToken).ConfigureAwait(false);
@@ -113,6 +113,22 @@ public sealed partial class ContainerLifecycle
         Publish("start", started);
         Watch(started.Id, handle.MonitorPid);
         return started;
+    }
+
+    /// <summary>The monitor's stdio and log options: a terminal, an open stdin (closed after the first attach with StdinOnce), json-file rotation.</summary>
+    private static List<string> MonitorIo(CreateConfig config, HostConfig host)
+    {
+        var args = new List<string>();
+        if (config.Tty)
+            args.Add("--tty");
+        if (config.OpenStdin)
+        {
+            args.Add("--stdin");
+            if (config.StdinOnce)
+                args.Add("--stdin-once");
+        }
+        args.AddRange(ContainerIo.LogConfigs.MonitorArguments(ContainerIo.LogConfigs.Parse(host.LogConfig)));
+        return args;
     }
 
     private async Task MountRootfsAsync(EngineContainer record, string dir, string rootfs, CancellationToken cancellationToken)

@@ -142,6 +142,13 @@ public static class DockerSpec
         var linux = spec.Linux!;
         process.Args = [.. (config.Entrypoint ?? []).Concat(config.Cmd ?? [])];
         process.Terminal = config.Tty;
+        // HostConfig.ConsoleSize [height, width] (API 1.42+: docker run -t sends the client's), so the program's
+        // first look at its terminal sees the client's size, not 0x0 before the first resize arrives.
+        if (config.Tty && host.Extra?.TryGetValue("ConsoleSize", out var size) == true && size.ValueKind == System.Text.Json.JsonValueKind.Array
+            && size.GetArrayLength() == 2 && size[0].TryGetUInt32(out var height) && size[1].TryGetUInt32(out var width) && height > 0 && width > 0)
+        {
+            process.ConsoleSize = new Box { Height = height, Width = width };
+        }
         var hostname = string.IsNullOrEmpty(config.Hostname) ? id[..12] : config.Hostname;
         var env = BundleSpec.MergeEnv(["HOSTNAME=" + hostname], config.Env ?? [], config.Tty);
         process.Env = env;

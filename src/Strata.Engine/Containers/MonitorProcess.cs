@@ -68,13 +68,10 @@ internal static class MonitorProcess
     }
 
     /// <summary>Spawns the monitor and waits for its report; the runtime's error (or the monitor's) as an <see cref="EngineException"/>.</summary>
-    public static async Task<MonitorHandle> StartAsync(string monitor, string runtime, string runtimeRoot, string id, string bundle, string dir, string logPath, bool tty, CancellationToken cancellationToken)
+    /// <param name="io">The container's stdio and log options: --tty, --stdin, --stdin-once, --log-max-size, --log-max-file.</param>
+    public static async Task<MonitorHandle> StartAsync(string monitor, string runtime, string runtimeRoot, string id, string bundle, string dir, string logPath, IEnumerable<string> io, CancellationToken cancellationToken)
     {
-        List<string> argv = [monitor, "--runtime", runtime, "--runtime-root", runtimeRoot, "--id", id, "--bundle", bundle, "--dir", dir, "--log-path", logPath, "--sync-fd", "3"];
-        if (tty)
-        {
-            argv.Add("--tty");
-        }
+        List<string> argv = [monitor, "--runtime", runtime, "--runtime-root", runtimeRoot, "--id", id, "--bundle", bundle, "--dir", dir, "--log-path", logPath, "--sync-fd", "3", .. io];
         var env = new List<string>();
         foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
         {

@@ -24,15 +24,18 @@ public sealed class ExecService
     private readonly ConcurrentDictionary<string, ExecInstance> _execs = new(StringComparer.Ordinal);
     private readonly string _runtime;
     private readonly string _stateDir;
+    private readonly string? _monitor;
 
     /// <param name="runtime">strata-runtime (or runc).</param>
     /// <param name="stateDir">Where process files, runtime logs and console sockets of running execs go.</param>
-    public ExecService(string runtime, string stateDir)
+    /// <param name="monitor">strata-monitor, which runs execs with a terminal; null finds it as the lifecycle does.</param>
+    public ExecService(string runtime, string stateDir, string? monitor = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(runtime);
         ArgumentException.ThrowIfNullOrEmpty(stateDir);
         _runtime = runtime;
         _stateDir = stateDir;
+        _monitor = monitor ?? MonitorProcess.Find();
     }
 
     /// <summary>exec_create, exec_start, exec_die, in order per exec (the action, and for exec_die the exit code).</summary>
@@ -47,10 +50,10 @@ public sealed class ExecService
             throw new EngineException(EngineErrorCode.InvalidArgument, "No exec command specified");
         if (!container.Running)
             throw new EngineException(EngineErrorCode.Conflict, $"container {container.Id} is not running");
-        // The runtime hands a terminal's master to a console socket only with --detach (as runc), and then the
-        // daemon, not being the process's parent, cannot learn its exit status: refused until a monitor runs it.
-        if (config.Tty)
-            throw new EngineException(EngineErrorCode.InvalidArgument, "exec with a terminal (-t) is not supported by this daemon yet");
+        // The runtime hands a terminal's master to a console socket only with --detach (as runc), and then only
+        // the process's subreaper learns its exit status: strata-monitor runs it (as conmon runs podman's).
+        if (config.Tty && _monitor is null)
+            throw new EngineException(EngineErrorCode.InvalidArgument, "exec with a terminal (-t) needs strata-monitor, which was not found");
         var exec = new ExecInstance(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), container.Id, config);
         _execs[exec.Id] = exec;
         Publish(exec, "exec_create: " + string.Join(' ', config.Cmd));
@@ -94,6 +97,11 @@ public sealed class ExecService
         var processFile = Path.Combine(_stateDir, exec.Id + ".json");
         var logFile = Path.Combine(_stateDir, exec.Id + ".log");
         var pidFile = Path.Combine(_stateDir, exec.Id + ".pid");
+        if (exec.Config.Tty)
+        {
+            await StartTerminalAsync(exec, container, stdin, output, processFile, logFile, pidFile, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         // Console sockets need a short path (sun_path is 108 bytes): the temporary directory, not the root.
         var consolePath = Path.Combine(Path.GetTempPath(), $"strata-exec-{exec.Id[..16]}.sock");
         SafeFileHandle? listener = null;
@@ -211,6 +219,112 @@ public sealed class ExecService
             runtime.Dispose();
             Finish(exec, exitCode, processFile, logFile, pidFile);
         }
+    }
+
+    /// <summary>
+    /// An exec with a terminal, under strata-monitor --exec: the monitor runs the runtime's exec --detach as the
+    /// process's subreaper, sends the master with its report ("ok PID") and the exit code once it has reaped the
+    /// process ("exit CODE"); the daemon copies the master to and from the caller and sizes it.
+    /// </summary>
+    private async Task StartTerminalAsync(ExecInstance exec, ExecContainer container, Stream? stdin, ExecOutput? output,
+        string processFile, string logFile, string pidFile, CancellationToken cancellationToken)
+    {
+        var dir = Path.Combine(_stateDir, exec.Id);
+        SafeFileHandle? sync = null;
+        int monitorPid;
+        try
+        {
+            File.WriteAllBytes(processFile, ProcessJson(exec, container));
+            Directory.CreateDirectory(dir);
+            List<string> argv = [_monitor!, "--exec", "--tty", "--runtime", _runtime, "--runtime-root", container.RuntimeRoot, "--id", container.Id,
+                "--process", processFile, "--dir", dir, "--sync-fd", "3"];
+            var env = new List<string>();
+            foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+                env.Add($"{e.Key}={e.Value}");
+            (sync, var child) = Sys.SocketPair();
+            using (child)
+            using (var devNull = Sys.Open("/dev/null", OpenFlags.ReadWrite))
+                monitorPid = Sys.Spawn(_monitor!, argv, env, [(devNull, 0), (devNull, 1), (devNull, 2), (child, 3)]);
+            Publish(exec, "exec_start: " + string.Join(' ', exec.Config.Cmd));
+        }
+        catch (Exception e) when (e is IOException or SyscallException or UnauthorizedAccessException)
+        {
+            sync?.Dispose();
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, recursive: true);
+            Finish(exec, 126, processFile, logFile, pidFile);
+            throw new EngineException(EngineErrorCode.Unknown, $"could not start {_monitor}: {e.Message}", e);
+        }
+        var copying = output is null ? CancellationToken.None : cancellationToken;
+        var run = Task.Run(() => RunTerminalAsync(exec, sync, monitorPid, dir, stdin, output, processFile, logFile, pidFile, copying), CancellationToken.None);
+        if (output is null)
+            return;
+        await run.ConfigureAwait(false);
+    }
+
+    private async Task RunTerminalAsync(ExecInstance exec, SafeFileHandle sync, int monitorPid, string dir, Stream? stdin, ExecOutput? output,
+        string processFile, string logFile, string pidFile, CancellationToken cancellationToken)
+    {
+        using var sink = new Sink(output, cancellationToken);
+        SafeFileHandle? master = null;
+        var exitCode = 126;
+        try
+        {
+            (master, var report) = await Task.Factory.StartNew(() => UnixSocket.ReceiveFd(sync), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            report = report.Trim();
+            if (!report.StartsWith("ok ", StringComparison.Ordinal) || !int.TryParse(report.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                var error = report.StartsWith("error ", StringComparison.Ordinal) ? report[6..] : report;
+                await sink.WriteAsync(StdStream.Stdout, Encoding.UTF8.GetBytes($"OCI runtime exec failed: {error}: unknown\r\n")).ConfigureAwait(false);
+                return;
+            }
+            exec.Pid = pid;
+            exec.SetMaster(master);
+            var copyOut = Task.Factory.StartNew(() => CopyMaster(master, sink), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            if (stdin is not null && exec.Config.AttachStdin)
+                _ = CopyStdinAsync(stdin, data => Sys.WriteAll(master, data.Span), close: null, cancellationToken);
+            var line = await Task.Factory.StartNew(() => ReadLine(sync), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            // No "exit" line: the monitor was killed; the process's status is lost with it.
+            exitCode = line.StartsWith("exit ", StringComparison.Ordinal) && int.TryParse(line.AsSpan(5).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : 255;
+            // A process that left a child holding the terminal keeps it open: not waited for once the process has gone.
+            await Task.WhenAny(copyOut, Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SyscallException or InvalidOperationException)
+        {
+            await sink.WriteAsync(StdStream.Stdout, Encoding.UTF8.GetBytes($"OCI runtime exec failed: {e.Message}: unknown\r\n")).ConfigureAwait(false);
+        }
+        finally
+        {
+            exec.SetMaster(null);
+            master?.Dispose();
+            sync.Dispose();
+            await Task.Factory.StartNew(() => MonitorProcess.Reap(monitorPid, wait: true), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            Finish(exec, exitCode, processFile, logFile, pidFile);
+        }
+    }
+
+    /// <summary>One line from the monitor ("exit CODE"), or what came before it hung up.</summary>
+    private static string ReadLine(SafeFileHandle socket)
+    {
+        var buffer = new byte[256];
+        var text = new StringBuilder();
+        try
+        {
+            int n;
+            while (!text.ToString().Contains('\n', StringComparison.Ordinal) && (n = Sys.Read(socket, buffer)) > 0)
+                text.Append(Encoding.UTF8.GetString(buffer, 0, n));
+        }
+        catch (SyscallException)
+        {
+        }
+        return text.ToString().Trim();
     }
 
     private void Finish(ExecInstance exec, int exitCode, string processFile, string logFile, string pidFile)

@@ -110,11 +110,39 @@ public sealed class ExecServiceTests : IAsyncLifetime, IDisposable
     }
 
     [SkippableFact]
-    public void Create_Terminal_RefusedUntilItsExitStatusCanBeKnown()
+    public async Task Start_Terminal_UnderTheMonitor_OneStreamSizeInputAndExitCode()
     {
         RequireContainer();
-        var e = Assert.Throws<EngineException>(() => _execs.Create(_container, new ExecConfig { Cmd = ["sh"], Tty = true }));
-        Assert.Equal(EngineErrorCode.InvalidArgument, e.Code);
+        var monitor = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(_runtime))!, "strata-monitor");
+        Skip.IfNot(File.Exists(monitor), "strata-monitor is not built (dotnet publish src/Strata.Monitor -o artifacts/bin)");
+        var execs = new ExecService(_runtime, Path.Combine(_temp.Path, "exec"), monitor);
+        var exec = execs.Create(_container, new ExecConfig
+        {
+            Cmd = ["sh", "-c", "busybox stty size; echo err >&2; read x; echo got $x; exit 7"],
+            Tty = true,
+            AttachStdin = true,
+            AttachStdout = true,
+            ConsoleSize = new WindowSizeRequest(12, 34),
+        });
+        var output = new StringBuilder();
+        var streams = new HashSet<StdStream>();
+        await execs.StartAsync(exec, _container, new MemoryStream(Encoding.UTF8.GetBytes("hi\n")), (stream, data, _) =>
+        {
+            lock (output)
+            {
+                streams.Add(stream);
+                output.Append(Encoding.UTF8.GetString(data.Span));
+            }
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal([StdStream.Stdout], streams);
+        // The terminal echoes the input whenever it comes: the lines' order is the terminal's.
+        Assert.Equal(["12 34", "err", "got hi", "hi"], output.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Assert.Equal(7, exec.ExitCode);
+        Assert.False(exec.Running);
+        Assert.True(exec.Pid > 0);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_temp.Path, "exec")));
     }
 
     [SkippableFact]
