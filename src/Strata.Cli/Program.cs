@@ -17,6 +17,6 @@ public static class Program
         VolumeCommands.AddTo(root);
         NetworkCommands.AddTo(root);
         root.Subcommands.Add(DaemonCommand.Create());
-        return root.Parse(args).InvokeAsync();
+        return root.Parse(Interspersed.StopAtFirstArgument(root, args)).InvokeAsync();
     }
 }

@@ -68,13 +68,13 @@ public sealed class EngineClientTests : IDisposable
     }
 
     [Fact]
-    public async Task Command_DaemonError_PrintsDockersLineAndExits125()
+    public async Task Command_DaemonError_PrintsDockersLineAndExits1()
     {
         using var fake = Fake("1.52", (method, path) => path.EndsWith("/_ping", StringComparison.Ordinal) ? (200, "OK") : (500, "{\"message\":\"the store is locked\"}"));
 
         var (exit, stdout, stderr) = await StrataProcess.RunAsync("-H", "unix://" + fake.Socket, "ps");
 
-        Assert.Equal(125, exit);
+        Assert.Equal(1, exit);
         Assert.Equal("", stdout);
         Assert.Equal("Error response from daemon: the store is locked\n", stderr);
     }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Strata.Engine.ContainerIo;
 using Strata.Linux;
 using Strata.Logs;
 
@@ -13,10 +14,19 @@ namespace Strata.Cli.Client;
 /// </summary>
 public static class AttachedStreams
 {
-    /// <summary>Returns when the engine ends the output (the process exited, or the stream was detached).</summary>
-    public static async Task CopyAsync(HijackedStream stream, bool tty, bool attachStdin, Func<ushort, ushort, Task>? resize, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns when the engine ends the output (the process exited, or the engine saw the detach keys), or when
+    /// the caller typed the detach keys on a terminal (true: detached, the container goes on).
+    /// </summary>
+    public static async Task<bool> CopyAsync(HijackedStream stream, bool tty, bool attachStdin, Func<ushort, ushort, Task>? resize, string? detachKeys, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        DetachKeys? keys = null;
+        if (tty && attachStdin && !DetachKeys.TryParse(detachKeys, out keys, out var keysError))
+        {
+            throw new FormatException(keysError);
+        }
+        var detached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stdinHandle = new SafeFileHandle(0, ownsHandle: false);
         var terminal = tty && attachStdin && Pty.IsTerminal(stdinHandle);
         byte[]? saved = null;
@@ -42,16 +52,15 @@ public static class AttachedStreams
             {
                 // A thread of its own: a read of the caller's stdin cannot be cancelled, and the process exits
                 // with the container whether or not it returns.
-                _ = Task.Factory.StartNew(() => CopyStdin(stream), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                _ = Task.Factory.StartNew(() => CopyStdin(stream, keys, detached), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
-            if (tty)
+            var output = tty ? stream.CopyToAsync(stdout, cancellationToken) : DemultiplexAsync(stream, stdout, stderr, cancellationToken);
+            if (await Task.WhenAny(output, detached.Task).ConfigureAwait(false) == detached.Task)
             {
-                await stream.CopyToAsync(stdout, cancellationToken).ConfigureAwait(false);
+                return true;
             }
-            else
-            {
-                await DemultiplexAsync(stream, stdout, stderr, cancellationToken).ConfigureAwait(false);
-            }
+            await output.ConfigureAwait(false);
+            return false;
         }
         finally
         {
@@ -88,7 +97,7 @@ public static class AttachedStreams
         }
     }
 
-    private static void CopyStdin(HijackedStream stream)
+    private static void CopyStdin(HijackedStream stream, DetachKeys? keys, TaskCompletionSource detached)
     {
         try
         {
@@ -97,6 +106,19 @@ public static class AttachedStreams
             int n;
             while ((n = stdin.Read(buffer, 0, buffer.Length)) > 0)
             {
+                if (keys is not null)
+                {
+                    // docker's escape proxy: the sequence is not sent, and ends the attach here.
+                    var (pass, detach) = keys.Filter(buffer.AsSpan(0, n));
+                    stream.Write(pass);
+                    stream.Flush();
+                    if (detach)
+                    {
+                        detached.TrySetResult();
+                        return;
+                    }
+                    continue;
+                }
                 stream.Write(buffer, 0, n);
                 stream.Flush();
             }

@@ -104,9 +104,13 @@ public sealed class EngineClient : IDisposable
     }
 
     /// <summary>A request at the negotiated version; a status of 400 and above is a <see cref="DaemonException"/> with the engine's message.</summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, bool streamed = true)
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, bool streamed = true, IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(method, Versioned(path)) { Content = content };
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
         HttpResponseMessage response;
         try
         {

@@ -46,7 +46,8 @@ internal static class HttpHead
         long? expected = headers.TryGetValue("content-length", out var cl) && long.TryParse(cl, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
         var chunked = headers.TryGetValue("transfer-encoding", out var te) && te.Contains("chunked", StringComparison.OrdinalIgnoreCase);
         var buffer = new byte[4096];
-        while (expected is null || body.Length < expected)
+        // What came with the headers may be the whole body: the engine keeps the connection open after it.
+        while ((expected is null || body.Length < expected) && !(chunked && body.ToArray().AsSpan().EndsWith("0\r\n\r\n"u8)))
         {
             var read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             if (read == 0)
@@ -54,10 +55,6 @@ internal static class HttpHead
                 break;
             }
             body.Write(buffer, 0, read);
-            if (chunked && body.ToArray().AsSpan().EndsWith("0\r\n\r\n"u8))
-            {
-                break;
-            }
         }
         var text = Encoding.UTF8.GetString(body.ToArray());
         return chunked ? Dechunk(text) : text;

@@ -145,7 +145,8 @@ internal static class ApiText
                     throw new FormatException($"template: can't evaluate field {part} in {path}");
                 }
             }
-            text.Append(json || value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? Compact(value)
+            var last = path[1..].Split('.', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+            text.Append(json || value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? Compact(value, last is not null && MapFields.Contains(last))
                 : value.ValueKind == JsonValueKind.String ? value.GetString()
                 : value.ValueKind == JsonValueKind.Null ? "<nil>"
                 : value.GetRawText());
@@ -154,9 +155,33 @@ internal static class ApiText
         return text.ToString();
     }
 
-    private static string Compact(JsonElement value) => value.GetRawText() is var raw && value.ValueKind is JsonValueKind.Object or JsonValueKind.Array
-        ? JsonNode.Parse(raw)!.ToJsonString()
-        : raw;
+    /// <summary>
+    /// Fields the API types declare as Go maps: the docker CLI decodes them and encodes them again, keys sorted;
+    /// structs keep their field order, which is the engine's.
+    /// </summary>
+    private static readonly HashSet<string> MapFields = new(StringComparer.Ordinal)
+    {
+        "Labels", "Options", "ExposedPorts", "Volumes", "Ports", "PortBindings", "Networks", "Sysctls", "Tmpfs", "StorageOpt",
+        "DriverOpts", "Data", "Containers", "Config", "Status", "EndpointsConfig", "DriverConfig",
+    };
+
+    private static string Compact(JsonElement value, bool sortKeys)
+    {
+        if (value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
+        {
+            return value.GetRawText();
+        }
+        if (sortKeys && value.ValueKind == JsonValueKind.Object)
+        {
+            var sorted = new JsonObject();
+            foreach (var p in value.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+            {
+                sorted[p.Name] = JsonNode.Parse(p.Value.GetRawText());
+            }
+            return sorted.ToJsonString();
+        }
+        return JsonNode.Parse(value.GetRawText())!.ToJsonString();
+    }
 
     private static void Write(JsonElement e, StringBuilder text, int depth, bool sorted)
     {

@@ -46,6 +46,30 @@ internal sealed class CreateFlags
     public Option<int?> StopTimeout { get; } = new("--stop-timeout") { Description = "Timeout (in seconds) to stop a container." };
     public Option<string?> LogDriver { get; } = new("--log-driver") { Description = "Logging driver for the container (json-file)." };
     public Option<string[]> LogOpt { get; } = new("--log-opt") { Description = "Log driver options (max-size, max-file).", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> EnvFile { get; } = new("--env-file") { Description = "Read in a file of environment variables.", AllowMultipleArgumentsPerToken = false };
+    public Option<string> Pull { get; } = new("--pull") { Description = "Pull image before running (always, missing, never).", DefaultValueFactory = _ => "missing" };
+    public Option<string?> Platform { get; } = new("--platform") { Description = "Set platform if server is multi-platform capable." };
+    public Option<string?> HealthCmd { get; } = new("--health-cmd") { Description = "Command to run to check health." };
+    public Option<string?> HealthInterval { get; } = new("--health-interval") { Description = "Time between running the check (ms|s|m|h)." };
+    public Option<string?> HealthTimeout { get; } = new("--health-timeout") { Description = "Maximum time to allow one check to run (ms|s|m|h)." };
+    public Option<string?> HealthStartPeriod { get; } = new("--health-start-period") { Description = "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)." };
+    public Option<string?> HealthStartInterval { get; } = new("--health-start-interval") { Description = "Time between running the check during the start period (ms|s|m|h)." };
+    public Option<int?> HealthRetries { get; } = new("--health-retries") { Description = "Consecutive failures needed to report unhealthy." };
+    public Option<bool> NoHealthcheck { get; } = new("--no-healthcheck") { Description = "Disable any container-specified HEALTHCHECK." };
+    public Option<long?> CpuShares { get; } = new("--cpu-shares", "-c") { Description = "CPU shares (relative weight)." };
+    public Option<string?> CpusetCpus { get; } = new("--cpuset-cpus") { Description = "CPUs in which to allow execution (0-3, 0,1)." };
+    public Option<string?> MemorySwap { get; } = new("--memory-swap") { Description = "Swap limit equal to memory plus swap: '-1' to enable unlimited swap." };
+    public Option<string?> MemoryReservation { get; } = new("--memory-reservation") { Description = "Memory soft limit." };
+    public Option<string?> ShmSize { get; } = new("--shm-size") { Description = "Size of /dev/shm." };
+    public Option<bool> OomKillDisable { get; } = new("--oom-kill-disable") { Description = "Disable OOM Killer." };
+    public Option<string[]> Ulimit { get; } = new("--ulimit") { Description = "Ulimit options (nofile=1024:2048).", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Device { get; } = new("--device") { Description = "Add a host device to the container (HOST[:CONTAINER[:PERMISSIONS]]).", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> SecurityOpt { get; } = new("--security-opt") { Description = "Security Options.", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Sysctl { get; } = new("--sysctl") { Description = "Sysctl options (KEY=VALUE).", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> AddHost { get; } = new("--add-host") { Description = "Add a custom host-to-IP mapping (host:ip).", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Dns { get; } = new("--dns") { Description = "Set custom DNS servers.", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> GroupAdd { get; } = new("--group-add") { Description = "Add additional groups to join.", AllowMultipleArgumentsPerToken = false };
+    public Option<string?> Ip { get; } = new("--ip") { Description = "IPv4 address (e.g., 172.30.100.104)." };
 
     public void AddTo(Command command)
     {
@@ -56,7 +80,9 @@ internal sealed class CreateFlags
         {
             Name, Env, Workdir, User, Volume, Mount, Tmpfs, Publish, PublishAll, Expose, Restart, Network, NetworkAlias, Userns,
             Entrypoint, Label, Tty, Interactive, ReadOnly, Memory, Cpus, PidsLimit, Privileged, CapAdd, CapDrop, Hostname, Init,
-            StopSignal, StopTimeout, LogDriver, LogOpt,
+            StopSignal, StopTimeout, LogDriver, LogOpt, EnvFile, Pull, Platform, HealthCmd, HealthInterval, HealthTimeout, HealthStartPeriod,
+            HealthStartInterval, HealthRetries, NoHealthcheck, CpuShares, CpusetCpus, MemorySwap, MemoryReservation, ShmSize, OomKillDisable,
+            Ulimit, Device, SecurityOpt, Sysctl, AddHost, Dns, GroupAdd, Ip,
         })
         {
             command.Options.Add(option);
@@ -121,6 +147,59 @@ internal sealed class CreateFlags
         {
             host["PidsLimit"] = pids;
         }
+        if (parse.GetValue(CpuShares) is { } shares)
+        {
+            host["CpuShares"] = shares;
+        }
+        if (parse.GetValue(CpusetCpus) is { } cpuset)
+        {
+            host["CpusetCpus"] = cpuset;
+        }
+        if (parse.GetValue(MemorySwap) is { } swap)
+        {
+            host["MemorySwap"] = swap == "-1" ? -1 : Format.ParseBytes(swap);
+        }
+        if (parse.GetValue(MemoryReservation) is { } reservation)
+        {
+            host["MemoryReservation"] = Format.ParseBytes(reservation);
+        }
+        if (parse.GetValue(ShmSize) is { } shm)
+        {
+            host["ShmSize"] = Format.ParseBytes(shm);
+        }
+        if (parse.GetValue(OomKillDisable))
+        {
+            host["OomKillDisable"] = true;
+        }
+        if (parse.GetValue(Ulimit) is { Length: > 0 } ulimits)
+        {
+            host["Ulimits"] = new JsonArray([.. ulimits.Select(u => (JsonNode)ParseUlimit(u))]);
+        }
+        if (parse.GetValue(Device) is { Length: > 0 } devices)
+        {
+            host["Devices"] = new JsonArray([.. devices.Select(d => (JsonNode)ParseDevice(d))]);
+        }
+        if (parse.GetValue(SecurityOpt) is { Length: > 0 } security)
+        {
+            host["SecurityOpt"] = Strings(security);
+        }
+        if (parse.GetValue(Sysctl) is { Length: > 0 } sysctls)
+        {
+            host["Sysctls"] = ApiText.Pairs(sysctls);
+        }
+        if (parse.GetValue(AddHost) is { Length: > 0 } hosts)
+        {
+            // docker 28 takes host=ip as well as host:ip; the API's form is host:ip.
+            host["ExtraHosts"] = Strings(hosts.Select(h => h.IndexOf('=', StringComparison.Ordinal) is > 0 and var eq ? h[..eq] + ":" + h[(eq + 1)..] : h));
+        }
+        if (parse.GetValue(Dns) is { Length: > 0 } dns)
+        {
+            host["Dns"] = Strings(dns);
+        }
+        if (parse.GetValue(GroupAdd) is { Length: > 0 } groups)
+        {
+            host["GroupAdd"] = Strings(groups);
+        }
         if (parse.GetValue(Init))
         {
             host["Init"] = true;
@@ -139,7 +218,7 @@ internal sealed class CreateFlags
             ["Tty"] = parse.GetValue(Tty),
             ["OpenStdin"] = interactive,
             ["StdinOnce"] = attach && interactive,
-            ["Env"] = Strings(Environment(parse.GetValue(Env))),
+            ["Env"] = Strings(Environment([.. (parse.GetValue(EnvFile) ?? []).SelectMany(ReadEnvFile), .. parse.GetValue(Env) ?? []])),
             ["Cmd"] = cmd.Length > 0 ? Strings(cmd) : null,
             ["Image"] = parse.GetValue(Image),
             ["WorkingDir"] = parse.GetValue(Workdir) ?? "",
@@ -160,14 +239,143 @@ internal sealed class CreateFlags
         {
             body["StopTimeout"] = timeout;
         }
-        if (network is not null && parse.GetValue(NetworkAlias) is { Length: > 0 } aliases)
+        if (Healthcheck(parse) is { } health)
         {
-            body["NetworkingConfig"] = new JsonObject
+            body["Healthcheck"] = health;
+        }
+        var aliases = parse.GetValue(NetworkAlias) ?? [];
+        var address = parse.GetValue(Ip);
+        if (network is not null && (aliases.Length > 0 || address is not null))
+        {
+            var endpoint = new JsonObject();
+            if (aliases.Length > 0)
             {
-                ["EndpointsConfig"] = new JsonObject { [network] = new JsonObject { ["Aliases"] = Strings(aliases) } },
-            };
+                endpoint["Aliases"] = Strings(aliases);
+            }
+            if (address is not null)
+            {
+                endpoint["IPAMConfig"] = new JsonObject { ["IPv4Address"] = address };
+            }
+            body["NetworkingConfig"] = new JsonObject { ["EndpointsConfig"] = new JsonObject { [network] = endpoint } };
         }
         return body;
+    }
+
+    /// <summary>The --health-* flags as Config.Healthcheck (durations in nanoseconds); --no-healthcheck is ["NONE"].</summary>
+    private JsonObject? Healthcheck(ParseResult parse)
+    {
+        var cmd = parse.GetValue(HealthCmd);
+        var interval = Duration(parse.GetValue(HealthInterval), "--health-interval");
+        var timeout = Duration(parse.GetValue(HealthTimeout), "--health-timeout");
+        var start = Duration(parse.GetValue(HealthStartPeriod), "--health-start-period");
+        var startInterval = Duration(parse.GetValue(HealthStartInterval), "--health-start-interval");
+        var retries = parse.GetValue(HealthRetries);
+        if (parse.GetValue(NoHealthcheck))
+        {
+            if (cmd is not null || interval is not null || timeout is not null || start is not null || retries is not null)
+            {
+                throw new FormatException("--no-healthcheck conflicts with --health-* options");
+            }
+            return new JsonObject { ["Test"] = Strings(["NONE"]) };
+        }
+        if (cmd is null && interval is null && timeout is null && start is null && startInterval is null && retries is null)
+        {
+            return null;
+        }
+        if (retries < 0)
+        {
+            throw new FormatException("--health-retries cannot be negative");
+        }
+        var health = new JsonObject
+        {
+            ["Interval"] = interval ?? 0,
+            ["Timeout"] = timeout ?? 0,
+            ["StartPeriod"] = start ?? 0,
+            ["StartInterval"] = startInterval ?? 0,
+            ["Retries"] = retries ?? 0,
+        };
+        if (cmd is not null)
+        {
+            health["Test"] = Strings(["CMD-SHELL", cmd]);
+        }
+        return health;
+    }
+
+    private static long? Duration(string? text, string flag)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        if (!GoText.TryParseDuration(text, out var duration) || duration < TimeSpan.Zero)
+        {
+            throw new FormatException($"invalid argument \"{text}\" for \"{flag}\" flag: time: invalid duration \"{text}\"");
+        }
+        return duration.Ticks * 100;
+    }
+
+    /// <summary>docker's opts.ParseEnvFile: KEY=VALUE or KEY lines; blank lines and # comments skipped.</summary>
+    internal static IEnumerable<string> ReadEnvFile(string path)
+    {
+        foreach (var raw in File.ReadLines(path))
+        {
+            var line = raw.TrimStart();
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+            var eq = line.IndexOf('=', StringComparison.Ordinal);
+            var key = eq < 0 ? line : line[..eq];
+            if (key.Length == 0)
+            {
+                throw new FormatException($"invalid environment variable: {line}");
+            }
+            if (key.Any(char.IsWhiteSpace))
+            {
+                throw new FormatException($"variable '{key}' contains whitespaces");
+            }
+            yield return eq < 0 ? key : line;
+        }
+    }
+
+    /// <summary>"nofile=1024[:2048]" as the API's Ulimit.</summary>
+    internal static JsonObject ParseUlimit(string spec)
+    {
+        var eq = spec.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0)
+        {
+            throw new FormatException($"invalid ulimit argument: {spec}");
+        }
+        var limits = spec[(eq + 1)..].Split(':');
+        if (limits.Length > 2 || !long.TryParse(limits[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var soft))
+        {
+            throw new FormatException($"invalid ulimit argument: {spec}");
+        }
+        var hard = soft;
+        if (limits.Length == 2 && !long.TryParse(limits[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out hard))
+        {
+            throw new FormatException($"invalid ulimit argument: {spec}");
+        }
+        if (soft > hard)
+        {
+            throw new FormatException($"ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}");
+        }
+        return new JsonObject { ["Name"] = spec[..eq], ["Soft"] = soft, ["Hard"] = hard };
+    }
+
+    /// <summary>"/dev/x[:/dev/y[:rwm]]" as the API's DeviceMapping.</summary>
+    internal static JsonObject ParseDevice(string spec)
+    {
+        var parts = spec.Split(':');
+        var (host, container, permissions) = parts.Length switch
+        {
+            1 => (parts[0], parts[0], "rwm"),
+            2 when parts[1].Length > 0 && parts[1].All(c => c is 'r' or 'w' or 'm') => (parts[0], parts[0], parts[1]),
+            2 => (parts[0], parts[1], "rwm"),
+            3 => (parts[0], parts[1], parts[2]),
+            _ => throw new FormatException($"invalid device specification: {spec}"),
+        };
+        return new JsonObject { ["PathOnHost"] = host, ["PathInContainer"] = container, ["CgroupPermissions"] = permissions };
     }
 
     private static JsonArray Strings(IEnumerable<string>? values) => new([.. (values ?? []).Select(v => (JsonNode)JsonValue.Create(v))]);

@@ -6,11 +6,11 @@ namespace Strata.Cli.Commands;
 /// <summary>
 /// Runs a command body against the engine: the one <see cref="EngineLocator"/> finds, or one hosted
 /// in-process for the command's duration. Failures print as the docker CLI prints them: the engine's
-/// "Error response from daemon: …" (exit 125), "Cannot connect to …" (exit 1).
+/// "Error response from daemon: …" (exit 1, or 125 for run and create), "Cannot connect to …" (exit 1).
 /// </summary>
 internal static class EngineCommand
 {
-    public static async Task<int> RunAsync(ParseResult parse, string verb, Func<EngineClient, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ParseResult parse, string verb, Func<EngineClient, CancellationToken, Task<int>> body, CancellationToken cancellationToken, int daemonErrorExit = 1)
     {
         try
         {
@@ -35,10 +35,14 @@ internal static class EngineCommand
                 }
             }
         }
+        catch (CommandExitException e)
+        {
+            return e.Code;
+        }
         catch (DaemonException e)
         {
             await Console.Error.WriteLineAsync("Error response from daemon: " + e.Message).ConfigureAwait(false);
-            return 125;
+            return daemonErrorExit;
         }
         catch (EngineUnreachableException e)
         {
@@ -48,7 +52,33 @@ internal static class EngineCommand
         catch (Exception e) when (e is FormatException or ArgumentException or IOException or HttpRequestException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
             await Console.Error.WriteLineAsync($"strata {verb}: {e.Message}").ConfigureAwait(false);
-            return 125;
+            return daemonErrorExit;
         }
     }
+}
+
+/// <summary>Ends a command with <see cref="Code"/>, its message already printed (docker run's 126 and 127).</summary>
+internal sealed class CommandExitException : Exception
+{
+    public CommandExitException(int code)
+        : base($"exit {code}")
+    {
+        Code = code;
+    }
+
+    public CommandExitException()
+    {
+    }
+
+    public CommandExitException(string message)
+        : base(message)
+    {
+    }
+
+    public CommandExitException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public int Code { get; }
 }

@@ -6,7 +6,8 @@ namespace Strata.Cli.Commands;
 /// <summary>docker's --filter KEY=VALUE (repeatable), sent as the API's filters parameter: {"KEY":{"VALUE":true}}.</summary>
 internal static class FilterFlag
 {
-    public static Option<string[]> Create(string description) => new("--filter", "-f")
+    /// <param name="shortAlias">-f as well; prune commands leave it to --force, as docker's do.</param>
+    public static Option<string[]> Create(string description, bool shortAlias = true) => new("--filter", shortAlias ? ["-f"] : [])
     {
         Description = description,
         AllowMultipleArgumentsPerToken = false,

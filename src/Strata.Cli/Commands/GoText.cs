@@ -163,3 +163,27 @@ internal static class GoText
         return string.Create(CultureInfo.InvariantCulture, $"{ticks / TimeSpan.TicksPerSecond}.{ticks % TimeSpan.TicksPerSecond * 100:000000000}");
     }
 }
+
+/// <summary>go-units' sizes as the docker CLI prints them.</summary>
+internal static class Units
+{
+    private static readonly string[] DecimalUnits = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    private static readonly string[] BinaryUnits = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
+
+    /// <summary>units.HumanSizeWithPrecision: decimal units, <paramref name="precision"/> significant digits ("%.4g").</summary>
+    public static string HumanSize(double size, int precision = 4) => Scaled(size, 1000, DecimalUnits, precision);
+
+    /// <summary>units.BytesSize: binary units, four significant digits.</summary>
+    public static string BytesSize(double size) => Scaled(size, 1024, BinaryUnits, 4);
+
+    private static string Scaled(double size, double @base, string[] units, int precision)
+    {
+        var i = 0;
+        while (size >= @base && i < units.Length - 1)
+        {
+            size /= @base;
+            i++;
+        }
+        return size.ToString("G" + precision.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + units[i];
+    }
+}

@@ -25,6 +25,7 @@ public static class ImageCommands
         root.Subcommands.Add(Logout());
         var image = new Command("image", "Manage images.");
         image.Subcommands.Add(Prune());
+        image.Subcommands.Add(InspectCommand.Create(type: "image"));
         image.Subcommands.Add(Unpack());
         root.Subcommands.Add(image);
     }

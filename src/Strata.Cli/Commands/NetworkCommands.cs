@@ -216,7 +216,7 @@ public static class NetworkCommands
 
     private static Command Prune()
     {
-        var filter = FilterFlag.Create("Provide filter values (e.g. until=<timestamp>, label).");
+        var filter = FilterFlag.Create("Provide filter values (e.g. until=<timestamp>, label).", shortAlias: false);
         var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation." };
         var command = new Command("prune", "Remove all unused networks.") { filter, force };
         command.SetAction((parse, ct) => EngineCommand.RunAsync(parse, "network prune", async (client, token) =>

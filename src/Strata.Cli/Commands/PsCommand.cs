@@ -30,7 +30,7 @@ public static class PsCommand
         ["LocalVolumes"] = "LOCAL VOLUMES",
     };
 
-    public static Command Create()
+    public static Command Create(string name = "ps")
     {
         var all = new Option<bool>("--all", "-a") { Description = "Show all containers (default shows just running)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display container IDs." };
@@ -40,7 +40,7 @@ public static class PsCommand
         var latest = new Option<bool>("--latest", "-l") { Description = "Show the latest created container (includes all states)." };
         var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output." };
         var size = new Option<bool>("--size", "-s") { Description = "Display total file sizes." };
-        var command = new Command("ps", "List containers.") { all, quiet, filter, format, last, latest, noTrunc, size };
+        var command = new Command(name, "List containers.") { all, quiet, filter, format, last, latest, noTrunc, size };
         command.SetAction((parse, ct) => EngineCommand.RunAsync(parse, "ps", async (client, token) =>
         {
             var limit = parse.GetValue(latest) ? 1 : parse.GetValue(last);

@@ -135,7 +135,7 @@ public static class VolumeCommands
     private static Command Prune()
     {
         var all = new Option<bool>("--all", "-a") { Description = "Remove all unused volumes, not just anonymous ones." };
-        var filter = FilterFlag.Create("Provide filter values (e.g. label=<label>).");
+        var filter = FilterFlag.Create("Provide filter values (e.g. label=<label>).", shortAlias: false);
         var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation." };
         var command = new Command("prune", "Remove unused local volumes.") { all, filter, force };
         command.SetAction((parse, ct) => EngineCommand.RunAsync(parse, "volume prune", async (client, token) =>

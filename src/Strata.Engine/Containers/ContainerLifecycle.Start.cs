@@ -10,8 +10,28 @@ public sealed partial class ContainerLifecycle
     /// <summary>POST /containers/{id}/start; <see cref="EngineErrorCode.NotModified"/> when it already runs.</summary>
     public async Task StartAsync(string nameOrId, CancellationToken cancellationToken = default)
     {
-        var id = Get(nameOrId).Id;
-        var entry = EntryOf(id);
+        var found = Get(nameOrId);
+        try
+        {
+            await StartAsync(found.Id, EntryOf(found.Id), cancellationToken).ConfigureAwait(false);
+        }
+        catch (EngineException e) when (e.Code != EngineErrorCode.NotModified && found.Details.HostConfig?.AutoRemove == true)
+        {
+            // dockerd's containerStart: an AutoRemove container that failed to start is removed (with its
+            // anonymous volumes), so `run --rm` leaves nothing behind whatever the error.
+            try
+            {
+                await RemoveAsync(found.Id, force: true, removeVolumes: true, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (EngineException)
+            {
+            }
+            throw;
+        }
+    }
+
+    private async Task StartAsync(string id, Entry entry, CancellationToken cancellationToken)
+    {
         using (await entry.LockAsync(cancellationToken).ConfigureAwait(false))
         {
             var record = Get(id);
