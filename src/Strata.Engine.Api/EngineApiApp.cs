@@ -66,7 +66,14 @@ public static class EngineApiApp
                 });
             }
         });
-        builder.Services.AddSingleton(services => new EngineDaemon(options.Root, options.Runtime, loggers: services.GetService<ILoggerFactory>())
+        builder.Services.AddSingleton(services => new EngineDaemon(options.Root, options.Runtime, loggers: services.GetService<ILoggerFactory>(),
+            userNamespaces: new Strata.Engine.UserNamespaces.UserNamespaceOptions
+            {
+                Remap = options.UsernsRemap,
+                SubuidFile = options.SubuidFile,
+                SubgidFile = options.SubgidFile,
+                Layers = options.UsernsLayers,
+            })
         {
             BridgeSubnet = options.BridgeSubnet,
             BridgeInterface = options.BridgeInterface,

@@ -31,6 +31,17 @@ public sealed class EngineApiOptions
     /// <summary>The pool user networks without a subnet get a /24 of (null: 10.211.0.0/16).</summary>
     public string? AddressPool { get; set; }
 
+    /// <summary>dockerd's --userns-remap: "default" or USER[:GROUP]; null runs containers in the host's user namespace unless they ask for --userns=auto.</summary>
+    public string? UsernsRemap { get; set; }
+
+    /// <summary>Subordinate uids for --userns=auto and --userns-remap (tests give a temporary file).</summary>
+    public string SubuidFile { get; set; } = Strata.Engine.UserNamespaces.UserNamespaceOptions.DefaultSubuidFile;
+
+    public string SubgidFile { get; set; } = Strata.Engine.UserNamespaces.UserNamespaceOptions.DefaultSubgidFile;
+
+    /// <summary>How layers are shared between user namespaces: idmapped mounts where supported (Auto) or always chowned copies.</summary>
+    public Strata.Engine.UserNamespaces.LayerSharing UsernsLayers { get; set; } = Strata.Engine.UserNamespaces.LayerSharing.Auto;
+
     /// <summary>"tcp://127.0.0.1:2375" onto <see cref="Tcp"/>; anything but a loopback address is refused.</summary>
     public static IPEndPoint ParseTcpHost(string host)
     {

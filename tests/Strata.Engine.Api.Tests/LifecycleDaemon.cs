@@ -37,11 +37,11 @@ internal sealed class LifecycleDaemon : IAsyncDisposable
             : "strata-monitor is not built (dotnet publish src/Strata.Monitor -o artifacts/bin)";
     }
 
-    public static async Task<LifecycleDaemon> StartAsync() => new(await TestDaemon.StartAsync(d =>
+    public static async Task<LifecycleDaemon> StartAsync(Action<EngineApiOptions>? configure = null) => new(await TestDaemon.StartAsync(d =>
     {
         using var images = new ImageService(new ImageServiceOptions { Root = d.Root });
         TestImages.WriteBusybox(images, Image);
-    }));
+    }, configure));
 
     public DockerCli Cli(string binary) => new(binary, Daemon.Socket, Daemon.Dir.Combine("docker-config-" + Path.GetFileName(Path.GetDirectoryName(binary))));
 

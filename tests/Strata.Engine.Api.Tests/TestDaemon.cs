@@ -42,22 +42,24 @@ public sealed class TestDaemon : IAsyncDisposable
     }
 
     /// <summary>Creates the directories; <paramref name="prepare"/> may fill the root before the daemon opens it.</summary>
-    public static async Task<TestDaemon> StartAsync(Action<TestDaemon>? prepare = null)
+    /// <param name="configure">Daemon options beyond the socket, root and networks (user namespaces).</param>
+    public static async Task<TestDaemon> StartAsync(Action<TestDaemon>? prepare = null, Action<EngineApiOptions>? configure = null)
     {
         var daemon = new TestDaemon(new TempDir());
         try
         {
             Directory.CreateDirectory(daemon.Root);
             prepare?.Invoke(daemon);
-            daemon._app = EngineApiApp.Build(new EngineApiOptions
-                {
-                    Socket = daemon.Socket,
-                    Root = daemon.Root,
-                    BridgeSubnet = daemon.BridgeSubnet,
-                    BridgeInterface = daemon.BridgeInterface,
-                    AddressPool = daemon.AddressPool,
-                },
-                logging => logging.SetMinimumLevel(LogLevel.Warning));
+            var options = new EngineApiOptions
+            {
+                Socket = daemon.Socket,
+                Root = daemon.Root,
+                BridgeSubnet = daemon.BridgeSubnet,
+                BridgeInterface = daemon.BridgeInterface,
+                AddressPool = daemon.AddressPool,
+            };
+            configure?.Invoke(options);
+            daemon._app = EngineApiApp.Build(options, logging => logging.SetMinimumLevel(LogLevel.Warning));
             await daemon._app.StartAsync();
             return daemon;
         }

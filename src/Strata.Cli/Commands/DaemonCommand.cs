@@ -20,7 +20,12 @@ public static class DaemonCommand
         var bridgeSubnet = new Option<string?>("--bridge-subnet") { Description = "Subnet of the default bridge network (default 10.210.0.0/16)." };
         var bridgeName = new Option<string?>("--bridge-name") { Description = "Linux bridge of the default bridge network (default strata0)." };
         var addressPool = new Option<string?>("--address-pool") { Description = "Pool that user networks without a subnet get a /24 of (default 10.211.0.0/16)." };
-        var command = new Command("daemon", "Serve the Docker Engine API on a unix socket until interrupted.") { socket, group, host, bridgeSubnet, bridgeName, addressPool };
+        var usernsRemap = new Option<string?>("--userns-remap") { Description = "Run every container in a user namespace of this user's subordinate ids: default (dockremap) or USER[:GROUP]." };
+        var subuidFile = new Option<string>("--subuid-file") { Description = "Subordinate uids for --userns-remap and --userns=auto.", DefaultValueFactory = _ => "/etc/subuid" };
+        var subgidFile = new Option<string>("--subgid-file") { Description = "Subordinate gids for --userns-remap and --userns=auto.", DefaultValueFactory = _ => "/etc/subgid" };
+        var usernsLayers = new Option<string>("--userns-layers") { Description = "Image layers in user namespaces: auto (idmapped mounts where supported) or copy (chowned copies).", DefaultValueFactory = _ => "auto" };
+        usernsLayers.AcceptOnlyFromAmong("auto", "copy");
+        var command = new Command("daemon", "Serve the Docker Engine API on a unix socket until interrupted.") { socket, group, host, bridgeSubnet, bridgeName, addressPool, usernsRemap, subuidFile, subgidFile, usernsLayers };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new EngineApiOptions
@@ -31,6 +36,10 @@ public static class DaemonCommand
                 BridgeSubnet = parse.GetValue(bridgeSubnet),
                 BridgeInterface = parse.GetValue(bridgeName),
                 AddressPool = parse.GetValue(addressPool),
+                UsernsRemap = parse.GetValue(usernsRemap),
+                SubuidFile = Path.GetFullPath(parse.GetValue(subuidFile)!),
+                SubgidFile = Path.GetFullPath(parse.GetValue(subgidFile)!),
+                UsernsLayers = parse.GetValue(usernsLayers) == "copy" ? Strata.Engine.UserNamespaces.LayerSharing.Copy : Strata.Engine.UserNamespaces.LayerSharing.Auto,
             };
             WebApplication app;
             try

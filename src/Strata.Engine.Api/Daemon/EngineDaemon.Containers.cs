@@ -110,9 +110,7 @@ public sealed partial class EngineDaemon
             RestartCount = c.Details.RestartCount,
             Driver = c.Snapshotter,
             HostConfig = c.Details.HostConfig ?? new HostConfig { NetworkMode = "none" },
-            GraphDriver = new GraphDriverData(c.Snapshotter, c.Snapshotter == "overlay"
-                ? new Dictionary<string, string> { ["UpperDir"] = Path.Combine(dir, "upper"), ["WorkDir"] = Path.Combine(dir, "work"), ["MergedDir"] = Path.Combine(dir, "bundle", "rootfs") }
-                : new Dictionary<string, string>()),
+            GraphDriver = new GraphDriverData(c.Snapshotter, GraphDriverOf(c.Snapshotter, dir)),
             Mounts = mounts,
             Config = config,
             NetworkSettings = settings,
@@ -262,4 +260,17 @@ public sealed partial class EngineDaemon
         ImageName.TryParse(image, out var name, out _)
             ? name.FamiliarRepository + (name.Tag is { } tag ? ":" + tag : "") + (name.Digest is { } d ? "@" + d : "")
             : image;
+
+    /// <summary>The overlay's directories; with a user namespace, how its layers were seen through the mapping ("UsernsLayers": idmapped or copy).</summary>
+    private static Dictionary<string, string> GraphDriverOf(string snapshotter, string dir)
+    {
+        var data = snapshotter == "overlay"
+            ? new Dictionary<string, string> { ["UpperDir"] = Path.Combine(dir, "upper"), ["WorkDir"] = Path.Combine(dir, "work"), ["MergedDir"] = Path.Combine(dir, "bundle", "rootfs") }
+            : new Dictionary<string, string>();
+        if (Strata.Engine.UserNamespaces.ContainerUserNamespace.LayersOf(dir) is { } layers)
+        {
+            data["UsernsLayers"] = layers;
+        }
+        return data;
+    }
 }

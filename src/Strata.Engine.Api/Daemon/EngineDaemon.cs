@@ -9,6 +9,7 @@ using Strata.Engine.ContainerIo;
 using Strata.Engine.Containers;
 using Strata.Engine.Events;
 using Strata.Engine.Exec;
+using Strata.Engine.UserNamespaces;
 using Strata.Engine.Volumes;
 using Strata.Images;
 using Strata.Images.Distribution;
@@ -33,7 +34,8 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
     // The stores hold one SQLite connection each; Kestrel serves requests concurrently.
     private readonly Lock _lock = new();
 
-    public EngineDaemon(string root, string? runtime = null, TimeProvider? time = null, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
+    /// <param name="userNamespaces">--userns-remap and the subordinate id files; null: no remap, /etc/subuid and /etc/subgid.</param>
+    public EngineDaemon(string root, string? runtime = null, TimeProvider? time = null, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null, UserNamespaceOptions? userNamespaces = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         _time = time ?? TimeProvider.System;
@@ -55,6 +57,10 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
             _lifecycle.AddHook(_attach);
             _execs = new ExecService(_runtime, Path.Combine(Root, "exec"), _lifecycle.MonitorBinary);
             _execs.Events += PublishExecEvent;
+            // After the volumes' hook: it chowns the data dirs of the volumes that hook mounted.
+            UserNamespaces = new UserNamespaceHook(_images, _lifecycle.ContainersDir, Volumes.Location, userNamespaces ?? new UserNamespaceOptions());
+            _lifecycle.AddHook(UserNamespaces);
+            _lifecycle.SetRootfsMounter(UserNamespaces);
         }
         catch
         {
@@ -78,6 +84,9 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
 
     /// <summary>The volumes of the root (ROOT/volumes), and the mounts of its containers.</summary>
     public VolumeService Volumes { get; }
+
+    /// <summary>User namespaces of containers (--userns=auto, --userns-remap) and how their layers are shared.</summary>
+    public UserNamespaceHook UserNamespaces { get; }
 
     /// <summary>The daemon's identity, kept in ROOT/engine-id (dockerd's engine-id).</summary>
     public string Id { get; }
@@ -155,7 +164,8 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
             ServerVersion = EngineApiInfo.Version,
             Runtimes = new Dictionary<string, RuntimeInfo> { ["strata-runtime"] = new(_runtime) },
             DefaultRuntime = "strata-runtime",
-            SecurityOptions = ["name=seccomp,profile=builtin"],
+            SecurityOptions = UserNamespaces.Remapping ? ["name=seccomp,profile=builtin", "name=userns"] : ["name=seccomp,profile=builtin"],
+            DriverStatus = [["Userns layers", UserNamespaces.Layers.Mechanism switch { LayerMapper.Idmapped => "idmapped mounts", LayerMapper.Copy => "chowned copies", _ => "idmapped mounts where supported, else chowned copies" }]],
         };
     }
 

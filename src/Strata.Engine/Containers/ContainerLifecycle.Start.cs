@@ -161,7 +161,10 @@ public sealed partial class ContainerLifecycle
         var manifest = Strata.Images.ImageService.ParseManifest(_images.Content.ReadAll(record.Manifest), record.Image);
         var imageConfig = Strata.Images.ImageService.ParseConfig(_images.Content.ReadAll(manifest.Config!.Digest), record.Image);
         var layers = await _images.Snapshots.EnsureAsync(manifest, imageConfig, cancellationToken).ConfigureAwait(false);
-        Rootfs.MountOverlay(dir, rootfs, layers);
+        if (_rootfsMounter is null || !await _rootfsMounter.MountAsync(new ContainerHookContext(record, dir), rootfs, layers, cancellationToken).ConfigureAwait(false))
+        {
+            Rootfs.MountOverlay(dir, rootfs, layers);
+        }
     }
 
     /// <summary>/etc/hostname, /etc/hosts and /etc/resolv.conf as docker gives them (files in the container's directory, bind-mounted); a network hook rewrites them.</summary>

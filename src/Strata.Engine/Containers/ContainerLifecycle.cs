@@ -25,6 +25,7 @@ public sealed partial class ContainerLifecycle : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly List<IContainerHook> _hooks = [];
+    private IRootfsMounter? _rootfsMounter;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
 
@@ -60,6 +61,13 @@ public sealed partial class ContainerLifecycle : IDisposable
     {
         ArgumentNullException.ThrowIfNull(hook);
         _hooks.Add(hook);
+    }
+
+    /// <summary>The part that mounts rootfs overlays its own way when a container needs it (user namespaces).</summary>
+    public void SetRootfsMounter(IRootfsMounter mounter)
+    {
+        ArgumentNullException.ThrowIfNull(mounter);
+        _rootfsMounter = mounter;
     }
 
     /// <summary>Newest first.</summary>

@@ -30,6 +30,17 @@ public interface IContainerHook
     Task ReconcileAsync(IReadOnlyList<EngineContainer> containers, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
+/// <summary>
+/// Mounts a container's rootfs overlay in place of the lifecycle's plain one when its layers must be seen
+/// differently (through a user namespace's id mapping). One per lifecycle, asked at every start that mounts.
+/// </summary>
+public interface IRootfsMounter
+{
+    /// <param name="layers">The image's snapshots, bottom layer first.</param>
+    /// <returns>False to leave the mount to the lifecycle (the container needs nothing special).</returns>
+    Task<bool> MountAsync(ContainerHookContext context, string rootfs, IReadOnlyList<string> layers, CancellationToken cancellationToken);
+}
+
 /// <summary>A container as a hook sees it: its record (Config and HostConfig in <see cref="EngineContainer.Details"/>) and its directory.</summary>
 public class ContainerHookContext(EngineContainer container, string directory)
 {
