@@ -228,6 +228,8 @@ public sealed class UserNamespaceTests : IAsyncLifetime
         var (roExit, _) = await RunToEndAsync(cli, "-v", hostDir + ":/data:ro", LifecycleDaemon.Image, "busybox", "touch", "/data/by-container");
         var (_, volume) = await RunToEndAsync(cli, "-v", "userns-data:/data", LifecycleDaemon.Image, "sh", "-c", "busybox touch /data/by-container && busybox stat -c 'volume %u' /data/by-container");
         var (privExit, _, privErr) = await cli.RunAsync("create", "--privileged", LifecycleDaemon.Image, "true");
+        var sleeper = (await cli.OkAsync("run", "-d", LifecycleDaemon.Image, "sleep", "1000")).Trim();
+        var exec = (await cli.OkAsync("exec", sleeper, "sh", "-c", "busybox id -u; cat /proc/self/uid_map")).Split('\n', 2);
 
         Assert.Equal($"dockremap:100000:65536\n", File.ReadAllText(SubuidFile));
         Assert.Equal($"dockremap:100000:65536\n", File.ReadAllText(SubgidFile));
@@ -242,6 +244,9 @@ public sealed class UserNamespaceTests : IAsyncLifetime
         Assert.Equal("volume 0\n", volume);
         Assert.NotEqual(0, privExit);
         Assert.Contains("privileged mode is incompatible with user namespaces", privErr, StringComparison.Ordinal);
+        Assert.Equal("0", exec[0]);
+        Assert.Equal((0u, 100000u, 65536u), FirstMap(exec[1]));
         Assert.Contains("name=userns", await cli.OkAsync("info", "--format", "{{json .SecurityOptions}}"), StringComparison.Ordinal);
+        await cli.OkAsync("rm", "-f", sleeper);
     }
 }
