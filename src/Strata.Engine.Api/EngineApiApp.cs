@@ -95,6 +95,8 @@ public static class EngineApiApp
     {
         ArgumentNullException.ThrowIfNull(app);
         app.Use((context, next) => VersionMiddleware.StripVersionAsync(context, next));
+        // attach/ws: the websocket handshake through ASP.NET's middleware.
+        app.UseWebSockets();
         app.UseRouting();
         app.Use((context, next) => VersionMiddleware.CheckAsync(context, next));
         app.MapDockerApi(app.Services.GetRequiredService<EngineDaemon>());

@@ -255,6 +255,57 @@ public sealed partial class ContainerIoCliTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task AttachWebSocket_StdinIn_BinaryMessagesOut_ClosedWhenTheContainerEnds()
+    {
+        var cli = Cli(DockerCli.Current);
+        await cli.OkAsync("run", "-d", "-i", "--name", "wsc", LifecycleDaemon.Image, "sh", "-c", "read x; echo got $x; echo oops >&2");
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                await s.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(_daemon!.Socket), ct);
+                return new System.Net.Sockets.NetworkStream(s, ownsSocket: true);
+            },
+        };
+        using var invoker = new HttpMessageInvoker(handler);
+        using var ws = new System.Net.WebSockets.ClientWebSocket();
+        await ws.ConnectAsync(new Uri("ws://docker/v1.50/containers/wsc/attach/ws?stream=1&stdin=1&stdout=1&stderr=1"), invoker, CancellationToken.None);
+        await ws.SendAsync("hi\n"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None);
+
+        var received = new StringBuilder();
+        var types = new HashSet<System.Net.WebSockets.WebSocketMessageType>();
+        var buffer = new byte[4096];
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            System.Net.WebSockets.WebSocketReceiveResult result;
+            try
+            {
+                result = await ws.ReceiveAsync(buffer, deadline.Token);
+            }
+            catch (System.Net.WebSockets.WebSocketException e)
+            {
+                throw new InvalidOperationException($"after {received}: {e.Message}", e);
+            }
+            types.Add(result.MessageType);
+            if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+                await ws.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                break;
+            }
+            received.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+        }
+        // stdout and stderr come in the copiers' order, as attach's.
+        Assert.Equal(["got hi", "oops"], received.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Assert.Equal([System.Net.WebSockets.WebSocketMessageType.Binary, System.Net.WebSockets.WebSocketMessageType.Close], types);
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, ws.CloseStatus);
+
+        using var http = _daemon!.Daemon.CreateClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1.50/containers/nope/attach/ws")).StatusCode);
+    }
+
+    [SkippableFact]
     public async Task ClientsThatGoAway_MidAttachAndMidLogs_LeaveTheContainerAndDaemonFine()
     {
         var cli = Cli(DockerCli.Current);
@@ -391,6 +442,12 @@ public sealed partial class ContainerIoCliTests : IAsyncLifetime
         }
 
         public void Kill() => _process.Kill(entireProcessTree: true);
+
+        public void Write(string text)
+        {
+            _process.StandardInput.Write(text);
+            _process.StandardInput.Flush();
+        }
 
         public void Dispose()
         {

@@ -168,4 +168,54 @@ public sealed class LiveRestoreTests : IAsyncLifetime
         await cli.OkAsync("stop", "-t", "0", "long0");
         Assert.Equal("exited 137", await Inspect("long0", "{{.State.Status}} {{.State.ExitCode}}"));
     }
+
+    [SkippableFact]
+    public async Task KillNine_Restart_AttachLogsResizeAndExecReachTheAdoptedContainers()
+    {
+        var why = LifecycleDaemon.Unavailable();
+        Skip.If(why is not null, why);
+        Skip.IfNot(File.Exists(DockerCli.Current), $"{DockerCli.Current} is not installed");
+        Directory.CreateDirectory(Root);
+        using (var images = new ImageService(new ImageServiceOptions { Root = Root }))
+        {
+            TestImages.WriteBusybox(images, LifecycleDaemon.Image);
+        }
+        await StartDaemonAsync();
+        var cli = Cli();
+        await cli.OkAsync("run", "-d", "-i", "--name", "reader", "--log-opt", "max-size=1k", "--log-opt", "max-file=2", LifecycleDaemon.Image,
+            "sh", "-c", "echo before; read x; echo got $x");
+        await cli.OkAsync("run", "-dit", "--name", "term", LifecycleDaemon.Image, "sh");
+        await LifecycleDaemon.Eventually(async () => (await cli.OkAsync("logs", "reader")) == "before\n", "reader printed before");
+
+        Sys.Kill(_daemon!.Id, Signals.SIGKILL);
+        await _daemon.WaitForExitAsync();
+        await StartDaemonAsync();
+
+        // The monitors' attach sockets outlived the daemon: the new one attaches, sizes and execs through them.
+        var attach = new ProcessStartInfo(DockerCli.Current) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "attach", "reader" })
+        {
+            attach.ArgumentList.Add(a);
+        }
+        attach.Environment["DOCKER_HOST"] = "unix://" + Socket;
+        attach.Environment["DOCKER_CONFIG"] = _temp.Combine("docker-config");
+        using (var client = Process.Start(attach)!)
+        {
+            var output = client.StandardOutput.ReadToEndAsync();
+            await client.StandardInput.WriteAsync("after\n");
+            client.StandardInput.Close();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await client.WaitForExitAsync(deadline.Token);
+            Assert.Equal("got after\n", await output);
+        }
+        Assert.Equal("exited 0", await Inspect("reader", "{{.State.Status}} {{.State.ExitCode}}"));
+        Assert.Equal("before\ngot after\n", await cli.OkAsync("logs", "reader"));
+
+        using var http = UnixHttp.CreateClient(Socket);
+        using (var resized = await http.PostAsync("/v1.50/containers/term/resize?h=22&w=66", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, resized.StatusCode);
+        }
+        Assert.Equal("22 66\n", await cli.OkAsync("exec", "term", "sh", "-c", "busybox stty size < /proc/1/fd/0"));
+    }
 }

@@ -18,12 +18,11 @@ public sealed partial class EngineDaemon : IContainerIoBackend
         return new ContainerIoTarget(id, c.Name, c.Image, c.Details.Config?.Tty ?? false, _lifecycle.LogPathOf(id), _lifecycle.DirectoryOf(id), () => IsActive(id));
     }
 
-    public Task<AttachEnd> AttachAsync(ContainerIoTarget container, AttachOptions options, HijackedStream stream, CancellationToken cancellationToken)
+    public Task<AttachEnd> AttachAsync(ContainerIoTarget container, AttachOptions options, Stream? stdin, ExecOutput output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(container);
-        ArgumentNullException.ThrowIfNull(stream);
         PublishContainerEvent(container.Id, "attach");
-        return _attach.AttachAsync(container.Id, container.Directory, container.LogPath, IsActive(container.Id), options, stream.Input, stream.WriteAsync, cancellationToken);
+        return _attach.AttachAsync(container.Id, container.Directory, container.LogPath, IsActive(container.Id), options, stdin, output, cancellationToken);
     }
 
     public async Task ResizeAsync(ContainerIoTarget container, WindowSizeRequest size, CancellationToken cancellationToken)

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.IO.Pipelines;
+using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,6 +21,7 @@ public static class ContainerIoRoutes
         ArgumentNullException.ThrowIfNull(backend);
         endpoints.MapGet("/containers/{name}/logs", c => EngineErrors.Guard(c, c => Logs(c, backend))).WithMetadata(DockerRoute.Instance);
         endpoints.MapPost("/containers/{name}/attach", c => EngineErrors.Guard(c, c => Attach(c, backend))).WithMetadata(DockerRoute.Instance);
+        endpoints.MapGet("/containers/{name}/attach/ws", c => EngineErrors.Guard(c, c => AttachWebSocket(c, backend))).WithMetadata(DockerRoute.Instance);
         endpoints.MapPost("/containers/{name}/resize", c => EngineErrors.Guard(c, c => Resize(c, backend))).WithMetadata(DockerRoute.Instance);
     }
 
@@ -90,7 +93,88 @@ public static class ContainerIoRoutes
             DetachKeys = keys,
         };
         var stream = await HijackedStream.StartAsync(context, multiplexed: !container.Tty).ConfigureAwait(false);
-        await backend.AttachAsync(container, options, stream, context.RequestAborted).ConfigureAwait(false);
+        await backend.AttachAsync(container, options, stream.Input, stream.WriteAsync, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// GET /containers/{name}/attach/ws (moby's wsContainersAttach): never multiplexed, each chunk of output one
+    /// message (binary from API 1.28, text before), each message received stdin; stdin, stdout and stderr all
+    /// attached before API 1.42, as the query says from 1.42.
+    /// </summary>
+    private static async Task AttachWebSocket(HttpContext context, IContainerIoBackend backend)
+    {
+        var container = backend.GetIoTarget(Name(context));
+        if (!DetachKeys.TryParse(context.Request.Query["detachKeys"].ToString(), out var keys, out var keysError))
+        {
+            await ApiError.WriteAsync(context, StatusCodes.Status400BadRequest, keysError).ConfigureAwait(false);
+            return;
+        }
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await ApiError.WriteAsync(context, StatusCodes.Status400BadRequest, "websocket: the client is not using the websocket protocol").ConfigureAwait(false);
+            return;
+        }
+        var version = context.GetApiVersion();
+        var everyStream = version < ApiVersion.Parse("1.42");
+        var options = new AttachOptions
+        {
+            Stdin = everyStream || Query.Bool(context, "stdin"),
+            Stdout = everyStream || Query.Bool(context, "stdout"),
+            Stderr = everyStream || Query.Bool(context, "stderr"),
+            Logs = Query.Bool(context, "logs"),
+            Stream = Query.Bool(context, "stream"),
+            DetachKeys = keys,
+        };
+        var type = version >= ApiVersion.Parse("1.28") ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        using var gone = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var stdin = new Pipe();
+        var receiving = ReceiveAsync(socket, stdin.Writer, gone);
+        await backend.AttachAsync(container, options, stdin.Reader.AsStream(), async (_, data, cancellationToken) =>
+        {
+            try
+            {
+                await socket.SendAsync(data, type, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (WebSocketException e)
+            {
+                throw new IOException(e.Message, e); // the client went away
+            }
+        }, gone.Token).ConfigureAwait(false);
+        try
+        {
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted).ConfigureAwait(false);
+                // The client answers the close; a receive cancelled before would abort the socket under the close frame.
+                await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
+        {
+        }
+        await gone.CancelAsync().ConfigureAwait(false);
+        await receiving.ConfigureAwait(false);
+    }
+
+    /// <summary>The client's messages into the attach's stdin; its close (or its going away) ends it.</summary>
+    private static async Task ReceiveAsync(WebSocket socket, PipeWriter stdin, CancellationTokenSource gone)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer, gone.Token).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                    break;
+                await stdin.WriteAsync(buffer.AsMemory(0, result.Count), gone.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
+        {
+        }
+        await stdin.CompleteAsync().ConfigureAwait(false);
     }
 
     private static async Task Resize(HttpContext context, IContainerIoBackend backend)

@@ -15,7 +15,8 @@ public interface IContainerIoBackend
     /// <summary>By name or id; <see cref="EngineErrorCode.ContainerNotFound"/> otherwise.</summary>
     ContainerIoTarget GetIoTarget(string nameOrId);
 
-    Task<AttachEnd> AttachAsync(ContainerIoTarget container, AttachOptions options, HijackedStream stream, CancellationToken cancellationToken);
+    /// <summary>The client's <paramref name="stdin"/> (null: none) to the container, its output to <paramref name="output"/>, until it ends, the client detaches or goes away.</summary>
+    Task<AttachEnd> AttachAsync(ContainerIoTarget container, AttachOptions options, Stream? stdin, ExecOutput output, CancellationToken cancellationToken);
 
     /// <summary>The container's terminal size; 409 when it does not run.</summary>
     Task ResizeAsync(ContainerIoTarget container, WindowSizeRequest size, CancellationToken cancellationToken);
