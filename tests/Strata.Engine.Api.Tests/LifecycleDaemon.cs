@@ -37,10 +37,12 @@ internal sealed class LifecycleDaemon : IAsyncDisposable
             : "strata-monitor is not built (dotnet publish src/Strata.Monitor -o artifacts/bin)";
     }
 
-    public static async Task<LifecycleDaemon> StartAsync(Action<EngineApiOptions>? configure = null) => new(await TestDaemon.StartAsync(d =>
+    /// <param name="moreImages">Writes more test images into the daemon's store before it starts.</param>
+    public static async Task<LifecycleDaemon> StartAsync(Action<EngineApiOptions>? configure = null, Action<ImageService>? moreImages = null) => new(await TestDaemon.StartAsync(d =>
     {
         using var images = new ImageService(new ImageServiceOptions { Root = d.Root });
         TestImages.WriteBusybox(images, Image);
+        moreImages?.Invoke(images);
     }, configure));
 
     public DockerCli Cli(string binary) => new(binary, Daemon.Socket, Daemon.Dir.Combine("docker-config-" + Path.GetFileName(Path.GetDirectoryName(binary))));

@@ -12,15 +12,16 @@ internal static class TestImages
 {
     /// <summary>A layer of one file, /etc/hello; the config names <paramref name="name"/> in a label.</summary>
     public static ImageRecord WriteSmall(ImageService images, string name) =>
-        Write(images, name, writer =>
+        Write(images, name, null, writer =>
         {
             writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "etc") { Mode = (UnixFileMode)0b111_101_101 });
             writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "etc/hello") { Mode = (UnixFileMode)0b110_100_100, DataStream = new MemoryStream(Encoding.UTF8.GetBytes(name)) });
         });
 
     /// <summary>The host's static busybox with sh and true, and the directories the runtime mounts on.</summary>
-    public static ImageRecord WriteBusybox(ImageService images, string name) =>
-        Write(images, name, writer =>
+    /// <param name="extraConfig">More of the image's config object, as JSON members (e.g. a Healthcheck).</param>
+    public static ImageRecord WriteBusybox(ImageService images, string name, string? extraConfig = null) =>
+        Write(images, name, extraConfig, writer =>
         {
             foreach (var dir in new[] { "bin", "proc", "sys", "dev", "tmp", "etc" })
                 writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, dir) { Mode = (UnixFileMode)0b111_101_101 });
@@ -30,7 +31,7 @@ internal static class TestImages
             writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "etc/passwd") { Mode = (UnixFileMode)0b110_100_100, DataStream = new MemoryStream("root:x:0:0:root:/:/bin/sh\n"u8.ToArray()) });
         });
 
-    private static ImageRecord Write(ImageService images, string name, Action<TarWriter> layerContent)
+    private static ImageRecord Write(ImageService images, string name, string? extraConfig, Action<TarWriter> layerContent)
     {
         var tar = new MemoryStream();
         using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
@@ -44,7 +45,7 @@ internal static class TestImages
         var layerDigest = Digest.Compute(layerBytes);
         images.Content.Write(layerDigest, layerBytes);
         var config = Encoding.UTF8.GetBytes(
-            $$$"""{"architecture":"{{{ImageService.HostArchitecture}}}","os":"linux","created":"2026-01-02T03:04:05Z","config":{"Cmd":["sh"],"Labels":{"name":"{{{name}}}"}},"rootfs":{"type":"layers","diff_ids":["{{{Digest.Compute(tar.ToArray())}}}"]}}""");
+            $$$"""{"architecture":"{{{ImageService.HostArchitecture}}}","os":"linux","created":"2026-01-02T03:04:05Z","config":{"Cmd":["sh"],"Labels":{"name":"{{{name}}}"}{{{(extraConfig is null ? "" : "," + extraConfig)}}}},"rootfs":{"type":"layers","diff_ids":["{{{Digest.Compute(tar.ToArray())}}}"]}}""");
         var configDigest = Digest.Compute(config);
         images.Content.Write(configDigest, config);
         var manifest = Encoding.UTF8.GetBytes(

@@ -22,6 +22,7 @@ public sealed partial class EngineDaemon
             all = _containers.List(all: true);
         }
         var now = _time.GetUtcNow();
+        ValidateHealthFilter(filters);
         foreach (var status in filters.Get("status"))
         {
             if (status is not ("created" or "running" or "paused" or "restarting" or "removing" or "exited" or "dead"))
@@ -57,7 +58,7 @@ public sealed partial class EngineDaemon
                 || !filters.ExactMatch("status", EngineContainer.StatusName(c.State))
                 || (exited.Count > 0 && !(c.State == ContainerState.Exited && c.ExitCode is { } code && exited.Contains(code)))
                 || (filters.Contains("ancestor") && !filters.Get("ancestor").Any(a => IsAncestor(a, c)))
-                || (filters.Contains("health") && !filters.Get("health").Contains("none")))
+                || (filters.Contains("health") && !filters.Get("health").Contains(HealthFilterValue(c))))
             {
                 continue;
             }
@@ -100,6 +101,7 @@ public sealed partial class EngineDaemon
                 Error = c.Details.Error ?? "",
                 StartedAt = c.Details.StartedAt is { } s ? Rfc3339(s) : ZeroTime,
                 FinishedAt = c.Details.FinishedAt is { } f ? Rfc3339(f) : ZeroTime,
+                Health = HealthOf(c),
             },
             Image = c.Details.ImageId ?? _images.Find(c.Image)?.Config.ToString() ?? c.Manifest.ToString(),
             ResolvConfPath = started ? Path.Combine(dir, "resolv.conf") : "",
@@ -194,7 +196,7 @@ public sealed partial class EngineDaemon
             Created = c.Created.ToUnixTimeSeconds(),
             Labels = c.Details.Config?.Labels ?? [],
             State = EngineContainer.StatusName(c.State),
-            Status = StatusText(c, now),
+            Status = StatusText(c, now) + HealthSuffix(c),
             Ports = ports,
             HostConfig = new ContainerHostConfig(c.Details.HostConfig?.NetworkMode is { Length: > 0 } mode ? mode : "none"),
             NetworkSettings = new ContainerNetworkSettings(networks),

@@ -61,6 +61,7 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
             UserNamespaces = new UserNamespaceHook(_images, _lifecycle.ContainersDir, Volumes.Location, userNamespaces ?? new UserNamespaceOptions());
             _lifecycle.AddHook(UserNamespaces);
             _lifecycle.SetRootfsMounter(UserNamespaces);
+            AddHealthMonitor(loggers);
         }
         catch
         {
@@ -172,6 +173,7 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
     public void Dispose()
     {
         Volumes.Dispose();
+        Health.Dispose();
         _lifecycle.Dispose();
         _networks?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _containers.Dispose();

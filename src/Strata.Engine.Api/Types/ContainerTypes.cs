@@ -116,6 +116,8 @@ public sealed class ContainerStateInspect
     public string Error { get; init; } = "";
     public required string StartedAt { get; init; }
     public required string FinishedAt { get; init; }
+    /// <summary>Only for a container with a health check.</summary>
+    public HealthInspect? Health { get; init; }
 }
 
 

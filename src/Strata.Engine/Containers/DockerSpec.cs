@@ -70,6 +70,7 @@ public static class DockerSpec
                 config.Volumes.TryAdd(k, v);
             }
         }
+        config.Healthcheck = Health.HealthcheckConfig.Merge(config.Healthcheck, img.Extensions?.GetValueOrDefault("Healthcheck"));
         if (string.IsNullOrEmpty(config.StopSignal) && image.Config?.StopSignal is { Length: > 0 } stop)
         {
             config.StopSignal = stop;
@@ -87,6 +88,10 @@ public static class DockerSpec
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(host);
         var warnings = new List<string>();
+        if (Health.HealthcheckConfig.Validate(config.Healthcheck) is { } healthError)
+        {
+            throw new EngineException(EngineErrorCode.InvalidArgument, healthError);
+        }
         if (host.Memory is > 0 and < 6 * 1024 * 1024)
         {
             throw new EngineException(EngineErrorCode.InvalidArgument, "Minimum memory limit allowed is 6MB");
