@@ -90,6 +90,8 @@ public sealed partial class HealthMonitor : IContainerHook, IDisposable
         ArgumentNullException.ThrowIfNull(context);
         StopChecker(context.Id);
         _health.TryRemove(context.Id, out _);
+        // The container's finished execs, its probes' among them, go with it.
+        _exec.Forget(context.Id);
         return Task.CompletedTask;
     }
 
