@@ -18,11 +18,17 @@ public sealed partial class EngineDaemon : IContainerIoBackend
         return new ContainerIoTarget(id, c.Name, c.Image, c.Details.Config?.Tty ?? false, _lifecycle.LogPathOf(id), _lifecycle.DirectoryOf(id), () => IsActive(id));
     }
 
-    public Task<AttachEnd> AttachAsync(ContainerIoTarget container, AttachOptions options, Stream? stdin, ExecOutput output, CancellationToken cancellationToken)
+    public Task<AttachEnd> AttachAsync(ContainerIoTarget container, AttachOptions options, Stream? stdin, ExecOutput output, AttachReservation? reservation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(container);
         PublishContainerEvent(container.Id, "attach");
-        return _attach.AttachAsync(container.Id, container.Directory, container.LogPath, IsActive(container.Id), options, stdin, output, cancellationToken);
+        return _attach.AttachAsync(container.Id, container.Directory, container.LogPath, IsActive(container.Id), options, stdin, output, reservation, cancellationToken);
+    }
+
+    public AttachReservation ReserveAttach(ContainerIoTarget container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        return _attach.Reserve(container.Id);
     }
 
     public async Task ResizeAsync(ContainerIoTarget container, WindowSizeRequest size, CancellationToken cancellationToken)

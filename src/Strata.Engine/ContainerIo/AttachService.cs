@@ -53,8 +53,9 @@ public sealed class AttachService : IContainerHook
     /// until it ends, the client detaches or goes away. <paramref name="running"/> says whether to connect now
     /// or wait for the next start.
     /// </summary>
+    /// <param name="reservation">From <see cref="Reserve"/>, made before the client was answered: a start it triggers is not missed.</param>
     public async Task<AttachEnd> AttachAsync(string containerId, string directory, string logPath, bool running, AttachOptions options,
-        Stream? stdin, ExecOutput output, CancellationToken cancellationToken)
+        Stream? stdin, ExecOutput output, AttachReservation? reservation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
@@ -70,8 +71,14 @@ public sealed class AttachService : IContainerHook
             }
             if (!options.Stream)
                 return AttachEnd.OutputEnded;
-            var connection = running ? await MonitorAttach.TryConnectAsync(directory, cancellationToken).ConfigureAwait(false) : null;
-            connection ??= await NextStartAsync(containerId, cancellationToken).ConfigureAwait(false);
+            // A start since the reservation connected it before the program ran; else a running container is
+            // connected now; else the next start.
+            var connection = reservation?.TakeIfStarted();
+            if (connection is null && running)
+                connection = await MonitorAttach.TryConnectAsync(directory, cancellationToken).ConfigureAwait(false);
+            connection ??= reservation is not null
+                ? await reservation.TakeAsync(cancellationToken).ConfigureAwait(false)
+                : await NextStartAsync(containerId, cancellationToken).ConfigureAwait(false);
             if (connection is null)
                 return AttachEnd.Removed;
             await using (connection.ConfigureAwait(false))
@@ -130,6 +137,23 @@ public sealed class AttachService : IContainerHook
             }
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Registers an attach for the container's next start before the client is answered (docker run attaches,
+    /// then starts once the attach is answered): that start connects it before the program runs.
+    /// </summary>
+    public AttachReservation Reserve(string containerId)
+    {
+        var waiter = new TaskCompletionSource<MonitorAttach?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiters = _waiting.GetOrAdd(containerId, _ => []);
+        lock (waiters)
+            waiters.Add(waiter);
+        return new AttachReservation(waiter, () =>
+        {
+            lock (waiters)
+                waiters.Remove(waiter);
+        });
     }
 
     private async Task<MonitorAttach?> NextStartAsync(string containerId, CancellationToken cancellationToken)
@@ -205,5 +229,43 @@ public sealed class AttachService : IContainerHook
         {
             return AttachEnd.OutputEnded;
         }
+    }
+}
+
+/// <summary>An attach waiting for the container's next start (<see cref="AttachService.Reserve"/>); disposing it withdraws it.</summary>
+public sealed class AttachReservation : IDisposable
+{
+    private readonly TaskCompletionSource<MonitorAttach?> _waiter;
+    private readonly Action _withdraw;
+    private bool _taken;
+
+    internal AttachReservation(TaskCompletionSource<MonitorAttach?> waiter, Action withdraw)
+    {
+        _waiter = waiter;
+        _withdraw = withdraw;
+    }
+
+    /// <summary>The connection a start made since the reservation, or null.</summary>
+    internal MonitorAttach? TakeIfStarted()
+    {
+        if (!_waiter.Task.IsCompletedSuccessfully)
+            return null;
+        _taken = true;
+        return _waiter.Task.Result;
+    }
+
+    internal async Task<MonitorAttach?> TakeAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _taken = true;
+        return connection;
+    }
+
+    public void Dispose()
+    {
+        _withdraw();
+        // A start that connected an attach nobody took: the connection goes.
+        if (!_waiter.TrySetResult(null) && !_taken && _waiter.Task.IsCompletedSuccessfully && _waiter.Task.Result is { } unused)
+            unused.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 }

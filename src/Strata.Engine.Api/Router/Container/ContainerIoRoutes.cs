@@ -92,8 +92,9 @@ public static class ContainerIoRoutes
             Stream = Query.Bool(context, "stream"),
             DetachKeys = keys,
         };
+        using var reservation = backend.ReserveAttach(container);
         var stream = await HijackedStream.StartAsync(context, multiplexed: !container.Tty).ConfigureAwait(false);
-        await backend.AttachAsync(container, options, stream.Input, stream.WriteAsync, context.RequestAborted).ConfigureAwait(false);
+        await backend.AttachAsync(container, options, stream.Input, stream.WriteAsync, reservation, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -126,6 +127,7 @@ public static class ContainerIoRoutes
             DetachKeys = keys,
         };
         var type = version >= ApiVersion.Parse("1.28") ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+        using var reservation = backend.ReserveAttach(container);
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         using var gone = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var stdin = new Pipe();
@@ -140,7 +142,7 @@ public static class ContainerIoRoutes
             {
                 throw new IOException(e.Message, e); // the client went away
             }
-        }, gone.Token).ConfigureAwait(false);
+        }, reservation, gone.Token).ConfigureAwait(false);
         try
         {
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)

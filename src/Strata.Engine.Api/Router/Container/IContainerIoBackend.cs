@@ -16,7 +16,10 @@ public interface IContainerIoBackend
     ContainerIoTarget GetIoTarget(string nameOrId);
 
     /// <summary>The client's <paramref name="stdin"/> (null: none) to the container, its output to <paramref name="output"/>, until it ends, the client detaches or goes away.</summary>
-    Task<AttachEnd> AttachAsync(ContainerIoTarget container, AttachOptions options, Stream? stdin, ExecOutput output, CancellationToken cancellationToken);
+    Task<AttachEnd> AttachAsync(ContainerIoTarget container, AttachOptions options, Stream? stdin, ExecOutput output, AttachReservation? reservation, CancellationToken cancellationToken);
+
+    /// <summary>Before the client is answered: a start that answer triggers (docker run's) is attached from its first output.</summary>
+    AttachReservation ReserveAttach(ContainerIoTarget container);
 
     /// <summary>The container's terminal size; 409 when it does not run.</summary>
     Task ResizeAsync(ContainerIoTarget container, WindowSizeRequest size, CancellationToken cancellationToken);
