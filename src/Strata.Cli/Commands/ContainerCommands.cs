@@ -42,7 +42,8 @@ public static class ContainerCommands
     private static IEnumerable<Command> Verbs() =>
     [
         RunCommand.Create(), RunCommand.Run(), RunCommand.Start(), RunCommand.Attach(), Stop(), Restart(), Kill(), Remove(), Pause(), Unpause(),
-        Rename(), Wait(), Top(), Port(), Update(), StatsCommand.Create(),
+        Rename(), Wait(), Top(), Port(), Update(), StatsCommand.Create(), ContainerIoCommands.Logs(), ContainerIoCommands.Exec(),
+        ContainerFileCommands.Copy(), ContainerFileCommands.Export(), ContainerFileCommands.Diff(),
     ];
 
     /// <summary>docker's pattern for verbs over many containers: each one, its name printed, errors on stderr, 1 if any failed.</summary>

@@ -20,6 +20,12 @@ public static class SystemCommands
         root.Subcommands.Add(Version());
         root.Subcommands.Add(Info());
         root.Subcommands.Add(Events());
+        var system = new Command("system", "Manage the engine.");
+        system.Subcommands.Add(SystemDataCommands.DiskUsage());
+        system.Subcommands.Add(SystemDataCommands.Prune());
+        system.Subcommands.Add(Info());
+        system.Subcommands.Add(Events());
+        root.Subcommands.Add(system);
     }
 
     private static string GoArch => RuntimeInformation.OSArchitecture switch
