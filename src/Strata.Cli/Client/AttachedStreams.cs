@@ -46,8 +46,8 @@ public static class AttachedStreams
                     _ = SendSizeAsync(resize);
                 });
             }
-            await using var stdout = Console.OpenStandardOutput();
-            await using var stderr = Console.OpenStandardError();
+            await using var stdout = StandardStream(1);
+            await using var stderr = StandardStream(2);
             if (attachStdin)
             {
                 // A thread of its own: a read of the caller's stdin cannot be cancelled, and the process exits
@@ -71,6 +71,12 @@ public static class AttachedStreams
             }
         }
     }
+
+    /// <summary>
+    /// fd 1 or 2 as a plain stream: Console's own streams put the terminal in keypad mode (an escape sequence
+    /// written ahead of the first byte), which would land in the middle of the container's output.
+    /// </summary>
+    public static Stream StandardStream(int fd) => new FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0);
 
     /// <summary>stdcopy.StdCopy: each frame to its stream; a daemon error frame ends the copy with its message.</summary>
     public static async Task DemultiplexAsync(Stream input, Stream stdout, Stream stderr, CancellationToken cancellationToken)

@@ -41,8 +41,8 @@ internal static class ContainerIoCommands
                 + "&tail=" + Uri.EscapeDataString(parse.GetValue(tail)!);
             using var response = await client.SendAsync(HttpMethod.Get, "/containers/" + Uri.EscapeDataString(name) + "/logs" + query, null, token).ConfigureAwait(false);
             await using var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
-            await using var stdout = Console.OpenStandardOutput();
-            await using var stderr = Console.OpenStandardError();
+            await using var stdout = AttachedStreams.StandardStream(1);
+            await using var stderr = AttachedStreams.StandardStream(2);
             try
             {
                 if (tty)

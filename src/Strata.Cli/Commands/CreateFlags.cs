@@ -131,6 +131,11 @@ internal sealed class CreateFlags
             ["CapAdd"] = Strings(parse.GetValue(CapAdd)),
             ["CapDrop"] = Strings(parse.GetValue(CapDrop)),
         };
+        // docker run -t sends the caller's terminal size, so the program sees it from its first instruction.
+        if (parse.GetValue(Tty) && TerminalSize() is { } size)
+        {
+            host["ConsoleSize"] = new JsonArray(size.Rows, size.Columns);
+        }
         if (parse.GetValue(Userns) is { } userns)
         {
             host["UsernsMode"] = userns;
@@ -376,6 +381,19 @@ internal sealed class CreateFlags
             _ => throw new FormatException($"invalid device specification: {spec}"),
         };
         return new JsonObject { ["PathOnHost"] = host, ["PathInContainer"] = container, ["CgroupPermissions"] = permissions };
+    }
+
+    private static Strata.Linux.WindowSize? TerminalSize()
+    {
+        try
+        {
+            using var console = Strata.Linux.HostConsole.Find();
+            return console.TryGetWindowSize() is { Rows: > 0, Columns: > 0 } size ? size : null;
+        }
+        catch (Strata.Linux.SyscallException)
+        {
+            return null;
+        }
     }
 
     private static JsonArray Strings(IEnumerable<string>? values) => new([.. (values ?? []).Select(v => (JsonNode)JsonValue.Create(v))]);
