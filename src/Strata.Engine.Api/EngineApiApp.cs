@@ -78,6 +78,7 @@ public static class EngineApiApp
             BridgeSubnet = options.BridgeSubnet,
             BridgeInterface = options.BridgeInterface,
             AddressPool = options.AddressPool,
+            NetworkNamespace = options.NetworkNamespace,
         });
         var app = builder.Build();
         // Live-restore before the first request: every container the store holds is re-adopted or recorded.

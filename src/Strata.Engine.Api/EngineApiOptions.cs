@@ -42,6 +42,13 @@ public sealed class EngineApiOptions
     /// <summary>How layers are shared between user namespaces: idmapped mounts where supported (Auto) or always chowned copies.</summary>
     public Strata.Engine.UserNamespaces.LayerSharing UsernsLayers { get; set; } = Strata.Engine.UserNamespaces.LayerSharing.Auto;
 
+    /// <summary>
+    /// The network namespace (a bound nsfs file, as `ip netns add` makes) the engine's bridges, iptables
+    /// rules, published ports and DNS live in; null for the daemon's own. Containers with --network host
+    /// join it. Tests use it to keep the machine's network settings untouched.
+    /// </summary>
+    public string? NetworkNamespace { get; set; }
+
     /// <summary>"tcp://127.0.0.1:2375" onto <see cref="Tcp"/>; anything but a loopback address is refused.</summary>
     public static IPEndPoint ParseTcpHost(string host)
     {

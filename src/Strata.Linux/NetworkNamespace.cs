@@ -53,6 +53,43 @@ public static unsafe class NetworkNamespace
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> in the network namespace at <paramref name="path"/> (or here when it is
+    /// null): on a thread of its own that joins it and then ends, since network namespaces are per thread.
+    /// Sockets it makes stay in that namespace; processes it starts are born there (fork copies the calling
+    /// thread's namespaces).
+    /// </summary>
+    public static T Run<T>(string? path, Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (path is null)
+        {
+            return action();
+        }
+        T result = default!;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using (var ns = Sys.Open(path, OpenFlags.ReadOnly))
+                {
+                    Sys.SetNamespace(ns, NamespaceFlags.Network);
+                }
+                result = action();
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+        })
+        { IsBackground = true, Name = "netns-run" };
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return result;
+    }
+
     /// <summary>Unmounts and deletes a namespace made by <see cref="Create"/>; a missing one is no error.</summary>
     public static void Remove(string path)
     {

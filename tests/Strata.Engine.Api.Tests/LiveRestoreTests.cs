@@ -20,7 +20,16 @@ public sealed class LiveRestoreTests : IAsyncLifetime
 
     private string Root => _temp.Combine("root");
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    /// <summary>The daemon runs in a network namespace of its own (root only), so its bridge and rules never touch the machine's.</summary>
+    private string? _netns;
+
+    public async Task InitializeAsync()
+    {
+        if (Sys.EffectiveUserId == 0)
+        {
+            _netns = await TestDaemon.CreateNamespaceAsync(_temp.Combine("netns"));
+        }
+    }
 
     public async Task DisposeAsync()
     {
@@ -56,8 +65,10 @@ public sealed class LiveRestoreTests : IAsyncLifetime
 
     private async Task StartDaemonAsync()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = false, RedirectStandardError = false, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "strata.dll"), "daemon", "--root", Root, "--socket", Socket })
+        // nsenter execs the daemon in place: the pid killed below is the daemon's.
+        var info = new ProcessStartInfo(_netns is null ? "dotnet" : "nsenter") { RedirectStandardOutput = false, RedirectStandardError = false, UseShellExecute = false };
+        string[] prefix = _netns is null ? [] : ["--net=" + _netns, "--", "dotnet"];
+        foreach (var a in prefix.Concat([Path.Combine(AppContext.BaseDirectory, "strata.dll"), "daemon", "--root", Root, "--socket", Socket]))
         {
             info.ArgumentList.Add(a);
         }
@@ -217,5 +228,72 @@ public sealed class LiveRestoreTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, resized.StatusCode);
         }
         Assert.Equal("22 66\n", await cli.OkAsync("exec", "term", "sh", "-c", "busybox stty size < /proc/1/fd/0"));
+    }
+
+    private Task<(int Code, string Output)> InNamespaceAsync(params string[] command) =>
+        TestDaemon.RunAsync("nsenter", ["--net=" + _netns, "--", .. command]);
+
+    [SkippableFact]
+    public async Task KillNine_NetworkedContainers_DeadOnesReleasedAtRestart_LiveOnesStillReachable()
+    {
+        var why = LifecycleDaemon.Unavailable();
+        Skip.If(why is not null, why);
+        Skip.IfNot(File.Exists(DockerCli.Current), $"{DockerCli.Current} is not installed");
+        Skip.IfNot(new Strata.Engine.Networking.Cni.CniPlugins().Have("bridge", "host-local", "portmap", "firewall", "loopback"), "needs containernetworking-plugins");
+        Directory.CreateDirectory(Root);
+        using (var images = new ImageService(new ImageServiceOptions { Root = Root }))
+        {
+            TestImages.WriteBusybox(images, LifecycleDaemon.Image);
+        }
+        await StartDaemonAsync();
+        var cli = Cli();
+        var n = System.Security.Cryptography.RandomNumberGenerator.GetInt32(0, 256);
+        await cli.OkAsync("network", "create", "--subnet", $"10.175.{n}.0/24", "net");
+        string[] httpd = [LifecycleDaemon.Image, "sh", "-c", "mkdir -p /www && echo hello > /www/index.html && exec busybox httpd -f -p 80 -h /www"];
+        // Each waits for /tmp/go, which the test makes once the daemon is dead.
+        string[] dies = [LifecycleDaemon.Image, "sh", "-c", "while [ ! -e /tmp/go ]; do sleep 1; done; exit 0"];
+        await cli.OkAsync(["run", "-d", "--name", "live", "-p", "28080:80", .. httpd]);
+        await cli.OkAsync(["run", "-d", "--name", "livenet", "--network", "net", "--network-alias", "svc", .. httpd]);
+        await cli.OkAsync(["run", "-d", "--name", "dying", "-p", "28081:80", .. dies]);
+        await cli.OkAsync(["run", "-d", "--name", "dyingnet", "--network", "net", .. dies]);
+        var dead = new List<(string Id, string Ip)>();
+        foreach (var name in new[] { "dying", "dyingnet" })
+        {
+            var id = await Inspect(name, "{{.Id}}");
+            var ip = await Inspect(name, "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}");
+            dead.Add((id, ip));
+            Assert.True(File.Exists(Path.Combine(Root, "netns", id)));
+        }
+        Assert.Contains(dead[0].Id, (await InNamespaceAsync("iptables-save")).Output, StringComparison.Ordinal);
+
+        Sys.Kill(_daemon!.Id, Signals.SIGKILL);
+        await _daemon.WaitForExitAsync();
+        foreach (var (id, _) in dead)
+        {
+            File.WriteAllText(Path.Combine(Root, "containers", id, "bundle", "rootfs", "tmp", "go"), "");
+            await LifecycleDaemon.Eventually(() => Task.FromResult(File.Exists(Path.Combine(Root, "containers", id, "exit.json"))), $"{id} records its exit");
+        }
+        await StartDaemonAsync();
+
+        var rules = (await InNamespaceAsync("iptables-save")).Output;
+        var leases = Directory.GetFiles(Path.Combine(Root, "networks"), "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
+        foreach (var (id, ip) in dead)
+        {
+            Assert.Equal("exited 0", await Inspect(id, "{{.State.Status}} {{.State.ExitCode}}"));
+            Assert.False(File.Exists(Path.Combine(Root, "netns", id)), "the namespace of a container that died while the daemon was down is gone");
+            Assert.DoesNotContain(id, rules, StringComparison.Ordinal);
+            Assert.DoesNotContain(ip, leases);
+        }
+        var veths = (await InNamespaceAsync("ip", "-o", "link", "show", "type", "veth")).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, veths.Length);
+        // The live ones: the published port still forwards, the user network's DNS answers again.
+        var (code, page) = await InNamespaceAsync("curl", "-sS", "--max-time", "10", "http://127.0.0.1:28080/");
+        Assert.True(code == 0, page);
+        Assert.Equal("hello\n", page);
+        var client = (await cli.OkAsync("run", "-d", "--network", "net", LifecycleDaemon.Image, "busybox", "wget", "-qO-", "http://svc/")).Trim();
+        Assert.Equal("0", (await cli.OkAsync("wait", client)).Trim());
+        Assert.Contains("\"log\":\"hello\\n\"", await File.ReadAllTextAsync(await Inspect(client, "{{.LogPath}}")), StringComparison.Ordinal);
+        // The port a dead container held is free again.
+        await cli.OkAsync(["run", "-d", "--name", "again", "-p", "28081:80", .. httpd]);
     }
 }

@@ -32,6 +32,13 @@ public sealed class TestDaemon : IAsyncDisposable
 
     public string BridgeInterface { get; } = "stt" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
 
+    /// <summary>
+    /// The daemon's own network namespace (root only; null otherwise): its bridges, iptables rules, published
+    /// ports and DNS live there and die with it, and the bridge plugin's net.ipv4.ip_forward=1 is that
+    /// namespace's, never the machine's. Reach a published port from it: <see cref="InNamespaceAsync"/>.
+    /// </summary>
+    public string? NetworkNamespace { get; private set; }
+
     /// <summary>A /24 that user networks without a subnet are given (one network per daemon without clashes).</summary>
     public string AddressPool { get; } = RandomSubnet(170);
 
@@ -49,6 +56,10 @@ public sealed class TestDaemon : IAsyncDisposable
         try
         {
             Directory.CreateDirectory(daemon.Root);
+            if (Strata.Linux.Sys.EffectiveUserId == 0)
+            {
+                daemon.NetworkNamespace = await CreateNamespaceAsync(daemon.Dir.Combine("netns"));
+            }
             prepare?.Invoke(daemon);
             var options = new EngineApiOptions
             {
@@ -57,6 +68,7 @@ public sealed class TestDaemon : IAsyncDisposable
                 BridgeSubnet = daemon.BridgeSubnet,
                 BridgeInterface = daemon.BridgeInterface,
                 AddressPool = daemon.AddressPool,
+                NetworkNamespace = daemon.NetworkNamespace,
             };
             configure?.Invoke(options);
             daemon._app = EngineApiApp.Build(options, logging => logging.SetMinimumLevel(LogLevel.Warning));
@@ -72,6 +84,38 @@ public sealed class TestDaemon : IAsyncDisposable
 
     public HttpClient CreateClient() => UnixHttp.CreateClient(Socket);
 
+    /// <summary>A new network namespace bound at <paramref name="path"/>, its loopback up (as a host's).</summary>
+    public static async Task<string> CreateNamespaceAsync(string path)
+    {
+        Strata.Linux.NetworkNamespace.Create(path);
+        var (code, output) = await RunAsync("nsenter", "--net=" + path, "--", "ip", "link", "set", "lo", "up");
+        if (code != 0)
+        {
+            Strata.Linux.NetworkNamespace.Remove(path);
+            throw new InvalidOperationException("ip link set lo up: " + output);
+        }
+        return path;
+    }
+
+    /// <summary>A command in the daemon's network namespace (nsenter(1)), e.g. curl to a published port.</summary>
+    public Task<(int Code, string Output)> InNamespaceAsync(params string[] command) =>
+        NetworkNamespace is { } ns ? RunAsync("nsenter", ["--net=" + ns, "--", .. command]) : RunAsync(command[0], command[1..]);
+
+    /// <summary>Runs a program; its exit code and stdout+stderr.</summary>
+    public static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
     /// <summary>The engine behind the socket, for tests that act on it directly (publishing an event).</summary>
     public Strata.Engine.Api.Daemon.EngineDaemon Engine =>
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Strata.Engine.Api.Daemon.EngineDaemon>(_app!.Services);
@@ -84,11 +128,7 @@ public sealed class TestDaemon : IAsyncDisposable
             var networks = Engine.Networks;
             await networks.ReconcileAsync(_ => false);
             await networks.PruneAsync();
-            if (Directory.Exists("/sys/class/net/" + BridgeInterface))
-            {
-                using var ip = System.Diagnostics.Process.Start("ip", ["link", "delete", BridgeInterface]);
-                await ip.WaitForExitAsync();
-            }
+            await InNamespaceAsync("ip", "link", "delete", BridgeInterface);
         }
         catch (Exception e) when (e is EngineException or IOException or Strata.Linux.SyscallException or UnauthorizedAccessException)
         {
@@ -103,6 +143,17 @@ public sealed class TestDaemon : IAsyncDisposable
             await ReleaseNetworksAsync();
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+        if (NetworkNamespace is { } ns)
+        {
+            try
+            {
+                Strata.Linux.NetworkNamespace.Remove(ns);
+            }
+            catch (Strata.Linux.SyscallException)
+            {
+                // A mount still busy goes with the directory's lazy unmount below.
+            }
         }
         Dir.Dispose();
     }

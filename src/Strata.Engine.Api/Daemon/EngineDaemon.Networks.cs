@@ -1,6 +1,7 @@
 using System.Globalization;
 using Strata.Engine.Api.Router.Network;
 using Strata.Engine.Api.Types;
+using Strata.Engine.Containers;
 using Strata.Engine.Events;
 using Strata.Engine.Networking;
 
@@ -21,6 +22,12 @@ public sealed partial class EngineDaemon : INetworkBackend
     /// <summary>Where user networks without a subnet get theirs; null for <see cref="NetworkServiceOptions.DefaultAddressPool"/>.</summary>
     public string? AddressPool { get; init; }
 
+    /// <summary>
+    /// The network namespace the engine's bridges, rules, published ports and DNS live in (a bound nsfs file);
+    /// null for the daemon's own. Tests give each daemon a private one, so the machine's settings stay untouched.
+    /// </summary>
+    public string? NetworkNamespace { get; init; }
+
     /// <summary>The engine's networks (made on first use, with the options above).</summary>
     public NetworkService Networks
     {
@@ -34,6 +41,7 @@ public sealed partial class EngineDaemon : INetworkBackend
                     BridgeSubnet = BridgeSubnet ?? NetworkServiceOptions.DefaultBridgeSubnet,
                     BridgeInterface = BridgeInterface ?? NetworkServiceOptions.DefaultBridgeInterface,
                     AddressPool = AddressPool ?? NetworkServiceOptions.DefaultAddressPool,
+                    HostNamespace = NetworkNamespace,
                 }, _time);
             }
         }
@@ -141,4 +149,136 @@ public sealed partial class EngineDaemon : INetworkBackend
         Options = n.Options,
         Labels = n.Labels,
     };
+}
+
+/// <summary>The network part of container inspect and list: NetworkSettings, Ports and Networks as dockerd reports them.</summary>
+public sealed partial class EngineDaemon
+{
+    partial void FillNetworkSettings(EngineContainer container, InspectNetworkSettings settings)
+    {
+        var attachment = container.IsActive ? Networks.Inspect(container.Id) : null;
+        foreach (var (name, endpoint) in EndpointsOf(container, attachment))
+        {
+            settings.Networks[name] = endpoint;
+        }
+        if (attachment is null)
+        {
+            return;
+        }
+        // The deprecated top-level fields describe the default bridge's endpoint (moby's daemon/network.go).
+        if (attachment.Endpoints.FirstOrDefault(e => e.NetworkName == NetworkNames.Bridge) is { } bridge)
+        {
+            settings.EndpointID = bridge.EndpointId;
+            settings.Gateway = bridge.Gateway;
+            settings.IPAddress = bridge.IPAddress;
+            settings.IPPrefixLen = bridge.IPPrefixLen;
+            settings.MacAddress = bridge.MacAddress;
+        }
+        if (attachment.OwnsNamespace)
+        {
+            settings.SandboxKey = attachment.NamespacePath;
+            settings.SandboxID = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(attachment.NamespacePath)));
+        }
+        foreach (var (port, protocol) in ExposedPorts(container, attachment))
+        {
+            var key = port.ToString(CultureInfo.InvariantCulture) + "/" + protocol;
+            var bound = attachment.Ports.Where(p => p.ContainerPort == port && p.Protocol == protocol)
+                .Select(p => new Strata.Engine.Containers.PortBinding { HostIp = p.HostIp.Length > 0 ? p.HostIp : "0.0.0.0", HostPort = p.HostPort.ToString(CultureInfo.InvariantCulture) })
+                .ToList();
+            settings.Ports[key] = bound.Count > 0 ? bound : null;
+        }
+    }
+
+    partial void FillSummaryNetworks(EngineContainer container, List<PortSummary> ports, Dictionary<string, EndpointSettings> networks)
+    {
+        var attachment = container.IsActive ? Networks.Inspect(container.Id) : null;
+        foreach (var (name, endpoint) in EndpointsOf(container, attachment))
+        {
+            networks[name] = endpoint;
+        }
+        // docker ps: published ports with their host side, exposed ones without (moby's daemon/list.go).
+        foreach (var (port, protocol) in ExposedPorts(container, attachment))
+        {
+            var bound = attachment?.Ports.Where(p => p.ContainerPort == port && p.Protocol == protocol).ToList() ?? [];
+            if (bound.Count == 0)
+            {
+                ports.Add(new PortSummary(null, port, null, protocol));
+            }
+            ports.AddRange(bound.Select(p => new PortSummary(p.HostIp.Length > 0 ? p.HostIp : "0.0.0.0", port, p.HostPort, protocol)));
+        }
+    }
+
+    /// <summary>The image's and the container's exposed ports, and every published one.</summary>
+    private static IEnumerable<(int Port, string Protocol)> ExposedPorts(EngineContainer container, ContainerNetwork? attachment)
+    {
+        var exposed = new List<(int, string)>();
+        foreach (var key in container.Details.Config?.ExposedPorts?.Keys ?? Enumerable.Empty<string>())
+        {
+            try
+            {
+                exposed.Add(NetworkHook.ParsePortKey(key));
+            }
+            catch (EngineException)
+            {
+                // A key the create took unchecked: nothing to show for it.
+            }
+        }
+        exposed.AddRange((attachment?.Ports ?? []).Select(p => (p.ContainerPort, p.Protocol)));
+        return exposed.Distinct().OrderBy(p => p.Item1).ThenBy(p => p.Item2, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// NetworkSettings.Networks: each network the container is configured for (its mode's and its
+    /// EndpointsConfig's), with the endpoint's addresses while it runs. Aliases are the ones submitted (API
+    /// 1.45 and later); DNSNames (1.44) are what the embedded DNS answers to, on user networks only.
+    /// </summary>
+    private Dictionary<string, EndpointSettings> EndpointsOf(EngineContainer container, ContainerNetwork? attachment)
+    {
+        var result = new Dictionary<string, EndpointSettings>(StringComparer.Ordinal);
+        var mode = container.Details.HostConfig?.NetworkMode is { Length: > 0 } m && m != "default" ? m : NetworkNames.Bridge;
+        if (mode.StartsWith("container:", StringComparison.Ordinal))
+        {
+            return result;
+        }
+        var configured = NetworkHook.Endpoints(container);
+        var names = new List<string> { mode };
+        names.AddRange(configured.Keys.Where(k => k != mode));
+        foreach (var name in names)
+        {
+            var network = Networks.Find(name);
+            var key = network?.Name ?? name;
+            if (result.ContainsKey(key))
+            {
+                continue;
+            }
+            var asked = configured.TryGetValue(name, out var byName) ? byName
+                : network is not null && configured.TryGetValue(network.Name, out var byNetworkName) ? byNetworkName
+                : (Aliases: (IReadOnlyList<string>)[], IPv4Address: "");
+            var settings = new EndpointSettings
+            {
+                IPAMConfig = asked.IPv4Address.Length > 0 ? new EndpointIpamConfig { IPv4Address = asked.IPv4Address } : null,
+                Aliases = asked.Aliases.Count > 0 ? [.. asked.Aliases] : null,
+                NetworkID = network?.Id ?? "",
+            };
+            if (attachment?.Endpoints.FirstOrDefault(e => e.NetworkId == network?.Id) is { } endpoint)
+            {
+                settings.EndpointID = endpoint.EndpointId;
+                settings.Gateway = endpoint.Gateway;
+                settings.IPAddress = endpoint.IPAddress;
+                settings.IPPrefixLen = endpoint.IPPrefixLen;
+                settings.MacAddress = endpoint.MacAddress;
+                if (network!.ResolvesNames)
+                {
+                    var hostname = container.Details.Config?.Hostname is { Length: > 0 } h ? h : container.Id[..12];
+                    settings.DNSNames = new[] { container.Name }.Concat(endpoint.Aliases).Append(container.Id[..12]).Append(hostname).Distinct(StringComparer.Ordinal).ToList();
+                }
+            }
+            else if (attachment is not null && mode == NetworkNames.Host && network?.Name == NetworkNames.Host)
+            {
+                settings.EndpointID = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("host/" + container.Id)));
+            }
+            result[key] = settings;
+        }
+        return result;
+    }
 }

@@ -9,6 +9,7 @@ using Strata.Engine.ContainerIo;
 using Strata.Engine.Containers;
 using Strata.Engine.Events;
 using Strata.Engine.Exec;
+using Strata.Engine.Networking;
 using Strata.Engine.UserNamespaces;
 using Strata.Engine.Volumes;
 using Strata.Images;
@@ -76,7 +77,18 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
     public ContainerLifecycle Containers => _lifecycle;
 
     /// <summary>Before serving: live-restore of the containers (re-adopting running ones), then the hooks reconcile.</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default) => _lifecycle.RestoreAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_networkHooked)
+        {
+            // Here, not in the constructor: the network options are init properties, set after it.
+            _lifecycle.AddHook(new NetworkHook(Networks, _lifecycle.Get));
+            _networkHooked = true;
+        }
+        return _lifecycle.RestoreAsync(cancellationToken);
+    }
+
+    private bool _networkHooked;
 
     public string Root { get; }
 

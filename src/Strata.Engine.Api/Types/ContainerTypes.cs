@@ -37,7 +37,7 @@ public sealed record ContainerNetworkSettings(Dictionary<string, EndpointSetting
 /// <summary>One network a container is on (swagger EndpointSettings); the network part fills it.</summary>
 public sealed class EndpointSettings
 {
-    public object? IPAMConfig { get; set; }
+    public EndpointIpamConfig? IPAMConfig { get; set; }
     public List<string>? Links { get; set; }
     public List<string>? Aliases { get; set; }
     public string? MacAddress { get; set; } = "";
@@ -50,6 +50,14 @@ public sealed class EndpointSettings
     public string GlobalIPv6Address { get; set; } = "";
     public int GlobalIPv6PrefixLen { get; set; }
     public List<string>? DNSNames { get; set; }
+}
+
+/// <summary>swagger EndpointIPAMConfig: the addresses a create or connect asked for.</summary>
+public sealed class EndpointIpamConfig
+{
+    public string? IPv4Address { get; set; }
+    public string? IPv6Address { get; set; }
+    public List<string>? LinkLocalIPs { get; set; }
 }
 
 public sealed record MountPoint(string Type, string? Name, string Source, string Destination, string? Driver, string Mode, bool RW, string Propagation);

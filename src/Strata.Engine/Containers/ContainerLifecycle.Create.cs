@@ -44,6 +44,7 @@ public sealed partial class ContainerLifecycle
         {
             Config = config,
             HostConfig = host,
+            NetworkingConfig = request.NetworkingConfig?.Clone(),
             ImageId = image.Record.Config.ToString(),
             Platform = "linux",
         };

@@ -153,6 +153,8 @@ public sealed class ContainerDetails
 {
     public CreateConfig? Config { get; set; }
     public HostConfig? HostConfig { get; set; }
+    /// <summary>The create request's NetworkingConfig (EndpointsConfig: aliases, IPAMConfig), for the network hook.</summary>
+    public JsonElement? NetworkingConfig { get; set; }
     public string? ImageId { get; set; }
     public string? Platform { get; set; }
     public DateTimeOffset? StartedAt { get; set; }

@@ -276,7 +276,8 @@ public static class DockerSpec
         {
             Host("uts");
         }
-        foreach (var (mode, type) in new[] { (host.PidMode, "pid"), (host.IpcMode, "ipc"), (host.NetworkMode, "network") })
+        // A container: network mode is the network hook's (it sets the other container's namespace path).
+        foreach (var (mode, type) in new[] { (host.PidMode, "pid"), (host.IpcMode, "ipc") })
         {
             if (mode is { } m && m.StartsWith("container:", StringComparison.Ordinal))
             {

@@ -57,7 +57,12 @@ public static class NetworkFiles
         }
         if (network.Endpoints.FirstOrDefault(e => e.IPAddress.Length > 0) is { } first)
         {
-            text.Append(first.IPAddress).Append('\t').Append(network.Hostname).Append('\n');
+            text.Append(first.IPAddress).Append('\t');
+            if (network.Domainname.Length > 0)
+            {
+                text.Append(network.Hostname).Append('.').Append(network.Domainname).Append(' ');
+            }
+            text.Append(network.Hostname).Append('\n');
         }
         return text.ToString();
     }

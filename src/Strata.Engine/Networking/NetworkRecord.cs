@@ -57,6 +57,8 @@ public sealed record Endpoint
     public string Gateway { get; init; } = "";
     public string MacAddress { get; init; } = "";
     public IReadOnlyList<string> Aliases { get; init; } = [];
+    /// <summary>The address asked for (IPAMConfig.IPv4Address), empty when host-local chose it.</summary>
+    public string StaticAddress { get; init; } = "";
     /// <summary>The chain's final result, given back as prevResult on DEL (CNI SPEC section 3).</summary>
     public string CniResult { get; init; } = "";
     /// <summary>The port mappings given to portmap on ADD, given again on DEL.</summary>
@@ -85,6 +87,9 @@ public sealed record ContainerNetwork
     public IReadOnlyList<string> DnsSearch { get; init; } = [];
     public IReadOnlyList<string> DnsOptions { get; init; } = [];
     public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+    public string Domainname { get; init; } = "";
+    /// <summary>Where its hosts, resolv.conf and hostname are (the container's directory); empty: ROOT/networks/endpoints/ID.</summary>
+    public string FilesDirectory { get; init; } = "";
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -35,6 +35,12 @@ public sealed record NetworkAttachRequest
     public IReadOnlyList<string> DnsOptions { get; init; } = [];
     /// <summary>"name:ip" (or "name=ip"); ip "host-gateway" is the gateway.</summary>
     public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+    /// <summary>NetworkingConfig.EndpointsConfig's IPAMConfig.IPv4Address: network name or id → the address asked for.</summary>
+    public IReadOnlyDictionary<string, string> StaticAddresses { get; init; } = new Dictionary<string, string>();
+    /// <summary>Config.Domainname: the hosts file names the container "hostname.domainname hostname".</summary>
+    public string Domainname { get; init; } = "";
+    /// <summary>Where hosts, resolv.conf and hostname are written (the container's directory); empty: the attachment's own.</summary>
+    public string FilesDirectory { get; init; } = "";
 }
 
 /// <summary>

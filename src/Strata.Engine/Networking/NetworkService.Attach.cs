@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json.Nodes;
 using Strata.Engine.Networking.Cni;
 using Strata.Linux;
@@ -24,7 +25,7 @@ public sealed partial class NetworkService
             }
             var hostname = request.Hostname.Length > 0 ? request.Hostname : request.ContainerId[..Math.Min(12, request.ContainerId.Length)];
             var mode = request.Mode is "" or "default" ? NetworkNames.Bridge : request.Mode;
-            var dir = _store.EndpointDir(request.ContainerId);
+            var dir = request.FilesDirectory.Length > 0 ? request.FilesDirectory : _store.EndpointDir(request.ContainerId);
             var record = new ContainerNetwork
             {
                 ContainerId = request.ContainerId,
@@ -35,24 +36,24 @@ public sealed partial class NetworkService
                 DnsSearch = request.DnsSearch,
                 DnsOptions = request.DnsOptions,
                 ExtraHosts = request.ExtraHosts,
+                Domainname = request.Domainname,
+                FilesDirectory = request.FilesDirectory,
             };
             if (mode == NetworkNames.Host)
             {
-                _store.PutAttachment(record);
+                // The engine's own namespace: this process's (null), or the one it was given.
+                _store.PutAttachment(record with { NamespacePath = _options.HostNamespace ?? "" });
                 NetworkFiles.WriteHostCopies(dir);
-                return new ContainerNetworking(null, NetworkFiles.Mounts(dir), Environment.MachineName);
+                return new ContainerNetworking(_options.HostNamespace, NetworkFiles.Mounts(dir), Environment.MachineName);
             }
             if (mode.StartsWith("container:", StringComparison.Ordinal))
             {
                 var target = mode["container:".Length..];
                 var other = FindAttachmentOf(target)
-                    ?? throw new EngineException(EngineErrorCode.ContainerNotFound, $"cannot join network of a non running container: {target}");
-                if (other.NamespacePath.Length == 0)
-                {
-                    throw new EngineException(EngineErrorCode.InvalidArgument, $"cannot join the network of container {target}: it uses the host's");
-                }
-                _store.PutAttachment(record with { NamespacePath = other.NamespacePath });
-                return new ContainerNetworking(other.NamespacePath, NetworkFiles.Mounts(_store.EndpointDir(other.ContainerId)), other.Hostname);
+                    ?? throw new EngineException(EngineErrorCode.Conflict, $"cannot join network namespace of a non running container: {target}");
+                // The other's hostname and files, as docker gives a container: mode container (its /etc/hosts names the other).
+                _store.PutAttachment(record with { NamespacePath = other.NamespacePath, Hostname = other.Hostname });
+                return new ContainerNetworking(other.NamespacePath.Length > 0 ? other.NamespacePath : null, NetworkFiles.Mounts(FilesDir(other)), other.Hostname);
             }
             var networks = new List<(NetworkRecord Network, IReadOnlyList<string> Aliases)>();
             if (mode != NetworkNames.None)
@@ -63,7 +64,7 @@ public sealed partial class NetworkService
                     throw new EngineException(EngineErrorCode.InvalidArgument, $"container cannot be attached to network {first.Name} (driver {first.Driver}) this way");
                 }
                 networks.Add((first, AliasesFor(request, first)));
-                foreach (var key in request.Aliases.Keys)
+                foreach (var key in request.Aliases.Keys.Concat(request.StaticAddresses.Keys))
                 {
                     var extra = _store.Find(key) ?? throw NotFound(key);
                     if (networks.All(n => n.Network.Id != extra.Id) && extra.Driver == "bridge")
@@ -72,7 +73,7 @@ public sealed partial class NetworkService
                     }
                 }
             }
-            var ports = networks.Count == 0 ? [] : Ports.Allocate(Requested(request), _store.ListAttachments().SelectMany(a => a.Ports).ToList());
+            var ports = networks.Count == 0 ? [] : AllocatePorts(request);
             var nsPath = Path.Combine(NamespaceDir, request.ContainerId);
             record = record with { NamespacePath = nsPath, OwnsNamespace = true, Ports = ports };
             // Recorded before the namespace and the first ADD: a crash from here on is undone by ReconcileAsync.
@@ -83,7 +84,8 @@ public sealed partial class NetworkService
                 await _cni.AddAsync(CniConfig.Loopback(), new CniAttachment(request.ContainerId, nsPath, "lo"), null, cancellationToken).ConfigureAwait(false);
                 foreach (var (network, aliases) in networks)
                 {
-                    record = await AddEndpointAsync(record, network, aliases, record.Endpoints.Count == 0 ? ports : [], cancellationToken).ConfigureAwait(false);
+                    record = await AddEndpointAsync(record, network, aliases, record.Endpoints.Count == 0 ? ports : [], cancellationToken,
+                        StaticAddressFor(request, network)).ConfigureAwait(false);
                 }
                 WriteFiles(record);
                 return new ContainerNetworking(nsPath, NetworkFiles.Mounts(dir), hostname);
@@ -134,6 +136,10 @@ public sealed partial class NetworkService
                 }
             }
             var live = _store.ListAttachments();
+            foreach (var attachment in live.Where(a => a.Ports.Count > 0))
+            {
+                HoldAgain(attachment);
+            }
             foreach (var path in Directory.EnumerateFiles(NamespaceDir))
             {
                 if (!live.Any(a => a.NamespacePath == path))
@@ -239,11 +245,15 @@ public sealed partial class NetworkService
     }
 
     private async Task<ContainerNetwork> AddEndpointAsync(ContainerNetwork record, NetworkRecord network, IReadOnlyList<string> aliases,
-        IReadOnlyList<PortBinding> ports, CancellationToken cancellationToken)
+        IReadOnlyList<PortBinding> ports, CancellationToken cancellationToken, string staticAddress = "")
     {
         var ifName = NextInterface(record);
+        if (staticAddress.Length > 0)
+        {
+            CheckStaticAddress(network, staticAddress);
+        }
         var result = await _cni.AddAsync(Conflist(network), new CniAttachment(record.ContainerId, record.NamespacePath, ifName),
-            CniConfig.RuntimeConfig(ports), cancellationToken).ConfigureAwait(false);
+            CniConfig.RuntimeConfig(ports, staticAddress), cancellationToken).ConfigureAwait(false);
         var parsed = CniResult.Parse(result, ifName);
         record.Endpoints.Add(new Endpoint
         {
@@ -256,6 +266,7 @@ public sealed partial class NetworkService
             Gateway = parsed.Gateway,
             MacAddress = parsed.MacAddress,
             Aliases = aliases,
+            StaticAddress = staticAddress,
             CniResult = result.ToJsonString(),
             Ports = ports,
         });
@@ -285,7 +296,7 @@ public sealed partial class NetworkService
         var network = _store.Find(endpoint.NetworkId) ?? new NetworkRecord { Name = endpoint.NetworkName, Id = endpoint.NetworkId };
         var prev = endpoint.CniResult.Length > 0 ? JsonNode.Parse(endpoint.CniResult) as JsonObject : null;
         await _cni.DeleteAsync(Conflist(network), new CniAttachment(record.ContainerId, record.NamespacePath, endpoint.Interface),
-            prev, CniConfig.RuntimeConfig(endpoint.Ports), CancellationToken.None).ConfigureAwait(false);
+            prev, CniConfig.RuntimeConfig(endpoint.Ports, endpoint.StaticAddress), CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Every step is tried whatever the others did; the first failure is thrown after all of them.</summary>
@@ -319,6 +330,7 @@ public sealed partial class NetworkService
                 first ??= e;
             }
         }
+        Unreserve(containerId);
         _store.DeleteAttachment(containerId);
         if (first is not null)
         {
@@ -332,6 +344,31 @@ public sealed partial class NetworkService
         var dns = record.Endpoints
             .Select(e => (Endpoint: e, Network: _store.Find(e.NetworkId)))
             .FirstOrDefault(x => x.Network?.ResolvesNames == true && x.Endpoint.Gateway.Length > 0).Endpoint?.Gateway;
-        NetworkFiles.Write(_store.EndpointDir(record.ContainerId), record, dns);
+        NetworkFiles.Write(FilesDir(record), record, dns);
+    }
+
+    private string FilesDir(ContainerNetwork record) =>
+        record.FilesDirectory.Length > 0 ? record.FilesDirectory : _store.EndpointDir(record.ContainerId);
+
+    private static string StaticAddressFor(NetworkAttachRequest request, NetworkRecord network) =>
+        request.StaticAddresses.TryGetValue(network.Name, out var byName) ? byName
+        : request.StaticAddresses.TryGetValue(network.Id, out var byId) ? byId
+        : "";
+
+    /// <summary>docker's rules for --ip: a user-chosen subnet only, and an address inside it.</summary>
+    private static void CheckStaticAddress(NetworkRecord network, string address)
+    {
+        if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            throw new EngineException(EngineErrorCode.InvalidArgument, $"invalid IPv4 address: {address}");
+        }
+        if (network.Name == NetworkNames.Bridge)
+        {
+            throw new EngineException(EngineErrorCode.InvalidArgument, "user specified IP address is supported on user defined networks only");
+        }
+        if (!network.Pools.Any(p => IPNetwork.Parse(p.Subnet).Contains(ip)))
+        {
+            throw new EngineException(EngineErrorCode.InvalidArgument, $"no configured subnet or ip-range contain the IP address {address}");
+        }
     }
 }

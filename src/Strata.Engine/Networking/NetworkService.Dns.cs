@@ -52,7 +52,9 @@ public sealed partial class NetworkService
             try
             {
                 var id = network.Id;
-                _dns[network.Id] = new DnsResponder(new IPEndPoint(gateway, 53), name => Resolve(id, name), upstreams);
+                // Its socket is made in the engine's namespace, where the gateway address is.
+                _dns[network.Id] = Strata.Linux.NetworkNamespace.Run(_options.HostNamespace,
+                    () => new DnsResponder(new IPEndPoint(gateway, 53), name => Resolve(id, name), upstreams));
             }
             catch (SocketException)
             {

@@ -31,7 +31,7 @@ public sealed partial class NetworkService : IAsyncDisposable
         _options = options;
         _time = time ?? TimeProvider.System;
         _store = new NetworkStore(options.Root);
-        _cni = new CniPlugins(options.CniPaths);
+        _cni = new CniPlugins(options.CniPaths, options.HostNamespace);
         Directory.CreateDirectory(NamespaceDir);
         EnsurePredefined();
     }
@@ -178,10 +178,13 @@ public sealed partial class NetworkService : IAsyncDisposable
         _store.Delete(network.Id);
     }
 
+    /// <summary>The engine's network namespace (<see cref="NetworkServiceOptions.HostNamespace"/>), or null for the daemon's.</summary>
+    public string? HostNamespace => _options.HostNamespace;
+
     /// <summary>The bridge plugin makes the bridge on first ADD and leaves it; it goes with its network.</summary>
-    private static async Task DeleteBridgeAsync(string bridge)
+    private async Task DeleteBridgeAsync(string bridge)
     {
-        if (bridge.Length == 0 || !Directory.Exists(Path.Combine("/sys/class/net", bridge)))
+        if (bridge.Length == 0)
         {
             return;
         }
@@ -190,12 +193,13 @@ public sealed partial class NetworkService : IAsyncDisposable
         {
             info.ArgumentList.Add(arg);
         }
-        using var process = System.Diagnostics.Process.Start(info);
+        using var process = Strata.Linux.NetworkNamespace.Run(_options.HostNamespace, () => System.Diagnostics.Process.Start(info));
         if (process is not null)
         {
             var error = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
             await process.WaitForExitAsync().ConfigureAwait(false);
-            if (process.ExitCode != 0 && Directory.Exists(Path.Combine("/sys/class/net", bridge)))
+            // "Cannot find device": no container was ever attached, so the plugin never made it.
+            if (process.ExitCode != 0 && !error.Contains("Cannot find device", StringComparison.Ordinal))
             {
                 throw new EngineException(EngineErrorCode.Unknown, $"could not delete bridge {bridge}: {error.Trim()}");
             }
@@ -238,7 +242,8 @@ public sealed partial class NetworkService : IAsyncDisposable
         {
             throw new EngineException(EngineErrorCode.InvalidArgument, $"invalid address pool {_options.AddressPool}");
         }
-        var taken = existing.SelectMany(n => n.Pools).Select(p => IPNetwork.Parse(p.Subnet)).Concat(HostNetworks()).ToList();
+        var taken = existing.SelectMany(n => n.Pools).Select(p => IPNetwork.Parse(p.Subnet))
+            .Concat(Strata.Linux.NetworkNamespace.Run(_options.HostNamespace, () => HostNetworks().ToList())).ToList();
         foreach (var candidate in Subnets.Carve(pool, Math.Max(pool.PrefixLength, 24)))
         {
             if (!taken.Any(t => Subnets.Overlap(t, candidate)))
@@ -326,6 +331,7 @@ public sealed partial class NetworkService : IAsyncDisposable
         {
             await responder.DisposeAsync().ConfigureAwait(false);
         }
+        UnreserveAll();
         _gate.Dispose();
     }
 

@@ -23,6 +23,13 @@ public sealed class NetworkServiceOptions
     /// <summary>Where user networks without a subnet get theirs: /24s carved in order (dockerd's --default-address-pool).</summary>
     public string AddressPool { get; init; } = DefaultAddressPool;
 
+    /// <summary>
+    /// The network namespace the engine's bridges, iptables rules, published ports and DNS live in (a bound
+    /// nsfs file, as `ip netns add` makes); null for the daemon's own. Tests give each daemon a private one,
+    /// so the bridge plugin's net.ipv4.ip_forward=1 and the rules never touch the machine's settings.
+    /// </summary>
+    public string? HostNamespace { get; init; }
+
     /// <summary>Directories searched for plugins (CNI_PATH); null for Debian's and upstream's.</summary>
     public IReadOnlyList<string>? CniPaths { get; init; }
 }

@@ -42,18 +42,18 @@ public sealed class NetworkAttachTests
         Assert.Contains(endpoint.IPAddress + "\t" + id[..12], files["/etc/hosts"], StringComparison.Ordinal);
         Assert.Equal("nameserver " + endpoint.Gateway + "\n", files["/etc/resolv.conf"].Split("search")[0]);
         Assert.Equal(id[..12] + "\n", files["/etc/hostname"]);
-        Assert.Contains(id, await NetworkFixture.IptablesAsync(), StringComparison.Ordinal);
+        Assert.Contains(id, await f.IptablesAsync(), StringComparison.Ordinal);
 
         await f.Service.ReleaseAsync(id);
 
         Assert.False(File.Exists(result.NamespacePath));
         Assert.Null(f.Service.Inspect(id));
-        Assert.Empty(Directory.GetFileSystemEntries($"/sys/class/net/{network.Bridge}/brif"));
-        Assert.DoesNotContain(id, await NetworkFixture.IptablesAsync(), StringComparison.Ordinal);
+        Assert.Equal("", (await f.InHostAsync("ip", "-o", "link", "show", "master", network.Bridge)).Output.Trim());
+        Assert.DoesNotContain(id, await f.IptablesAsync(), StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(f.Service.Store.IpamDir, network.Id, endpoint.IPAddress)));
 
         await f.Service.RemoveAsync(network.Name);
-        Assert.False(Directory.Exists("/sys/class/net/" + network.Bridge));
+        Assert.NotEqual(0, (await f.InHostAsync("ip", "link", "show", network.Bridge)).Code);
     }
 
     [SkippableFact]
@@ -77,11 +77,10 @@ public sealed class NetworkAttachTests
         try
         {
             await WaitListeningAsync(result.NamespacePath!, 8080);
-            var hostAddress = HostAddress();
-            Skip.If(hostAddress is null, "the host has no non-loopback IPv4 address");
-            var viaHost = await NetworkFixture.RunAsync("curl", "-sS", "--max-time", "10", $"http://{hostAddress}:{published.HostPort}/");
+            var hostAddress = f.HostAddress;
+            var viaHost = await f.InHostAsync("curl", "-sS", "--max-time", "10", $"http://{hostAddress}:{published.HostPort}/");
             Assert.Equal("hello " + f.Tag, viaHost.Output);
-            var viaLoopback = await NetworkFixture.RunAsync("curl", "-sS", "--max-time", "10", $"http://127.0.0.1:{published.HostPort}/");
+            var viaLoopback = await f.InHostAsync("curl", "-sS", "--max-time", "10", $"http://127.0.0.1:{published.HostPort}/");
             Assert.Equal("hello " + f.Tag, viaLoopback.Output);
         }
         finally
@@ -89,11 +88,11 @@ public sealed class NetworkAttachTests
             server.Kill();
             await server.WaitForExitAsync();
         }
-        Assert.Contains(id, await NetworkFixture.IptablesAsync(), StringComparison.Ordinal);
+        Assert.Contains(id, await f.IptablesAsync(), StringComparison.Ordinal);
 
         await f.Service.ReleaseAsync(id);
 
-        var rules = await NetworkFixture.IptablesAsync();
+        var rules = await f.IptablesAsync();
         Assert.DoesNotContain(id, rules, StringComparison.Ordinal);
         Assert.DoesNotContain("--dport " + published.HostPort.ToString(System.Globalization.CultureInfo.InvariantCulture) + " ", rules, StringComparison.Ordinal);
     }
@@ -103,8 +102,12 @@ public sealed class NetworkAttachTests
     {
         await using var f = new NetworkFixture();
         RequireRootAndPlugins(f);
-        using var holder = new TcpListener(IPAddress.Any, 0);
-        holder.Start();
+        using var holder = NetworkNamespace.Run(f.HostNamespace, () =>
+        {
+            var listener = new TcpListener(IPAddress.Any, 0);
+            listener.Start();
+            return listener;
+        });
         var port = ((IPEndPoint)holder.LocalEndpoint).Port;
         var id = NetworkFixture.NewId();
 
@@ -116,7 +119,7 @@ public sealed class NetworkAttachTests
         }));
 
         Assert.Equal(EngineErrorCode.PortAllocated, error.Code);
-        Assert.Equal($"Bind for 0.0.0.0:{port} failed: port is already allocated", error.Message);
+        Assert.Matches($"^driver failed programming external connectivity on endpoint a-{f.Tag} \\([0-9a-f]{{64}}\\): Bind for 0.0.0.0:{port} failed: port is already allocated$", error.Message);
         Assert.Null(f.Service.Inspect(id));
         Assert.Empty(Directory.GetFiles(f.Service.NamespaceDir));
     }
@@ -214,14 +217,14 @@ public sealed class NetworkAttachTests
         NetworkNamespace.Create(stray);
 
         // A second service over the same root: the daemon after a restart.
-        await using var restarted = new NetworkService(new NetworkServiceOptions { Root = f.Root, BridgeSubnet = f.Service.Find("bridge")!.Pools[0].Subnet, BridgeInterface = f.DefaultBridge });
+        await using var restarted = f.NewService();
         var released = await restarted.ReconcileAsync(id => id == running);
 
         Assert.Equal([stopped], released);
         Assert.False(File.Exists(a.NamespacePath));
         Assert.False(File.Exists(stray));
         Assert.True(NetworkNamespace.IsBound(b.NamespacePath!));
-        Assert.DoesNotContain(stopped, await NetworkFixture.IptablesAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(stopped, await f.IptablesAsync(), StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -236,7 +239,7 @@ public sealed class NetworkAttachTests
         Assert.Contains("LOOPBACK,UP", links.Output, StringComparison.Ordinal);
 
         var host = await f.Service.AttachAsync(new NetworkAttachRequest { ContainerId = NetworkFixture.NewId(), ContainerName = "h-" + f.Tag, Mode = "host" });
-        Assert.Null(host.NamespacePath);
+        Assert.Equal(f.HostNamespace, host.NamespacePath);
 
         var joinerId = NetworkFixture.NewId();
         var joiner = await f.Service.AttachAsync(new NetworkAttachRequest { ContainerId = joinerId, ContainerName = "j-" + f.Tag, Mode = "container:n-" + f.Tag });
@@ -261,11 +264,4 @@ public sealed class NetworkAttachTests
         }
         throw new InvalidOperationException($"nothing listens on {port} in {ns}");
     }
-
-    private static IPAddress? HostAddress() =>
-        NetworkInterface.GetAllNetworkInterfaces()
-            .Where(i => i.OperationalStatus == OperationalStatus.Up && i.NetworkInterfaceType != NetworkInterfaceType.Loopback && !i.Name.StartsWith("st", StringComparison.Ordinal) && !i.Name.StartsWith("br-", StringComparison.Ordinal))
-            .SelectMany(i => i.GetIPProperties().UnicastAddresses)
-            .Select(a => a.Address)
-            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
 }

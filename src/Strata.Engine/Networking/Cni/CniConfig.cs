@@ -46,6 +46,8 @@ public static class CniConfig
             ["isGateway"] = true,
             ["ipMasq"] = masquerade,
             ["hairpinMode"] = true,
+            // host-local takes a requested address from runtimeConfig.ips (CNI CONVENTIONS.md, "IP Addresses").
+            ["capabilities"] = new JsonObject { ["ips"] = true },
             ["ipam"] = new JsonObject
             {
                 ["type"] = "host-local",
@@ -77,12 +79,12 @@ public static class CniConfig
     }
 
     /// <summary>runtimeConfig's portMappings (CNI CONVENTIONS.md, "Port mappings").</summary>
-    public static JsonObject? RuntimeConfig(IReadOnlyList<PortBinding> ports)
+    public static JsonObject? RuntimeConfig(IReadOnlyList<PortBinding> ports, string staticAddress = "")
     {
         ArgumentNullException.ThrowIfNull(ports);
         if (ports.Count == 0)
         {
-            return null;
+            return staticAddress.Length == 0 ? null : new JsonObject { ["ips"] = new JsonArray((JsonNode)JsonValue.Create(staticAddress)) };
         }
         var mappings = new JsonArray();
         foreach (var p in ports)
@@ -94,6 +96,11 @@ public static class CniConfig
             }
             mappings.Add((JsonNode)mapping);
         }
-        return new JsonObject { ["portMappings"] = mappings };
+        var config = new JsonObject { ["portMappings"] = mappings };
+        if (staticAddress.Length > 0)
+        {
+            config["ips"] = new JsonArray((JsonNode)JsonValue.Create(staticAddress));
+        }
+        return config;
     }
 }

@@ -42,10 +42,14 @@ public sealed class CniPlugins
     /// <summary>Debian's containernetworking-plugins, then the upstream install location.</summary>
     public static readonly IReadOnlyList<string> DefaultPaths = ["/usr/lib/cni", "/opt/cni/bin"];
 
-    public CniPlugins(IReadOnlyList<string>? paths = null)
+    /// <param name="hostNamespace">The namespace the plugins run in (their bridge, veth host ends and rules); null for this process's.</param>
+    public CniPlugins(IReadOnlyList<string>? paths = null, string? hostNamespace = null)
     {
         Paths = paths ?? DefaultPaths;
+        HostNamespace = hostNamespace;
     }
+
+    public string? HostNamespace { get; }
 
     public IReadOnlyList<string> Paths { get; }
 
@@ -175,7 +179,7 @@ public sealed class CniPlugins
         info.Environment["CNI_PATH"] = string.Join(':', Paths);
         // The plugins run iptables and friends from PATH; a daemon started with a bare environment still has them.
         info.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
-        using var process = Process.Start(info) ?? throw new CniException(type, command, 0, "could not start " + binary);
+        using var process = Strata.Linux.NetworkNamespace.Run(HostNamespace, () => Process.Start(info)) ?? throw new CniException(type, command, 0, "could not start " + binary);
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.StandardInput.WriteAsync(config.ToJsonString()).ConfigureAwait(false);

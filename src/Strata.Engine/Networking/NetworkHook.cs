@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Text.Json;
+using Strata.Engine.Containers;
+using Strata.Oci.Runtime;
+
+namespace Strata.Engine.Networking;
+
+/// <summary>
+/// The network's part of a container's life, on the lifecycle's hook seam (moby's
+/// daemon/container_operations.go is the model): at create, HostConfig.NetworkMode and
+/// NetworkingConfig are checked (an unknown network is docker's 404, conflicting options its 400); at each
+/// start the container is attached (its own namespace on the default bridge, a user network or none; the
+/// engine's for host; another container's for container:ID), its published ports taken, and its spec given
+/// the namespace and the hosts, resolv.conf and hostname files of its directory; at each exit and at
+/// removal everything is released (CNI DEL: veths, leases, portmap and firewall rules); at daemon start
+/// what a crash left for containers that no longer run is released.
+/// </summary>
+public sealed class NetworkHook(NetworkService networks, Func<string, EngineContainer> getContainer) : IContainerHook
+{
+    private const string ContainerPrefix = "container:";
+
+    public Task CreateAsync(ContainerHookContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var host = context.HostConfig;
+        var mode = Mode(host);
+        if (mode.StartsWith(ContainerPrefix, StringComparison.Ordinal))
+        {
+            // runconfig/errors.go's conflicts of a container: mode with options that need a namespace of its own.
+            if (!string.IsNullOrEmpty(context.Config.Hostname))
+            {
+                throw Invalid("conflicting options: hostname and the network mode");
+            }
+            if (host.Dns is { Count: > 0 } || host.DnsSearch is { Count: > 0 } || host.DnsOptions is { Count: > 0 })
+            {
+                throw Invalid("conflicting options: dns and the network mode");
+            }
+            if (host.ExtraHosts is { Count: > 0 })
+            {
+                throw Invalid("conflicting options: custom host-to-IP mapping and the network mode");
+            }
+            if (host.PortBindings is { Count: > 0 } || host.PublishAllPorts)
+            {
+                throw Invalid("conflicting options: port publishing and the container type network mode");
+            }
+            var target = getContainer(mode[ContainerPrefix.Length..]);
+            if (target.Id == context.Id)
+            {
+                throw Invalid("cannot join own network");
+            }
+            return Task.CompletedTask;
+        }
+        if (mode is NetworkNames.Host or NetworkNames.None && Endpoints(context.Container).Keys.Any(k => networks.Find(k)?.Name != mode))
+        {
+            throw Invalid(mode == NetworkNames.Host
+                ? "container cannot be disconnected from host network or connected to host network"
+                : "container cannot be connected to multiple networks with one of the networks in private (none) mode");
+        }
+        foreach (var name in Endpoints(context.Container).Keys.Append(mode))
+        {
+            if (networks.Find(name) is null)
+            {
+                throw new EngineException(EngineErrorCode.NetworkNotFound, $"network {name} not found");
+            }
+        }
+        Request(context, context.Directory);
+        return Task.CompletedTask;
+    }
+
+    public async Task PrepareAsync(ContainerStartContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = Request(context, context.Directory);
+        if (request.Mode.StartsWith(ContainerPrefix, StringComparison.Ordinal))
+        {
+            var target = getContainer(request.Mode[ContainerPrefix.Length..]);
+            if (!target.IsActive)
+            {
+                throw new EngineException(EngineErrorCode.Conflict, $"cannot join network namespace of a non running container: {target.Id}");
+            }
+            request = request with { Mode = ContainerPrefix + target.Id };
+        }
+        var attached = await networks.AttachAsync(request, cancellationToken).ConfigureAwait(false);
+        var spec = context.Spec;
+        var namespaces = (spec.Linux ??= new Strata.Oci.Runtime.Linux()).Namespaces ??= [];
+        namespaces.RemoveAll(n => n.Type == "network");
+        if (attached.NamespacePath is { } path)
+        {
+            namespaces.Add(new LinuxNamespace { Type = "network", Path = path });
+        }
+        if (request.Mode == NetworkNames.Host || request.Mode.StartsWith(ContainerPrefix, StringComparison.Ordinal))
+        {
+            spec.Hostname = attached.Hostname;
+        }
+        spec.Mounts ??= [];
+        foreach (var file in attached.Mounts)
+        {
+            // In place: the lifecycle's order of mounts stays (a volume over /etc is mounted after these).
+            if (spec.Mounts.FirstOrDefault(m => m.Destination == file.Destination && m.Type == "bind") is { } mount)
+            {
+                mount.Source = file.Source;
+            }
+            else
+            {
+                spec.Mounts.Add(new Mount { Destination = file.Destination, Type = "bind", Source = file.Source, Options = ["rbind", "rprivate"] });
+            }
+        }
+    }
+
+    public Task ReleaseAsync(ContainerHookContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return networks.ReleaseAsync(context.Id, cancellationToken);
+    }
+
+    public Task RemoveAsync(ContainerHookContext context, bool removeVolumes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return networks.ReleaseAsync(context.Id, cancellationToken);
+    }
+
+    public async Task ReconcileAsync(IReadOnlyList<EngineContainer> containers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(containers);
+        var running = containers.Where(c => c.IsActive).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        await networks.ReconcileAsync(running.Contains, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Mode(HostConfig host) => host.NetworkMode is { Length: > 0 } mode && mode != "default" ? mode : NetworkNames.Bridge;
+
+    private static EngineException Invalid(string message) => new(EngineErrorCode.InvalidArgument, message);
+
+    /// <summary>What a container's Config, HostConfig and NetworkingConfig ask of the network.</summary>
+    public static NetworkAttachRequest Request(ContainerHookContext context, string filesDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var host = context.HostConfig;
+        var config = context.Config;
+        var endpoints = Endpoints(context.Container);
+        return new NetworkAttachRequest
+        {
+            ContainerId = context.Id,
+            ContainerName = context.Container.Name,
+            Hostname = config.Hostname ?? "",
+            Domainname = config.Domainname ?? "",
+            Mode = Mode(host),
+            Aliases = endpoints.Where(e => e.Value.Aliases.Count > 0).ToDictionary(e => e.Key, e => e.Value.Aliases),
+            StaticAddresses = endpoints.Where(e => e.Value.IPv4Address.Length > 0).ToDictionary(e => e.Key, e => e.Value.IPv4Address),
+            Ports = PortBindings(host),
+            PublishAll = host.PublishAllPorts,
+            Exposed = (config.ExposedPorts?.Keys ?? Enumerable.Empty<string>()).Select(ParsePortKey).ToList(),
+            Dns = host.Dns ?? [],
+            DnsSearch = host.DnsSearch ?? [],
+            DnsOptions = host.DnsOptions ?? [],
+            ExtraHosts = host.ExtraHosts ?? [],
+            FilesDirectory = filesDirectory,
+        };
+    }
+
+    /// <summary>HostConfig.PortBindings ({"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}); an empty or "0" host port is an ephemeral one.</summary>
+    public static IReadOnlyList<PortBinding> PortBindings(HostConfig host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var list = new List<PortBinding>();
+        foreach (var (key, bindings) in host.PortBindings ?? [])
+        {
+            var (port, protocol) = ParsePortKey(key);
+            foreach (var binding in bindings is { Count: > 0 } ? bindings : [new Containers.PortBinding()])
+            {
+                var hostPort = 0;
+                if (binding.HostPort is { Length: > 0 } text
+                    && !(int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out hostPort) && hostPort is >= 0 and <= 65535))
+                {
+                    throw Invalid($"invalid port specification: \"{text}\"");
+                }
+                var ip = binding.HostIp ?? "";
+                if (ip.Length > 0 && !System.Net.IPAddress.TryParse(ip, out _))
+                {
+                    throw Invalid($"invalid IP address: {ip}");
+                }
+                list.Add(new PortBinding(ip, hostPort, port, protocol));
+            }
+        }
+        return list;
+    }
+
+    /// <summary>"80/tcp", "53/udp", "80" (tcp).</summary>
+    public static (int Port, string Protocol) ParsePortKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        var number = slash < 0 ? key : key[..slash];
+        var protocol = slash < 0 ? "tcp" : key[(slash + 1)..].ToLowerInvariant();
+        if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is <= 0 or > 65535 || protocol is not ("tcp" or "udp" or "sctp"))
+        {
+            throw Invalid($"invalid port specification: \"{key}\"");
+        }
+        return (port, protocol);
+    }
+
+    /// <summary>NetworkingConfig.EndpointsConfig, kept with the container: network → (aliases, IPAMConfig.IPv4Address).</summary>
+    public static IReadOnlyDictionary<string, (IReadOnlyList<string> Aliases, string IPv4Address)> Endpoints(EngineContainer container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        var result = new Dictionary<string, (IReadOnlyList<string>, string)>(StringComparer.Ordinal);
+        if (container.Details.NetworkingConfig is not { ValueKind: JsonValueKind.Object } networking
+            || !networking.TryGetProperty("EndpointsConfig", out var endpoints) || endpoints.ValueKind != JsonValueKind.Object)
+        {
+            return result;
+        }
+        foreach (var endpoint in endpoints.EnumerateObject())
+        {
+            var aliases = new List<string>();
+            var address = "";
+            if (endpoint.Value.ValueKind == JsonValueKind.Object)
+            {
+                if (endpoint.Value.TryGetProperty("Aliases", out var list) && list.ValueKind == JsonValueKind.Array)
+                {
+                    aliases.AddRange(list.EnumerateArray().Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!));
+                }
+                if (endpoint.Value.TryGetProperty("IPAMConfig", out var ipam) && ipam.ValueKind == JsonValueKind.Object
+                    && ipam.TryGetProperty("IPv4Address", out var v4) && v4.ValueKind == JsonValueKind.String)
+                {
+                    address = v4.GetString()!;
+                }
+            }
+            // The docker CLI keys the default network's endpoint "default" when it has options (--network-alias, --ip).
+            result[endpoint.Name == "default" ? NetworkNames.Bridge : endpoint.Name] = (aliases, address);
+        }
+        return result;
+    }
+}
