@@ -78,7 +78,7 @@ public static class EngineApiApp
             BridgeSubnet = options.BridgeSubnet,
             BridgeInterface = options.BridgeInterface,
             AddressPool = options.AddressPool,
-            NetworkNamespace = options.NetworkNamespace,
+            NetworkNamespace = options.NetworkNamespace ?? (Environment.GetEnvironmentVariable(EngineApiOptions.NetworkNamespaceVariable) is { Length: > 0 } ns ? ns : null),
         });
         var app = builder.Build();
         // Live-restore before the first request: every container the store holds is re-adopted or recorded.

@@ -45,9 +45,13 @@ public sealed class EngineApiOptions
     /// <summary>
     /// The network namespace (a bound nsfs file, as `ip netns add` makes) the engine's bridges, iptables
     /// rules, published ports and DNS live in; null for the daemon's own. Containers with --network host
-    /// join it. Tests use it to keep the machine's network settings untouched.
+    /// join it. Tests use it to keep the machine's network settings untouched. Null: STRATA_NETNS when set
+    /// (so a `strata daemon` or an in-process engine started by a test can be given one), else the daemon's own.
     /// </summary>
     public string? NetworkNamespace { get; set; }
+
+    /// <summary>The environment variable that names <see cref="NetworkNamespace"/> when the options do not.</summary>
+    public const string NetworkNamespaceVariable = "STRATA_NETNS";
 
     /// <summary>"tcp://127.0.0.1:2375" onto <see cref="Tcp"/>; anything but a loopback address is refused.</summary>
     public static IPEndPoint ParseTcpHost(string host)

@@ -9,6 +9,64 @@ namespace Strata.Engine.Tests.Networking;
 /// <summary>What needs no root: parsing, validation, the plugins' configuration, the DNS wire format.</summary>
 public sealed class NetworkUnitTests
 {
+    [Fact]
+    public void Hook_Request_FromConfigHostConfigAndNetworkingConfig()
+    {
+        var container = new Strata.Engine.Containers.EngineContainer(new string('a', 64), "web", "busybox:latest",
+            Strata.Oci.Image.Digest.Parse("sha256:" + new string('b', 64)), "true", DateTimeOffset.UnixEpoch, Strata.Engine.Containers.ContainerState.Created, null, null, null, "overlay")
+        {
+            Details = new Strata.Engine.Containers.ContainerDetails
+            {
+                Config = new Strata.Engine.Containers.CreateConfig
+                {
+                    Hostname = "h",
+                    Domainname = "example.org",
+                    ExposedPorts = new() { ["53/udp"] = default, ["8080"] = default },
+                },
+                HostConfig = new Strata.Engine.Containers.HostConfig
+                {
+                    NetworkMode = "default",
+                    PortBindings = new()
+                    {
+                        ["80/tcp"] = [new() { HostIp = "127.0.0.1", HostPort = "8080" }, new() { HostPort = "" }],
+                        ["53/udp"] = null,
+                    },
+                    PublishAllPorts = true,
+                    Dns = ["10.0.0.2"],
+                    ExtraHosts = ["gw:host-gateway"],
+                },
+                NetworkingConfig = System.Text.Json.JsonDocument.Parse("""{"EndpointsConfig":{"default":{"Aliases":["a1"]},"net2":{"IPAMConfig":{"IPv4Address":"10.9.0.7"}}}}""").RootElement,
+            },
+        };
+
+        var request = NetworkHook.Request(new Strata.Engine.Containers.ContainerHookContext(container, "/dir"), "/dir");
+
+        Assert.Equal("bridge", request.Mode);
+        Assert.Equal(["a1"], request.Aliases["bridge"]);
+        Assert.Equal("10.9.0.7", request.StaticAddresses["net2"]);
+        Assert.Equal([new PortBinding("127.0.0.1", 8080, 80, "tcp"), new PortBinding("", 0, 80, "tcp"), new PortBinding("", 0, 53, "udp")], request.Ports);
+        Assert.Equal([(53, "udp"), (8080, "tcp")], request.Exposed);
+        Assert.True(request.PublishAll);
+        Assert.Equal(("h", "example.org", "/dir"), (request.Hostname, request.Domainname, request.FilesDirectory));
+        Assert.Equal(["10.0.0.2"], request.Dns);
+        Assert.Equal(["gw:host-gateway"], request.ExtraHosts);
+    }
+
+    [Theory]
+    [InlineData("0/tcp")]
+    [InlineData("80/icmp")]
+    [InlineData("8000-8010/tcp")]
+    public void Hook_ParsePortKey_BadKeyIsDockers400(string key) =>
+        Assert.Equal(EngineErrorCode.InvalidArgument, Assert.Throws<EngineException>(() => NetworkHook.ParsePortKey(key)).Code);
+
+    [Fact]
+    public void RuntimeConfig_StaticAddress_AsIpsCapability()
+    {
+        Assert.Equal("""{"ips":["10.9.0.7"]}""", CniConfig.RuntimeConfig([], "10.9.0.7")!.ToJsonString());
+        Assert.Equal("""{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}],"ips":["10.9.0.7"]}""",
+            CniConfig.RuntimeConfig([new PortBinding("", 8080, 80, "tcp")], "10.9.0.7")!.ToJsonString());
+    }
+
     [Theory]
     [InlineData("80", "", 0, 80, "tcp")]
     [InlineData("8080:80", "", 8080, 80, "tcp")]
