@@ -21,6 +21,14 @@ internal static class StrataProcess
         }
         info.Environment.Remove("STRATA_HOST");
         info.Environment.Remove("DOCKER_HOST");
+        // An in-process engine (--root, no -H) networks its containers in a namespace beside the test's root,
+        // never the machine's: the bridge plugin's ip_forward=1, bridges and rules stay there (STRATA_NETNS).
+        if (Strata.Linux.Sys.EffectiveUserId == 0 && !args.Contains("-H") && args.Contains("--root")
+            && (env is null || !env.ContainsKey("STRATA_NETNS")))
+        {
+            var root = Path.GetFullPath(args[Array.IndexOf(args, "--root") + 1]);
+            info.Environment["STRATA_NETNS"] = await NamespaceBesideAsync(root);
+        }
         foreach (var (key, value) in env ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
@@ -43,6 +51,29 @@ internal static class StrataProcess
     }
 
     public static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(null, args);
+
+    private static readonly SemaphoreSlim NamespaceLock = new(1, 1);
+
+    /// <summary>ROOT/../netns, made once (loopback up); the test's TempDir unmounts it with the rest.</summary>
+    private static async Task<string> NamespaceBesideAsync(string root)
+    {
+        var path = Path.Combine(Path.GetDirectoryName(root)!, "netns");
+        await NamespaceLock.WaitAsync();
+        try
+        {
+            if (!Strata.Linux.NetworkNamespace.IsBound(path))
+            {
+                File.Delete(path);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                await Strata.Engine.Api.Tests.TestDaemon.CreateNamespaceAsync(path);
+            }
+            return path;
+        }
+        finally
+        {
+            NamespaceLock.Release();
+        }
+    }
 
     public static async Task<string> OkAsync(params string[] args)
     {
