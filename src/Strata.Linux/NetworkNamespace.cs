@@ -53,6 +53,22 @@ public static unsafe class NetworkNamespace
         }
     }
 
+    /// <summary>Binds an existing namespace (/proc/PID/ns/net) at <paramref name="path"/> (a new, empty file), as `ip netns attach` does.</summary>
+    public static void Bind(string source, string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using (var file = Sys.Open(path, OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.WriteOnly, (UnixFileMode)0x124))
+        {
+        }
+        if (Libc.Mount(source, path, null, MsBind, null) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            Sys.Unlink(path);
+            throw new SyscallException("bind-mount network namespace onto", errno, path);
+        }
+    }
+
     /// <summary>
     /// Runs <paramref name="action"/> in the network namespace at <paramref name="path"/> (or here when it is
     /// null): on a thread of its own that joins it and then ends, since network namespaces are per thread.

@@ -71,6 +71,11 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = Request(context, context.Directory);
+        if (OwnUserNamespace(context) && request.Mode is not (NetworkNames.Host) && !request.Mode.StartsWith(ContainerPrefix, StringComparison.Ordinal))
+        {
+            // Its network namespace must belong to its user namespace: the runtime makes it, CreatedAsync attaches it.
+            return;
+        }
         if (request.Mode.StartsWith(ContainerPrefix, StringComparison.Ordinal))
         {
             var target = getContainer(request.Mode[ContainerPrefix.Length..]);
@@ -106,6 +111,20 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
             }
         }
     }
+
+    public async Task CreatedAsync(ContainerStartContext context, int initPid, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = Request(context, context.Directory);
+        if (OwnUserNamespace(context) && request.Mode != NetworkNames.Host && !request.Mode.StartsWith(ContainerPrefix, StringComparison.Ordinal))
+        {
+            await networks.AttachAsync(request with { ExistingNamespace = $"/proc/{initPid}/ns/net" }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether the runtime makes a user namespace for it (--userns=auto, --userns-remap).</summary>
+    private static bool OwnUserNamespace(ContainerStartContext context) =>
+        context.Spec.Linux?.Namespaces?.Any(n => n.Type == "user" && string.IsNullOrEmpty(n.Path)) == true;
 
     public Task ReleaseAsync(ContainerHookContext context, CancellationToken cancellationToken)
     {

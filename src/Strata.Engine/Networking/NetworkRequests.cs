@@ -39,6 +39,11 @@ public sealed record NetworkAttachRequest
     public IReadOnlyDictionary<string, string> StaticAddresses { get; init; } = new Dictionary<string, string>();
     /// <summary>Config.Domainname: the hosts file names the container "hostname.domainname hostname".</summary>
     public string Domainname { get; init; } = "";
+    /// <summary>
+    /// A namespace the runtime made (/proc/PID/ns/net of a container with a user namespace: its network
+    /// namespace must be owned by that user namespace); bound at ROOT/netns/ID instead of a new one. Empty: a new one.
+    /// </summary>
+    public string ExistingNamespace { get; init; } = "";
     /// <summary>Where hosts, resolv.conf and hostname are written (the container's directory); empty: the attachment's own.</summary>
     public string FilesDirectory { get; init; } = "";
 }

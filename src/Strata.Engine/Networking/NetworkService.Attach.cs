@@ -80,7 +80,14 @@ public sealed partial class NetworkService
             _store.PutAttachment(record);
             try
             {
-                NetworkNamespace.Create(nsPath);
+                if (request.ExistingNamespace.Length > 0)
+                {
+                    NetworkNamespace.Bind(request.ExistingNamespace, nsPath);
+                }
+                else
+                {
+                    NetworkNamespace.Create(nsPath);
+                }
                 await _cni.AddAsync(CniConfig.Loopback(), new CniAttachment(request.ContainerId, nsPath, "lo"), null, cancellationToken).ConfigureAwait(false);
                 foreach (var (network, aliases) in networks)
                 {
