@@ -57,6 +57,16 @@ public sealed class HealthLiveRestoreTests : IAsyncLifetime
         {
             info.ArgumentList.Add(a);
         }
+        if (Sys.EffectiveUserId == 0)
+        {
+            // The daemon's networking in a namespace of the test's, never the machine's (started containers are networked).
+            var netns = _temp.Combine("netns");
+            if (!NetworkNamespace.IsBound(netns))
+            {
+                await TestDaemon.CreateNamespaceAsync(netns);
+            }
+            info.Environment[EngineApiOptions.NetworkNamespaceVariable] = netns;
+        }
         _daemon = Process.Start(info)!;
         using var http = UnixHttp.CreateClient(Socket);
         await LifecycleDaemon.Eventually(async () =>
