@@ -117,7 +117,9 @@ public static class ContainerFiles
         {
             throw new ContainerPathException(ContainerPathError.NotFound, $"Could not find the file {path} in container");
         }
-        if (!FileMetadata.Lstat(target).IsDirectory)
+        // Followed, not lstat'ed: the path is resolved inside the root already, and the root itself may be a
+        // running container's /proc/PID/root, a symlink (a copy to "/", as Testcontainers does).
+        if (!Directory.Exists(target))
         {
             throw new ContainerPathException(ContainerPathError.NotADirectory, "extraction point is not a directory");
         }
@@ -182,11 +184,9 @@ public static class ContainerFiles
             {
                 return;
             }
-            if (entry.Name.StartsWith('/'))
-            {
-                throw new ContainerPathException(ContainerPathError.Refused, $"refusing archive entry \"{entry.Name}\": an absolute path");
-            }
-            var clean = RootedPath.Clean(entry.Name)
+            // An absolute name is joined under the extraction point, as moby's Unpack does (Testcontainers writes
+            // "/tmp/f" for a copy to "/"): it cannot leave the directory; ".." still can and is refused.
+            var clean = RootedPath.Clean(entry.Name.TrimStart('/'))
                 ?? throw new ContainerPathException(ContainerPathError.Refused, $"refusing archive entry \"{entry.Name}\": it is outside of \"{targetInContainer}\"");
             switch (entry.EntryType)
             {
