@@ -31,6 +31,32 @@ internal static class TestImages
             writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "etc/passwd") { Mode = (UnixFileMode)0b110_100_100, DataStream = new MemoryStream("root:x:0:0:root:/:/bin/sh\n"u8.ToArray()) });
         });
 
+    /// <summary>
+    /// The host's static busybox with the given applets linked (<see cref="AllApplets"/> for a small userland:
+    /// httpd, wget, nc, nslookup…), the directories the runtime mounts on, and a page in /var/www for httpd.
+    /// </summary>
+    public static ImageRecord WriteBusybox(ImageService images, string name, IEnumerable<string> applets) =>
+        Write(images, name, null, writer =>
+        {
+            foreach (var dir in new[] { "bin", "proc", "sys", "dev", "tmp", "etc", "var", "var/www" })
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, dir) { Mode = (UnixFileMode)0b111_101_101 });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "bin/busybox") { Mode = (UnixFileMode)0b111_101_101, DataStream = File.OpenRead("/bin/busybox") });
+            foreach (var applet in applets.Where(a => a != "busybox"))
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "bin/" + applet) { LinkName = "busybox", Mode = (UnixFileMode)0b111_111_111 });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "etc/passwd") { Mode = (UnixFileMode)0b110_100_100, DataStream = new MemoryStream("root:x:0:0:root:/:/bin/sh\n"u8.ToArray()) });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "var/www/index.html") { Mode = (UnixFileMode)0b110_100_100, DataStream = new MemoryStream("hello from strata\n"u8.ToArray()) });
+        });
+
+    /// <summary>Every applet the host's busybox has (`busybox --list`).</summary>
+    public static IReadOnlyList<string> AllApplets()
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("/bin/busybox", "--list") { RedirectStandardOutput = true };
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var list = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        p.WaitForExit();
+        return list;
+    }
+
     private static ImageRecord Write(ImageService images, string name, string? extraConfig, Action<TarWriter> layerContent)
     {
         var tar = new MemoryStream();
