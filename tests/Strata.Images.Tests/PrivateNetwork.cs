@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace Strata.Images.Tests;
 
 /// <summary>
-/// The strata commands these tests start run the engine in-process. As root, their containers' networking (the
+/// The strata commands these tests start run the engine in-process (linked into Strata.Integration too). As root, their containers' networking (the
 /// bridge plugin's net.ipv4.ip_forward=1, a bridge, iptables rules) goes into a network namespace of this test
 /// run, named by STRATA_NETNS, which every child process inherits; never into the machine's.
 /// </summary>
