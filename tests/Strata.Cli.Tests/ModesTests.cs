@@ -29,13 +29,24 @@ public sealed class ModesTests : IDisposable
     [Fact]
     public async Task InProcess_Version_ServerIsStrataAndNothingIsLeftBehind()
     {
-        var before = Directory.GetDirectories(Path.GetTempPath(), "strata-engine-*").ToHashSet();
+        // A TMPDIR of its own: other tests' in-process engines come and go in the shared /tmp meanwhile.
+        var tmp = _temp.Combine("tmp");
+        Directory.CreateDirectory(tmp);
 
-        var stdout = await StrataProcess.OkAsync("--root", Root, "version");
+        var (exit, stdout, stderr) = await StrataProcess.RunAsync(new Dictionary<string, string> { ["TMPDIR"] = tmp }, "--root", Root, "version");
 
+        Assert.True(exit == 0, stderr);
         Assert.Contains("Server: Strata", stdout, StringComparison.Ordinal);
         Assert.Matches(@"\n  API version:\s+1\.52 \(minimum version 1\.\d+\)\n", stdout);
-        Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "strata-engine-*"), d => !before.Contains(d));
+        Assert.Empty(Directory.GetFileSystemEntries(tmp));
+    }
+
+    [Fact]
+    public async Task Version_Template_PrintsTheFieldsAsDockerDoes()
+    {
+        var stdout = await StrataProcess.OkAsync("--root", Root, "version", "--format", "{{.Server.ApiVersion}}/{{.Client.Os}}");
+
+        Assert.Equal("1.52/linux\n", stdout);
     }
 
     [Theory]
@@ -44,6 +55,7 @@ public sealed class ModesTests : IDisposable
     [InlineData("ps", "--format", "json")]
     [InlineData("ps", "-a", "--format", "table {{.ID}}\\t{{.Names}}\\t{{.Status}}")]
     [InlineData("version")]
+    [InlineData("version", "--format", "{{.Server.ApiVersion}} {{.Client.Version}}")]
     public async Task DaemonAndInProcess_SameStore_PrintTheSame(params string[] args)
     {
         var daemon = await TestDaemon.StartAsync(d => Fixture.Write(d.Root));

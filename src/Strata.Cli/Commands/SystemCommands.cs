@@ -37,7 +37,7 @@ public static class SystemCommands
 
     private static Command Version()
     {
-        var format = new Option<string?>("--format", "-f") { Description = "json, or a template over {{.Client}} and {{.Server}} fields is not supported: json only." };
+        var format = new Option<string?>("--format", "-f") { Description = "json, or a template: '{{.Server.Version}}', '{{json .Client}}'." };
         var command = new Command("version", "Show the client's and the engine's versions.") { format };
         command.SetAction((parse, ct) => EngineCommand.RunAsync(parse, "version", async (client, token) =>
         {
@@ -45,10 +45,6 @@ public static class SystemCommands
             var downgraded = client.ApiVersion != EngineClient.ClientVersion.ToString();
             if (parse.GetValue(format) is { } f)
             {
-                if (f != "json")
-                {
-                    throw new FormatException($"unsupported --format '{f}': json");
-                }
                 var doc = new JsonObject
                 {
                     ["Client"] = new JsonObject
@@ -66,7 +62,14 @@ public static class SystemCommands
                     },
                     ["Server"] = JsonNode.Parse(JsonSerializer.Serialize(server, EngineApiJson.Default.SystemVersion)),
                 };
-                await Console.Out.WriteLineAsync(doc.ToJsonString()).ConfigureAwait(false);
+                if (f == "json")
+                {
+                    await Console.Out.WriteLineAsync(doc.ToJsonString()).ConfigureAwait(false);
+                    return 0;
+                }
+                // A template over the same document, as docker's `version --format '{{.Server.Version}}'`.
+                using var parsed = JsonDocument.Parse(doc.ToJsonString());
+                await Console.Out.WriteLineAsync(ApiText.Template(f, parsed.RootElement)).ConfigureAwait(false);
                 return 0;
             }
             List<string> lines =
