@@ -136,7 +136,7 @@ public static class LayerUnpacker
             case TarEntryType.Directory:
                 if (new FileInfo(path).LinkTarget is not null || (File.Exists(path) && !Directory.Exists(path)))
                 {
-                    RemoveExisting(path);
+                    RemoveExisting(path, state);
                 }
                 if (!Directory.Exists(path))
                 {
@@ -144,7 +144,7 @@ public static class LayerUnpacker
                 }
                 break;
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                RemoveExisting(path);
+                RemoveExisting(path, state);
                 await using (var file = new FileStream(path, new FileStreamOptions
                 {
                     Mode = FileMode.CreateNew,
@@ -161,7 +161,7 @@ public static class LayerUnpacker
                 }
                 break;
             case TarEntryType.SymbolicLink:
-                RemoveExisting(path);
+                RemoveExisting(path, state);
                 // The link's text is data; it is only dangerous when followed, and RootedPath confines that.
                 File.CreateSymbolicLink(path, entry.LinkName);
                 break;
@@ -183,7 +183,7 @@ public static class LayerUnpacker
                     {
                         return;
                     }
-                    RemoveExisting(path);
+                    RemoveExisting(path, state);
                     // linkat without AT_SYMLINK_FOLLOW: a link to a symlink links the symlink, not its target.
                     FileMetadata.HardLink(existing, path);
                     // The link shares the target's inode and metadata; the header's copy is not applied.
@@ -194,7 +194,7 @@ public static class LayerUnpacker
                 {
                     return;
                 }
-                RemoveExisting(path);
+                RemoveExisting(path, state);
                 FileMetadata.MakeNode(path,
                     entry.EntryType switch
                     {
@@ -234,7 +234,7 @@ public static class LayerUnpacker
             else
             {
                 var path = parent + "/" + baseName[WhiteoutPrefix.Length..];
-                RemoveExisting(path);
+                RemoveExisting(path, state);
                 FileMetadata.MakeNode(path, UnixFileTypeKind.CharacterDevice, UnixFileMode.None, 0, 0);
             }
             return;
@@ -263,16 +263,16 @@ public static class LayerUnpacker
             {
                 if (!state.Written.Contains(child))
                 {
-                    RemoveExisting(child);
+                    RemoveExisting(child, state);
                 }
             }
             return;
         }
-        RemoveExisting(dir + "/" + baseName[WhiteoutPrefix.Length..]);
+        RemoveExisting(dir + "/" + baseName[WhiteoutPrefix.Length..], state);
     }
 
     /// <summary>Removes whatever is at <paramref name="path"/>, without following it if it is a symlink.</summary>
-    private static void RemoveExisting(string path)
+    private static void RemoveExisting(string path, State state)
     {
         var info = new FileInfo(path);
         if (info.LinkTarget is not null)
@@ -283,6 +283,12 @@ public static class LayerUnpacker
         {
             // Directory.Delete unlinks symlinks inside rather than descending into them.
             Directory.Delete(path, recursive: true);
+            // What was removed is not stamped at the end: the next entry may put a symlink at the path, and
+            // stamping through it would set times outside the root, or fail on a link to nowhere.
+            foreach (var stale in state.DirectoryTimes.Keys.Where(k => k == path || k.StartsWith(path + "/", StringComparison.Ordinal)).ToList())
+            {
+                state.DirectoryTimes.Remove(stale);
+            }
         }
         else if (File.Exists(path))
         {

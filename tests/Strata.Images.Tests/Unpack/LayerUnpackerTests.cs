@@ -99,6 +99,49 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal("character special file 1:3", p.StandardOutput.ReadToEnd().Trim());
     }
 
+    /// <summary>
+    /// Debian's usrmerge layout (/lib -> usr/lib, /lib64 -> usr/lib64, the loader's link in usr/lib64 naming
+    /// /lib/...): files written through the links land under usr/, and the interpreter path of every x86-64
+    /// program, /lib64/ld-linux-x86-64.so.2, resolves inside the root to the loader.
+    /// </summary>
+    [Fact]
+    public async Task Unpack_UsrMergeLinks_FilesWrittenThroughThemLandUnderUsr()
+    {
+        var tar = new LayerBuilder()
+            .Dir("usr/").Dir("usr/lib/").Dir("usr/lib64/")
+            .Symlink("lib", "usr/lib")
+            .Symlink("lib64", "usr/lib64")
+            .File("lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "loader", (UnixFileMode)0b111_101_101)
+            .Symlink("lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+            .Tar();
+        await Unpack(tar);
+
+        Assert.Equal("usr/lib64", new FileInfo(Path.Combine(_root, "lib64")).LinkTarget);
+        Assert.Equal("loader", File.ReadAllText(Path.Combine(_root, "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")));
+        Assert.Equal("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", new FileInfo(Path.Combine(_root, "usr/lib64/ld-linux-x86-64.so.2")).LinkTarget);
+        Assert.Equal(Path.Combine(_root, "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"), RootedPath.Join(_root, "/lib64/ld-linux-x86-64.so.2"));
+    }
+
+    /// <summary>
+    /// A symlink entry replaces whatever its path holds, a directory written earlier in the same layer too, with
+    /// everything in it: moby's UnpackLayer and containerd's applier remove the path unless both are directories
+    /// (GNU tar instead refuses the link and keeps the directory). So a layer that writes the loader under a real
+    /// lib64/ and then the usrmerge link lib64 -> usr/lib64 has no loader, and its dynamic programs fail execve
+    /// with ENOENT ("exec /usr/bin/redis-server: no such file or directory") although the program is there.
+    /// </summary>
+    [Fact]
+    public async Task Unpack_SymlinkAfterDirectoryOfTheSameName_ReplacesTheDirectory()
+    {
+        var tar = new LayerBuilder()
+            .File("lib64/ld-linux-x86-64.so.2", "loader", (UnixFileMode)0b111_101_101)
+            .Symlink("lib64", "usr/lib64")
+            .Tar();
+        await Unpack(tar);
+
+        Assert.Equal("usr/lib64", new FileInfo(Path.Combine(_root, "lib64")).LinkTarget);
+        Assert.Null(RootedPath.Resolve(_root, "lib64", createMissing: false));
+    }
+
     [Fact]
     public async Task Unpack_Whiteout_DeletesLowerFileInApplyMode()
     {
@@ -190,6 +233,31 @@ public sealed class LayerUnpackerTests : IDisposable
         AssertOutsideUntouched();
         Assert.Null(new FileInfo(Path.Combine(_root, "victim")).LinkTarget);
         Assert.Equal("overwritten", File.ReadAllText(Path.Combine(_root, "victim")));
+    }
+
+    /// <summary>
+    /// Directory times are set after the last entry, but a later entry may have replaced the directory or one
+    /// of its parents with a symlink: stamping the recorded path then would follow that link, out of the root.
+    /// </summary>
+    [Fact]
+    public async Task Hostile_DirectoryReplacedBySymlinkToOutside_OutsideTimesUntouched()
+    {
+        var outsideDir = Path.Combine(_outside, "d");
+        Directory.CreateDirectory(outsideDir);
+        var before = Directory.GetLastWriteTimeUtc(outsideDir);
+        var tar = new LayerBuilder().Dir("x/").Dir("x/d/").Symlink("x", _outside).Tar();
+        await Unpack(tar);
+        Assert.Equal(_outside, new FileInfo(Path.Combine(_root, "x")).LinkTarget);
+        Assert.Equal(before, Directory.GetLastWriteTimeUtc(outsideDir));
+    }
+
+    /// <summary>A directory written, then replaced by a link to a place that does not exist: the layer still unpacks.</summary>
+    [Fact]
+    public async Task Unpack_DirectoryTreeReplacedByDanglingSymlink_Unpacks()
+    {
+        var tar = new LayerBuilder().Dir("lib/").Dir("lib/x86_64-linux-gnu/").File("lib/x86_64-linux-gnu/libc.so.6", "c").Symlink("lib", "usr/lib").Tar();
+        await Unpack(tar);
+        Assert.Equal("usr/lib", new FileInfo(Path.Combine(_root, "lib")).LinkTarget);
     }
 
     [Fact]
