@@ -19,6 +19,7 @@ packages=(
   iptables           # what the portmap and firewall plugins program
   docker-compose     # a real Engine API client in the engine tests (compose up/ps/logs/down)
   curl               # reaches published ports in the engine tests
+  redis-server redis-tools  # a Redis image written from the host's binaries for Testcontainers.Redis in the client tests
   hyperfine jq       # the benchmarks under bench/ (not the tests)
 )
 missing=()

@@ -52,7 +52,8 @@ public sealed class ClientDaemon : IAsyncDisposable
     })
     { Timeout = TimeSpan.FromSeconds(30) };
 
-    public static async Task<ClientDaemon> StartAsync()
+    /// <param name="moreImages">Images a test needs beside busybox, written into the store before the daemon opens it.</param>
+    public static async Task<ClientDaemon> StartAsync(Action<ImageService>? moreImages = null)
     {
         var runtime = ContainerService.FindRuntime();
         Skip.If(runtime is null || !File.Exists(runtime), "strata-runtime not found: publish it to artifacts/bin or set STRATA_RUNTIME");
@@ -60,6 +61,7 @@ public sealed class ClientDaemon : IAsyncDisposable
         {
             using var images = new ImageService(new ImageServiceOptions { Root = d.Root });
             TestImages.WriteBusybox(images, Image, TestImages.AllApplets());
+            moreImages?.Invoke(images);
         });
         return new ClientDaemon(daemon);
     }
