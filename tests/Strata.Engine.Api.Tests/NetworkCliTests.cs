@@ -177,15 +177,54 @@ public sealed class NetworkCliTests : IAsyncLifetime
         Assert.Equal("hello srv\n", byAlias);
         Assert.Contains("1 packets received", ping, StringComparison.Ordinal);
         Assert.NotEqual(0, onBridge.Exit);
+        var inspect = JsonDocument.Parse(await cli.OkAsync("inspect", "srv-" + suffix)).RootElement[0];
+        var endpoint = inspect.GetProperty("NetworkSettings").GetProperty("Networks").GetProperty(network);
+        var aliases = endpoint.GetProperty("Aliases").EnumerateArray().Select(a => a.GetString());
         if (binary == DockerCli.Current)
         {
-            var endpoint = JsonDocument.Parse(await cli.OkAsync("inspect", "srv-" + suffix)).RootElement[0]
-                .GetProperty("NetworkSettings").GetProperty("Networks").GetProperty(network);
-            Assert.Equal(["db-" + suffix], endpoint.GetProperty("Aliases").EnumerateArray().Select(a => a.GetString()));
+            Assert.Equal(["db-" + suffix], aliases);
             Assert.Contains("srv-" + suffix, endpoint.GetProperty("DNSNames").EnumerateArray().Select(a => a.GetString()));
+        }
+        else
+        {
+            // API 1.41: the short id (and the hostname, the same here) among the aliases, as before 1.45.
+            Assert.Equal(["db-" + suffix, inspect.GetProperty("Id").GetString()![..12]], aliases);
         }
         await cli.OkAsync("rm", "-f", "srv-" + suffix);
         await cli.OkAsync("network", "rm", network);
+    }
+
+    [SkippableFact]
+    public async Task ConnectAndDisconnect_OfAStoppedContainer_AreKeptForItsNextStart()
+    {
+        var cli = Cli(DockerCli.Current);
+        await cli.OkAsync("network", "create", "--subnet", Daemon.AddressPool, "back");
+        await cli.OkAsync(["create", "--name", "api", .. Httpd("api")]);
+
+        // Created, not running: docker records the network with the container (docker-compose does this before start).
+        await cli.OkAsync("network", "connect", "--alias", "api-alias", "back", "api");
+        var created = (await cli.OkAsync("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.Aliases}}/{{$v.IPAddress}} {{end}}", "api")).Trim();
+        var twice = await cli.RunAsync("network", "connect", "back", "api");
+        var onBridge = await cli.RunAsync("network", "connect", "--alias", "x", "bridge", "api");
+        await cli.OkAsync("start", "api");
+        var fetched = await OkToEndAsync(cli, "--network", "back", LifecycleDaemon.Image, "busybox", "wget", "-qO-", "http://api-alias/");
+        await cli.OkAsync("stop", "-t", "1", "api");
+        await cli.OkAsync("network", "disconnect", "back", "api");
+        var notConnected = await cli.RunAsync("network", "disconnect", "back", "api");
+        await cli.OkAsync("start", "api");
+        var members = (await cli.OkAsync("network", "inspect", "back", "--format", "{{range $k, $v := .Containers}}{{$v.Name}}{{end}}")).Trim();
+        var networks = (await cli.OkAsync("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", "api")).Trim();
+
+        Assert.Equal("back=[api-alias]/ bridge=[]/", created);
+        Assert.Equal(0, twice.Exit);
+        Assert.NotEqual(0, onBridge.Exit);
+        Assert.Contains("network-scoped alias is supported only for containers in user defined networks", onBridge.Stderr, StringComparison.Ordinal);
+        Assert.Equal("hello api\n", fetched);
+        Assert.NotEqual(0, notConnected.Exit);
+        Assert.Equal("", members);
+        Assert.Equal("bridge", networks);
+        await cli.OkAsync("rm", "-f", "api");
+        await cli.OkAsync("network", "rm", "back");
     }
 
     [SkippableFact]

@@ -78,7 +78,7 @@ public sealed class NetworkRouteTests
         await AssertError(await http.DeleteAsync("/networks/nosuch"), HttpStatusCode.NotFound, "network nosuch not found");
         await AssertError(await http.DeleteAsync("/networks/host"), HttpStatusCode.Forbidden, "host is a pre-defined network and cannot be removed");
         await AssertError(await http.GetAsync("/networks?filters=" + Uri.EscapeDataString("""{"color":{"x":true}}""")), HttpStatusCode.BadRequest, "invalid filter 'color'");
-        await AssertError(await http.PostAsync("/networks/web/connect", Json("""{"Container":"nosuch"}""")), HttpStatusCode.Conflict, "container nosuch is not running");
+        await AssertError(await http.PostAsync("/networks/web/connect", Json("""{"Container":"nosuch"}""")), HttpStatusCode.NotFound, "No such container: nosuch");
 
         var kept = await http.PostAsync("/networks/create", Json("""{"Name":"kept","Labels":{"keep":"yes"},"IPAM":{"Config":[{"Subnet":"192.168.250.0/24"}]}}"""));
         Assert.Equal(HttpStatusCode.Created, kept.StatusCode);

@@ -101,21 +101,106 @@ public sealed partial class EngineDaemon : INetworkBackend
         Events.Publish(EventType.Network, "destroy", removed.Id, new Dictionary<string, string> { ["name"] = removed.Name, ["type"] = removed.Driver });
     }
 
+    /// <summary>
+    /// docker network connect: a running container gets the endpoint at once; either way the container keeps it
+    /// in its NetworkingConfig, so its next start attaches it (docker-compose connects a created container's
+    /// networks before starting it). A connect that is already configured changes nothing, as docker's.
+    /// </summary>
     public async Task ConnectNetworkAsync(string nameOrId, string container, IReadOnlyList<string> aliases, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(aliases);
         var network = Networks.Find(nameOrId) ?? throw new EngineException(EngineErrorCode.NetworkNotFound, $"network {nameOrId} not found");
-        await Networks.ConnectAsync(network.Id, container, aliases, cancellationToken).ConfigureAwait(false);
-        var id = Networks.Store.ListAttachments().FirstOrDefault(a => a.ContainerId == container || a.ContainerName == container.TrimStart('/') || a.ContainerId.StartsWith(container, StringComparison.Ordinal))?.ContainerId ?? container;
-        Events.Publish(EventType.Network, "connect", network.Id, new Dictionary<string, string> { ["container"] = id, ["name"] = network.Name, ["type"] = network.Driver });
+        if (FindContainer(container) is not { } found)
+        {
+            // Only an attachment without a container of this engine (the networks' own tests) is left to the network service.
+            var id = AttachedId(container);
+            await Networks.ConnectAsync(network.Id, container, aliases, cancellationToken).ConfigureAwait(false);
+            PublishNetworkEvent("connect", network, id);
+            return;
+        }
+        var connected = false;
+        await _lifecycle.ChangeNetworkingAsync(found.Id, async record =>
+        {
+            var key = NetworkHook.EndpointKey(record, network, Networks);
+            if (record.IsActive)
+            {
+                await Networks.ConnectAsync(network.Id, record.Id, aliases, cancellationToken).ConfigureAwait(false);
+                connected = true;
+            }
+            else
+            {
+                NetworkHook.CheckConnect(record, network, aliases);
+                if (key is not null)
+                {
+                    return null;
+                }
+            }
+            return NetworkHook.WithEndpoint(record, key ?? network.Name, aliases);
+        }, cancellationToken).ConfigureAwait(false);
+        if (connected)
+        {
+            PublishNetworkEvent("connect", network, found.Id);
+        }
     }
 
+    /// <summary>
+    /// docker network disconnect: a running container loses the endpoint at once; either way its NetworkingConfig
+    /// drops the network. HostConfig.NetworkMode's network stays the container's: its next start attaches it
+    /// again (docker does so too when it is left without networks).
+    /// </summary>
     public async Task DisconnectNetworkAsync(string nameOrId, string container, bool force, CancellationToken cancellationToken)
     {
         var network = Networks.Find(nameOrId) ?? throw new EngineException(EngineErrorCode.NetworkNotFound, $"network {nameOrId} not found");
-        var id = Networks.Store.ListAttachments().FirstOrDefault(a => a.ContainerId == container || a.ContainerName == container.TrimStart('/') || a.ContainerId.StartsWith(container, StringComparison.Ordinal))?.ContainerId ?? container;
-        await Networks.DisconnectAsync(network.Id, container, cancellationToken).ConfigureAwait(false);
-        Events.Publish(EventType.Network, "disconnect", network.Id, new Dictionary<string, string> { ["container"] = id, ["name"] = network.Name, ["type"] = network.Driver });
+        if (FindContainer(container) is not { } found)
+        {
+            var id = AttachedId(container);
+            await Networks.DisconnectAsync(network.Id, container, cancellationToken).ConfigureAwait(false);
+            PublishNetworkEvent("disconnect", network, id);
+            return;
+        }
+        var disconnected = false;
+        await _lifecycle.ChangeNetworkingAsync(found.Id, async record =>
+        {
+            var key = NetworkHook.EndpointKey(record, network, Networks);
+            if (record.IsActive)
+            {
+                await Networks.DisconnectAsync(network.Id, record.Id, cancellationToken).ConfigureAwait(false);
+                disconnected = true;
+            }
+            else if (key is null && Networks.Find(ModeOf(record))?.Id != network.Id)
+            {
+                throw new EngineException(EngineErrorCode.Forbidden, $"container {record.Id} is not connected to network {network.Name}");
+            }
+            return key is null ? null : NetworkHook.WithEndpoint(record, key, null);
+        }, cancellationToken).ConfigureAwait(false);
+        if (disconnected)
+        {
+            PublishNetworkEvent("disconnect", network, found.Id);
+        }
     }
+
+    private EngineContainer? FindContainer(string nameOrId)
+    {
+        try
+        {
+            return _lifecycle.Get(nameOrId);
+        }
+        catch (EngineException e) when (e.Code == EngineErrorCode.ContainerNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The id of the container an attachment names (id, name or id prefix); docker's 404 when none does.</summary>
+    private string AttachedId(string container) =>
+        Networks.Store.ListAttachments().FirstOrDefault(a => a.ContainerId == container || a.ContainerName == container.TrimStart('/') || a.ContainerId.StartsWith(container, StringComparison.Ordinal))?.ContainerId
+            ?? throw new EngineException(EngineErrorCode.ContainerNotFound, $"No such container: {container}");
+
+    private static string ModeOf(EngineContainer container) =>
+        container.Details.HostConfig?.NetworkMode is { Length: > 0 } mode && mode != "default" ? mode : NetworkNames.Bridge;
+
+    private void PublishNetworkEvent(string action, NetworkRecord network, string containerId) =>
+        Events.Publish(EventType.Network, action, network.Id, new Dictionary<string, string> { ["container"] = containerId, ["name"] = network.Name, ["type"] = network.Driver });
 
     public async Task<IReadOnlyList<string>> PruneNetworksAsync(Func<NetworkResource, bool> matches, CancellationToken cancellationToken)
     {

@@ -58,6 +58,30 @@ public sealed partial class ContainerLifecycle
         }
     }
 
+    /// <summary>
+    /// A network connect or disconnect, which docker records with the container whether it runs or not
+    /// (moby's daemon/container_operations.go ConnectToNetwork, DisconnectFromNetwork). Under the container's
+    /// lock, so no start or exit runs meanwhile, <paramref name="change"/> sees the current record, acts on a
+    /// running container's network itself, and returns the NetworkingConfig to keep (null: unchanged).
+    /// </summary>
+    public async Task ChangeNetworkingAsync(string nameOrId, Func<EngineContainer, Task<JsonElement?>> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var id = Get(nameOrId).Id;
+        using (await EntryOf(id).LockAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var record = Get(id);
+            if (record.State is ContainerState.Removing or ContainerState.Dead)
+            {
+                throw new EngineException(EngineErrorCode.Conflict, $"Container {id} is marked for removal and cannot be connected or disconnected to the network");
+            }
+            if (await change(record).ConfigureAwait(false) is { } networking)
+            {
+                Save(record with { Details = Updated(record.Details, d => d.NetworkingConfig = networking) });
+            }
+        }
+    }
+
     /// <summary>GET /containers/{id}/top: ps over the container's processes (its cgroup's pids), docker's titles and rows.</summary>
     public async Task<(IReadOnlyList<string> Titles, IReadOnlyList<IReadOnlyList<string>> Processes)> TopAsync(string nameOrId, string? psArgs, CancellationToken cancellationToken = default)
     {

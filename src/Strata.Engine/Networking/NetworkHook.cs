@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Strata.Engine.Containers;
 using Strata.Oci.Runtime;
 
@@ -163,7 +164,8 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
             Hostname = config.Hostname ?? "",
             Domainname = config.Domainname ?? "",
             Mode = Mode(host),
-            Aliases = endpoints.Where(e => e.Value.Aliases.Count > 0).ToDictionary(e => e.Key, e => e.Value.Aliases),
+            // Every network of EndpointsConfig, with aliases or not: each is attached (one connected while stopped has none).
+            Aliases = endpoints.ToDictionary(e => e.Key, e => e.Value.Aliases),
             StaticAddresses = endpoints.Where(e => e.Value.IPv4Address.Length > 0).ToDictionary(e => e.Key, e => e.Value.IPv4Address),
             Ports = PortBindings(host),
             PublishAll = host.PublishAllPorts,
@@ -216,6 +218,89 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
         }
         return (port, protocol);
     }
+
+    /// <summary>
+    /// docker's checks of a connect to a container that does not run (moby's daemon/container_operations.go
+    /// updateNetworkConfig and updateNetworkSettings, runconfig/errors.go): a container sharing a namespace
+    /// (host, container:) joins no other network, the host network takes no other container, none mixes with
+    /// nothing, and only user networks take aliases (checked first, as moby's updateNetworkConfig does).
+    /// </summary>
+    public static void CheckConnect(EngineContainer container, NetworkRecord network, IReadOnlyList<string> aliases)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(aliases);
+        if (aliases.Count > 0 && !network.ResolvesNames)
+        {
+            throw Invalid("network-scoped alias is supported only for containers in user defined networks");
+        }
+        var mode = Mode(container.Details.HostConfig ?? new HostConfig());
+        if (mode == network.Name || mode == network.Id)
+        {
+            // Its own mode's network: a connect that changes nothing, not a conflict.
+            return;
+        }
+        if (mode != NetworkNames.Host && network.Name == NetworkNames.Host)
+        {
+            throw Invalid("container cannot be disconnected from host network or connected to host network");
+        }
+        if (mode == NetworkNames.Host || mode.StartsWith(ContainerPrefix, StringComparison.Ordinal))
+        {
+            throw Invalid("container sharing network namespace with another container or host cannot be connected to any other network");
+        }
+        if (mode == NetworkNames.None || network.Name == NetworkNames.None)
+        {
+            throw Invalid("container cannot be connected to multiple networks with one of the networks in private (none) mode");
+        }
+    }
+
+    /// <summary>
+    /// The key under which the container's EndpointsConfig names <paramref name="network"/> (its name, its id,
+    /// an id prefix, or "default" for the default bridge); null when it has none.
+    /// </summary>
+    public static string? EndpointKey(EngineContainer container, NetworkRecord network, NetworkService networks)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(networks);
+        return EndpointKeys(container)
+            .FirstOrDefault(k => (k == "default" ? networks.Find(NetworkNames.Bridge) : networks.Find(k))?.Id == network.Id);
+    }
+
+    /// <summary>The container's NetworkingConfig with <paramref name="key"/>'s endpoint set to these aliases (or removed: null).</summary>
+    public static JsonElement WithEndpoint(EngineContainer container, string key, IReadOnlyList<string>? aliases)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        ArgumentNullException.ThrowIfNull(key);
+        var root = container.Details.NetworkingConfig is { ValueKind: JsonValueKind.Object } existing
+            ? JsonNode.Parse(existing.GetRawText())!.AsObject()
+            : new JsonObject();
+        if (root["EndpointsConfig"] is not JsonObject endpoints)
+        {
+            root["EndpointsConfig"] = endpoints = new JsonObject();
+        }
+        if (aliases is null)
+        {
+            endpoints.Remove(key);
+        }
+        else
+        {
+            var endpoint = new JsonObject();
+            if (aliases.Count > 0)
+            {
+                endpoint["Aliases"] = new JsonArray([.. aliases.Select(a => (JsonNode?)JsonValue.Create(a))]);
+            }
+            endpoints[key] = endpoint;
+        }
+        using var doc = JsonDocument.Parse(root.ToJsonString());
+        return doc.RootElement.Clone();
+    }
+
+    private static List<string> EndpointKeys(EngineContainer container) =>
+        container.Details.NetworkingConfig is { ValueKind: JsonValueKind.Object } networking
+            && networking.TryGetProperty("EndpointsConfig", out var endpoints) && endpoints.ValueKind == JsonValueKind.Object
+            ? endpoints.EnumerateObject().Select(e => e.Name).ToList()
+            : [];
 
     /// <summary>NetworkingConfig.EndpointsConfig, kept with the container: network → (aliases, IPAMConfig.IPv4Address).</summary>
     public static IReadOnlyDictionary<string, (IReadOnlyList<string> Aliases, string IPv4Address)> Endpoints(EngineContainer container)

@@ -43,6 +43,7 @@ public sealed class NetworkUnitTests
 
         Assert.Equal("bridge", request.Mode);
         Assert.Equal(["a1"], request.Aliases["bridge"]);
+        Assert.Empty(request.Aliases["net2"]);
         Assert.Equal("10.9.0.7", request.StaticAddresses["net2"]);
         Assert.Equal([new PortBinding("127.0.0.1", 8080, 80, "tcp"), new PortBinding("", 0, 80, "tcp"), new PortBinding("", 0, 53, "udp")], request.Ports);
         Assert.Equal([(53, "udp"), (8080, "tcp")], request.Exposed);
@@ -50,6 +51,51 @@ public sealed class NetworkUnitTests
         Assert.Equal(("h", "example.org", "/dir"), (request.Hostname, request.Domainname, request.FilesDirectory));
         Assert.Equal(["10.0.0.2"], request.Dns);
         Assert.Equal(["gw:host-gateway"], request.ExtraHosts);
+    }
+
+    private static Strata.Engine.Containers.EngineContainer Stopped(string mode, string? networking) =>
+        new(new string('a', 64), "web", "busybox:latest", Strata.Oci.Image.Digest.Parse("sha256:" + new string('b', 64)), "true",
+            DateTimeOffset.UnixEpoch, Strata.Engine.Containers.ContainerState.Created, null, null, null, "overlay")
+        {
+            Details = new Strata.Engine.Containers.ContainerDetails
+            {
+                HostConfig = new Strata.Engine.Containers.HostConfig { NetworkMode = mode },
+                NetworkingConfig = networking is null ? null : System.Text.Json.JsonDocument.Parse(networking).RootElement.Clone(),
+            },
+        };
+
+    [Fact]
+    public void Hook_WithEndpoint_AddsReplacesAndRemovesOneNetworkKeepingTheOthers()
+    {
+        var container = Stopped("front", """{"EndpointsConfig":{"front":{"Aliases":["web"],"IPAMConfig":{"IPv4Address":"10.9.0.7"}}}}""");
+
+        var added = container with { Details = new Strata.Engine.Containers.ContainerDetails { NetworkingConfig = NetworkHook.WithEndpoint(container, "back", ["api"]) } };
+        var removed = NetworkHook.WithEndpoint(added, "front", null);
+        var fromNothing = NetworkHook.WithEndpoint(Stopped("bridge", null), "back", []);
+
+        Assert.Equal("""{"EndpointsConfig":{"front":{"Aliases":["web"],"IPAMConfig":{"IPv4Address":"10.9.0.7"}},"back":{"Aliases":["api"]}}}""", added.Details.NetworkingConfig!.Value.GetRawText());
+        Assert.Equal("""{"EndpointsConfig":{"back":{"Aliases":["api"]}}}""", removed.GetRawText());
+        Assert.Equal("""{"EndpointsConfig":{"back":{}}}""", fromNothing.GetRawText());
+    }
+
+    [Theory]
+    [InlineData("host", "back", false, "container sharing network namespace with another container or host cannot be connected to any other network")]
+    [InlineData("container:other", "back", false, "container sharing network namespace with another container or host cannot be connected to any other network")]
+    [InlineData("front", "host", false, "container cannot be disconnected from host network or connected to host network")]
+    [InlineData("none", "back", false, "container cannot be connected to multiple networks with one of the networks in private (none) mode")]
+    [InlineData("front", "none", false, "container cannot be connected to multiple networks with one of the networks in private (none) mode")]
+    [InlineData("front", "bridge", true, "network-scoped alias is supported only for containers in user defined networks")]
+    [InlineData("front", "back", true, null)]
+    [InlineData("front", "front", false, null)]
+    [InlineData("host", "host", false, null)]
+    public void Hook_CheckConnect_DockersConflictsOfAStoppedContainer(string mode, string network, bool alias, string? error)
+    {
+        var record = new NetworkRecord { Name = network, Id = new string('c', 64), Driver = network switch { "host" => "host", "none" => "null", _ => "bridge" } };
+
+        var thrown = Record.Exception(() => NetworkHook.CheckConnect(Stopped(mode, null), record, alias ? ["x"] : []));
+
+        Assert.Equal(error, thrown?.Message);
+        Assert.True(thrown is null or EngineException { Code: EngineErrorCode.InvalidArgument });
     }
 
     [Theory]

@@ -20,6 +20,34 @@ public static class ContainerRoutes
 
     private static readonly IReadOnlySet<string> PruneFilters = new HashSet<string>(StringComparer.Ordinal) { "until", "label", "label!" };
 
+    /// <summary>API 1.45: a user network's Aliases in inspect are exactly the submitted ones, without the short id.</summary>
+    private static readonly ApiVersion ShortIdAliasRemoved = new(1, 45);
+
+    /// <summary>
+    /// Before API 1.45 a user network's Aliases also held the container's short id and hostname, and clients of
+    /// that time rely on it: docker-compose 1.29 (API 1.38) disconnects and reconnects every network of a new
+    /// container whose aliases lack its short id. moby's router adds both back for them
+    /// (api/server/router/container/inspect.go); networks named default, bridge, host, none or container:… are
+    /// not user-defined.
+    /// </summary>
+    private static ContainerInspect Versioned(HttpContext context, ContainerInspect inspect)
+    {
+        if (context.GetApiVersion() >= ShortIdAliasRemoved)
+        {
+            return inspect;
+        }
+        var shortId = inspect.Id[..Math.Min(12, inspect.Id.Length)];
+        var hostname = inspect.Config.Hostname is { Length: > 0 } h ? h : shortId;
+        foreach (var (name, endpoint) in inspect.NetworkSettings.Networks)
+        {
+            if (name is not ("default" or "bridge" or "host" or "none") && !name.StartsWith("container:", StringComparison.Ordinal))
+            {
+                endpoint.Aliases = (endpoint.Aliases ?? []).Append(shortId).Append(hostname).Distinct(StringComparer.Ordinal).ToList();
+            }
+        }
+        return inspect;
+    }
+
     public static void Map(IEndpointRouteBuilder endpoints, IContainerBackend backend)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -27,7 +55,7 @@ public static class ContainerRoutes
         void Get(string pattern, Func<HttpContext, Task> handler) => endpoints.MapGet(pattern, c => Guard(c, handler)).WithMetadata(DockerRoute.Instance);
         void Post(string pattern, Func<HttpContext, Task> handler) => endpoints.MapPost(pattern, c => Guard(c, handler)).WithMetadata(DockerRoute.Instance);
         Get("/containers/json", c => List(c, backend));
-        Get("/containers/{name}/json", c => ApiJson.WriteAsync(c, backend.InspectContainer(Name(c), Query.Bool(c, "size")), EngineApiJson.Default.ContainerInspect));
+        Get("/containers/{name}/json", c => ApiJson.WriteAsync(c, Versioned(c, backend.InspectContainer(Name(c), Query.Bool(c, "size"))), EngineApiJson.Default.ContainerInspect));
         Get("/containers/{name}/top", async c => await ApiJson.WriteAsync(c, await backend.TopContainerAsync(Name(c), c.Request.Query["ps_args"].ToString(), c.RequestAborted), EngineApiJson.Default.ContainerTopResponse));
         Post("/containers/create", c => Create(c, backend));
         Post("/containers/prune", c => Prune(c, backend));
