@@ -21,6 +21,7 @@ packages=(
   curl               # reaches published ports in the engine tests
   redis-server redis-tools  # a Redis image written from the host's binaries for Testcontainers.Redis in the client tests
   hyperfine jq       # the benchmarks under bench/ (not the tests)
+  prometheus         # promtool: the metrics tests check Strata's /metrics text with it
 )
 missing=()
 for p in "${packages[@]}"; do

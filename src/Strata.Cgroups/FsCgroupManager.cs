@@ -335,7 +335,39 @@ internal sealed class FsCgroupManager : ICgroupManager
             Memory = memory is not { } m ? null : m.Unified ? V2.MemoryController.ReadStats(m.Dir) : V1.MemoryController.ReadStats(m.Dir),
             Cpu = cpuStats,
             Pids = pids is { } p ? PidsController.ReadStats(p.Dir) : null,
+            BlockIo = Find("blkio") is { Unified: false } blkio ? V1.BlkioController.ReadStats(blkio.Dir)
+                : Find("io") is { Unified: true } io ? V2.IoController.ReadStats(io.Dir)
+                : null,
+            Pressure = _unified is null ? null : ReadPressure(_unified.Directory),
         };
+    }
+
+    /// <summary>
+    /// The *.pressure files exist in every cgroup2 cgroup when the kernel has PSI, whichever controllers are
+    /// enabled there, so on a hybrid host they come from the cgroup2 directory the container's tasks also join.
+    /// </summary>
+    private static PressureStats? ReadPressure(string dir)
+    {
+        var stats = new PressureStats
+        {
+            Cpu = Pressure.Parse(TryReadPressure(dir, "cpu.pressure")),
+            Memory = Pressure.Parse(TryReadPressure(dir, "memory.pressure")),
+            Io = Pressure.Parse(TryReadPressure(dir, "io.pressure")),
+        };
+        return stats.Cpu is null && stats.Memory is null && stats.Io is null ? null : stats;
+    }
+
+    /// <summary>With PSI off (psi=0, or cgroup.pressure 0) the files exist but reading them fails (EOPNOTSUPP): no figures, no error.</summary>
+    private static string? TryReadPressure(string dir, string file)
+    {
+        try
+        {
+            return CgroupFiles.TryRead(dir, file);
+        }
+        catch (CgroupException)
+        {
+            return null;
+        }
     }
 
     public void Freeze() => Freezer("freezing", out string dir).Freeze(_files, dir);

@@ -36,7 +36,7 @@ public partial class ArchitectureTests
         // Images and the registry know nothing of containers or cgroups.
         [Images] = [Oci, Linux],
         [Registry] = [Oci, Linux],
-        // Planned: container and host metrics read from the cgroups, for the engine and the console.
+        // Container and host metrics read from the cgroups and /proc, for the engine and the console.
         [Metrics] = [Cgroups, Oci, Linux],
         // The daemon: containers made from images, run by the runtime.
         [Engine] = [Images, Runtime, Metrics, Cgroups, Oci, Linux, Logs],

@@ -40,4 +40,47 @@ internal sealed class BlkioController : IController
         foreach (LinuxThrottleDevice d in devices ?? [])
             files.Write(dir, file, $"{d.Major}:{d.Minor} {d.Rate}");
     }
+
+    /// <summary>
+    /// The throttle policy's per-device counters, which count every bio whatever the I/O scheduler
+    /// (cgroup-v1/blkio-controller.rst): "MAJ:MIN Read|Write|Sync|Async|Discard|Total N" lines. The
+    /// _recursive files include descendant cgroups; older kernels have only the plain ones.
+    /// </summary>
+    public static BlockIoStats ReadStats(string dir)
+    {
+        var devices = new SortedDictionary<(uint, uint), ulong[]>();
+        Add(CgroupFiles.TryRead(dir, "blkio.throttle.io_service_bytes_recursive") ?? CgroupFiles.TryRead(dir, "blkio.throttle.io_service_bytes"), 0);
+        Add(CgroupFiles.TryRead(dir, "blkio.throttle.io_serviced_recursive") ?? CgroupFiles.TryRead(dir, "blkio.throttle.io_serviced"), 2);
+        return new BlockIoStats
+        {
+            Devices = devices.Select(d => new DeviceIoStats(d.Key.Item1, d.Key.Item2, d.Value[0], d.Value[1], d.Value[2], d.Value[3])).ToArray(),
+        };
+
+        void Add(string? text, int offset)
+        {
+            foreach (string line in (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length != 3 || !TryDevice(f[0], out uint major, out uint minor)
+                    || !ulong.TryParse(f[2], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out ulong value))
+                    continue;
+                int slot = f[1] switch { "Read" => offset, "Write" => offset + 1, _ => -1 };
+                if (slot < 0)
+                    continue;
+                if (!devices.TryGetValue((major, minor), out ulong[]? counters))
+                    devices[(major, minor)] = counters = new ulong[4];
+                counters[slot] = value;
+            }
+        }
+    }
+
+    /// <summary>"8:0" into its major and minor numbers.</summary>
+    internal static bool TryDevice(string text, out uint major, out uint minor)
+    {
+        major = minor = 0;
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0
+            && uint.TryParse(text.AsSpan(0, colon), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out major)
+            && uint.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out minor);
+    }
 }

@@ -41,7 +41,7 @@ internal sealed class CpuController : IController
     {
         Dictionary<string, ulong> stat = CgroupFiles.ParseKeyValues(cpuDir is null ? null : CgroupFiles.TryRead(cpuDir, "cpu.stat"));
         if (cpuacctDir is null)
-            return Throttling(new CpuStats(), stat);
+            return Throttling(new CpuStats(), stat, cpuDir);
         string? perCpu = CgroupFiles.TryRead(cpuacctDir, "cpuacct.usage_percpu");
         return Throttling(new CpuStats
         {
@@ -52,11 +52,14 @@ internal sealed class CpuController : IController
                 .Where(s => s.Length > 0)
                 .Select(s => ulong.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture))
                 .ToArray(),
-        }, stat);
+        }, stat, cpuDir);
     }
 
-    private static CpuStats Throttling(CpuStats s, Dictionary<string, ulong> stat) => s with
+    private static CpuStats Throttling(CpuStats s, Dictionary<string, ulong> stat, string? cpuDir) => s with
     {
+        // cpu.cfs_quota_us is -1 when unlimited, which ParseNumber reads as the maximum.
+        QuotaMicroseconds = cpuDir is null ? null : CgroupFiles.TryReadNumber(cpuDir, "cpu.cfs_quota_us") is { } q && q != ulong.MaxValue ? q : null,
+        PeriodMicroseconds = cpuDir is null ? null : CgroupFiles.TryReadNumber(cpuDir, "cpu.cfs_period_us"),
         Periods = stat.GetValueOrDefault("nr_periods"),
         ThrottledPeriods = stat.GetValueOrDefault("nr_throttled"),
         ThrottledNanoseconds = stat.GetValueOrDefault("throttled_time"),

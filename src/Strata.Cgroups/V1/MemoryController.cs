@@ -97,7 +97,23 @@ internal sealed class MemoryController : IController
             files.Write(dir, Limit, Invariant.Str(value));
     }
 
-    public static MemoryStats ReadStats(string dir) => new()
+    /// <summary>The total_* lines of memory.stat count the cgroup and its descendants, as usage does (cAdvisor reads them).</summary>
+    public static MemoryStats ReadStats(string dir)
+    {
+        Dictionary<string, ulong> stat = CgroupFiles.ParseKeyValues(CgroupFiles.TryRead(dir, "memory.stat"));
+        return ReadCounters(dir) with
+        {
+            RssBytes = Get(stat, "total_rss"),
+            CacheBytes = Get(stat, "total_cache"),
+            SwapBytes = Get(stat, "total_swap"),
+            InactiveFileBytes = Get(stat, "total_inactive_file"),
+            MappedFileBytes = Get(stat, "total_mapped_file"),
+        };
+    }
+
+    private static ulong? Get(Dictionary<string, ulong> stat, string key) => stat.TryGetValue(key, out ulong v) ? v : null;
+
+    private static MemoryStats ReadCounters(string dir) => new()
     {
         UsageBytes = CgroupFiles.TryReadNumber(dir, "memory.usage_in_bytes") ?? 0,
         LimitBytes = CgroupFiles.TryReadNumber(dir, Limit) ?? ulong.MaxValue,

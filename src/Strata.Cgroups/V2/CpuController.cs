@@ -44,6 +44,8 @@ internal sealed class CpuController : IController
     {
         // cpu.stat's usage fields are always there; the throttling ones only with the controller enabled.
         Dictionary<string, ulong> stat = CgroupFiles.ParseKeyValues(CgroupFiles.TryRead(dir, "cpu.stat"));
+        // cpu.max: "$MAX $PERIOD", $MAX "max" when unlimited; absent in the root cgroup.
+        string[]? max = CgroupFiles.TryRead(dir, "cpu.max")?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return new CpuStats
         {
             UsageNanoseconds = stat.GetValueOrDefault("usage_usec") * 1000,
@@ -52,6 +54,8 @@ internal sealed class CpuController : IController
             Periods = stat.GetValueOrDefault("nr_periods"),
             ThrottledPeriods = stat.GetValueOrDefault("nr_throttled"),
             ThrottledNanoseconds = stat.GetValueOrDefault("throttled_usec") * 1000,
+            QuotaMicroseconds = max is { Length: 2 } && max[0] != "max" && ulong.TryParse(max[0], System.Globalization.CultureInfo.InvariantCulture, out ulong q) ? q : null,
+            PeriodMicroseconds = max is { Length: 2 } && ulong.TryParse(max[1], System.Globalization.CultureInfo.InvariantCulture, out ulong p) ? p : null,
         };
     }
 }

@@ -42,4 +42,19 @@ internal sealed class IoController : IController
         foreach (LinuxThrottleDevice d in devices ?? [])
             files.Write(dir, "io.max", $"{d.Major}:{d.Minor} {key}={d.Rate}");
     }
+
+    /// <summary>io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N" per device (cgroup-v2.rst), hierarchical.</summary>
+    public static BlockIoStats ReadStats(string dir)
+    {
+        var devices = new List<DeviceIoStats>();
+        foreach (string line in (CgroupFiles.TryRead(dir, "io.stat") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 2 || !V1.BlkioController.TryDevice(f[0], out uint major, out uint minor))
+                continue;
+            Dictionary<string, ulong> kv = CgroupFiles.ParseKeyValues(string.Join('\n', f.Skip(1).Select(x => x.Replace('=', ' '))));
+            devices.Add(new DeviceIoStats(major, minor, kv.GetValueOrDefault("rbytes"), kv.GetValueOrDefault("wbytes"), kv.GetValueOrDefault("rios"), kv.GetValueOrDefault("wios")));
+        }
+        return new BlockIoStats { Devices = devices };
+    }
 }

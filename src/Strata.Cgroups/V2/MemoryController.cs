@@ -56,6 +56,8 @@ internal sealed class MemoryController : IController
     public static MemoryStats ReadStats(string dir)
     {
         Dictionary<string, ulong> events = CgroupFiles.ParseKeyValues(CgroupFiles.TryRead(dir, "memory.events"));
+        // v2's memory.stat is hierarchical already (cgroup-v2.rst, "memory.stat").
+        Dictionary<string, ulong> stat = CgroupFiles.ParseKeyValues(CgroupFiles.TryRead(dir, "memory.stat"));
         return new MemoryStats
         {
             UsageBytes = CgroupFiles.TryReadNumber(dir, "memory.current") ?? 0,
@@ -63,6 +65,13 @@ internal sealed class MemoryController : IController
             MaxUsageBytes = CgroupFiles.TryReadNumber(dir, "memory.peak"),
             FailCount = events.GetValueOrDefault("max"),
             OomKillCount = events.GetValueOrDefault("oom_kill"),
+            RssBytes = Get(stat, "anon"),
+            CacheBytes = Get(stat, "file"),
+            SwapBytes = CgroupFiles.TryReadNumber(dir, "memory.swap.current"),
+            InactiveFileBytes = Get(stat, "inactive_file"),
+            MappedFileBytes = Get(stat, "file_mapped"),
         };
     }
+
+    private static ulong? Get(Dictionary<string, ulong> stat, string key) => stat.TryGetValue(key, out ulong v) ? v : null;
 }
