@@ -260,4 +260,46 @@ public class LegacyManagerTests
         Assert.Equal(999UL, s.Cpu.ThrottledNanoseconds);
         Assert.Null(s.Pids);
     }
+
+    [Fact]
+    public void GetStats_V1MemoryStatQuotaAndBlkio_Parsed()
+    {
+        using var fs = FakeCgroupFs.Legacy();
+        var m = fs.Open("/c1");
+        m.Create();
+        fs.Put("/sys/fs/cgroup/memory/c1/memory.usage_in_bytes", "10000\n");
+        // The total_* lines count descendants too, as usage does; the plain ones only the cgroup itself.
+        fs.Put("/sys/fs/cgroup/memory/c1/memory.stat", "cache 1\nrss 2\ninactive_file 3\ntotal_cache 4000\ntotal_rss 5000\ntotal_swap 6\ntotal_inactive_file 3000\ntotal_mapped_file 700\n");
+        fs.Put("/sys/fs/cgroup/cpu,cpuacct/c1/cpu.cfs_quota_us", "50000\n");
+        fs.Put("/sys/fs/cgroup/cpu,cpuacct/c1/cpu.cfs_period_us", "100000\n");
+        fs.Put("/sys/fs/cgroup/blkio/c1/blkio.throttle.io_service_bytes_recursive", "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Async 0\n8:0 Discard 0\n8:0 Total 12288\n253:1 Read 1\n253:1 Write 2\nTotal 12291\n");
+        fs.Put("/sys/fs/cgroup/blkio/c1/blkio.throttle.io_serviced_recursive", "8:0 Read 1\n8:0 Write 2\n8:0 Total 3\nTotal 3\n");
+
+        CgroupStats s = m.GetStats();
+
+        Assert.Equal(5000UL, s.Memory!.RssBytes);
+        Assert.Equal(4000UL, s.Memory.CacheBytes);
+        Assert.Equal(6UL, s.Memory.SwapBytes);
+        Assert.Equal(3000UL, s.Memory.InactiveFileBytes);
+        Assert.Equal(700UL, s.Memory.MappedFileBytes);
+        Assert.Equal(50_000UL, s.Cpu!.QuotaMicroseconds);
+        Assert.Equal(100_000UL, s.Cpu.PeriodMicroseconds);
+        Assert.Equal([new DeviceIoStats(8, 0, 4096, 8192, 1, 2), new DeviceIoStats(253, 1, 1, 2, 0, 0)], s.BlockIo!.Devices);
+        Assert.Null(s.Pressure);
+    }
+
+    [Fact]
+    public void GetStats_V1UnlimitedQuotaAndNoBlkioFiles_NullQuotaAndNoDevices()
+    {
+        using var fs = FakeCgroupFs.Legacy();
+        var m = fs.Open("/c1");
+        m.Create();
+        fs.Put("/sys/fs/cgroup/cpu,cpuacct/c1/cpu.cfs_quota_us", "-1\n");
+
+        CgroupStats s = m.GetStats();
+
+        Assert.Null(s.Cpu!.QuotaMicroseconds);
+        Assert.Empty(s.BlockIo!.Devices);
+        Assert.Null(s.Memory!.RssBytes);
+    }
 }

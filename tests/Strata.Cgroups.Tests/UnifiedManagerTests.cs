@@ -277,6 +277,52 @@ public class UnifiedManagerTests
     }
 
     [Fact]
+    public void GetStats_V2MemoryStatCpuMaxIoStatAndPressure_Parsed()
+    {
+        using var fs = FakeCgroupFs.Unified();
+        var m = fs.Open("/c1");
+        m.Create();
+        fs.Put("/sys/fs/cgroup/c1/memory.current", "10000\n");
+        fs.Put("/sys/fs/cgroup/c1/memory.stat", "anon 5000\nfile 4000\nkernel 100\nfile_mapped 700\ninactive_anon 10\nactive_anon 20\ninactive_file 3000\nactive_file 1000\n");
+        fs.Put("/sys/fs/cgroup/c1/memory.swap.current", "6\n");
+        fs.Put("/sys/fs/cgroup/c1/cpu.stat", "usage_usec 100\n");
+        fs.Put("/sys/fs/cgroup/c1/cpu.max", "50000 100000\n");
+        fs.Put("/sys/fs/cgroup/c1/io.stat", "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n253:1 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0\n");
+        fs.Put("/sys/fs/cgroup/c1/cpu.pressure", "some avg10=1.50 avg60=0.50 avg300=0.10 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=789\n");
+        fs.Put("/sys/fs/cgroup/c1/memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+
+        CgroupStats s = m.GetStats();
+
+        Assert.Equal(5000UL, s.Memory!.RssBytes);
+        Assert.Equal(4000UL, s.Memory.CacheBytes);
+        Assert.Equal(6UL, s.Memory.SwapBytes);
+        Assert.Equal(3000UL, s.Memory.InactiveFileBytes);
+        Assert.Equal(700UL, s.Memory.MappedFileBytes);
+        Assert.Equal(50_000UL, s.Cpu!.QuotaMicroseconds);
+        Assert.Equal(100_000UL, s.Cpu.PeriodMicroseconds);
+        Assert.Equal([new DeviceIoStats(8, 0, 4096, 8192, 1, 2), new DeviceIoStats(253, 1, 1, 2, 3, 4)], s.BlockIo!.Devices);
+        Assert.Equal(new PressureLine(1.5, 0.5, 0.1, 123456), s.Pressure!.Cpu!.Some);
+        Assert.Equal(789UL, s.Pressure.Cpu.Full!.TotalMicroseconds);
+        Assert.NotNull(s.Pressure.Memory);
+        Assert.Null(s.Pressure.Io);
+    }
+
+    [Fact]
+    public void GetStats_V2UnlimitedCpuMax_NullQuotaWithThePeriod()
+    {
+        using var fs = FakeCgroupFs.Unified();
+        var m = fs.Open("/c1");
+        m.Create();
+        fs.Put("/sys/fs/cgroup/c1/cpu.max", "max 100000\n");
+
+        CgroupStats s = m.GetStats();
+
+        Assert.Null(s.Cpu!.QuotaMicroseconds);
+        Assert.Equal(100_000UL, s.Cpu.PeriodMicroseconds);
+        Assert.Null(s.Pressure);
+    }
+
+    [Fact]
     public void GetPids_SubCgroups_Included()
     {
         using var fs = FakeCgroupFs.Unified();
