@@ -49,7 +49,11 @@ public sealed partial class ContainerLifecycle
             var dir = DirectoryOf(id);
             var rootfs = Path.Combine(dir, "bundle", "rootfs");
             Rootfs.TryUnmount(rootfs);
-            await RuntimeAsync(CancellationToken.None, "delete", "--force", id).ConfigureAwait(false);
+            // The monitor deletes the runtime's container when it ends; only one it could not is left here.
+            if (Directory.Exists(Path.Combine(RuntimeRoot, id)))
+            {
+                await RuntimeAsync(CancellationToken.None, "delete", "--force", id).ConfigureAwait(false);
+            }
             if (Rootfs.IsMountPoint(rootfs))
             {
                 Save(record with { State = ContainerState.Dead, Details = Updated(record.Details, d => d.Error = $"{rootfs} is still mounted") });

@@ -78,7 +78,12 @@ public sealed partial class ContainerLifecycle
             AtomicFile.Write(Path.Combine(bundle, SpecLoader.ConfigFileName), Encoding.UTF8.GetBytes(SpecLoader.Serialize(spec)));
             File.Delete(Path.Combine(dir, ExitStatus.FileName));
             // A runtime container of a previous start that its monitor could not delete (the monitor was killed).
-            await RuntimeAsync(cancellationToken, "delete", "--force", record.Id).ConfigureAwait(false);
+            // runc and strata-runtime keep a container's state in ROOT/ID: without it there is nothing to
+            // delete, and no runtime process to start (one fewer per start).
+            if (Directory.Exists(Path.Combine(RuntimeRoot, record.Id)))
+            {
+                await RuntimeAsync(cancellationToken, "delete", "--force", record.Id).ConfigureAwait(false);
+            }
             monitor = await MonitorProcess.StartAsync(_monitor, _runtime, RuntimeRoot, record.Id, bundle, dir, LogPathOf(record.Id), MonitorIo(config, host), cancellationToken).ConfigureAwait(false);
             foreach (var hook in _hooks)
             {
