@@ -2,6 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Strata.Engine.Api.Router.Image;
+using Strata.Images;
+using Strata.Images.Distribution;
+using Strata.Oci.Image;
 
 namespace Strata.Engine.Api.Tests;
 
@@ -181,7 +184,86 @@ public sealed class ImageApiTests(ImageRegistries registries)
         Assert.Contains("\"status\":\"Status: ", body, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(daemon.Root, "ingest"), "*", SearchOption.AllDirectories));
     }
+
+    [SkippableFact]
+    public async Task Pull_ClientAbortsMidLayer_NothingLeftSecondPullWorks()
+    {
+        Skip.If(registries.Missing is not null, registries.Missing);
+        // 128 MiB that gzip cannot shrink: the client goes while the layer downloads.
+        using var source = new TempDir();
+        var name = $"{registries.StrataHost}/test/large";
+        Digest layer;
+        using (var images = new ImageService(new ImageServiceOptions { Root = source.Path, LoopbackInsecure = true }))
+        {
+            var record = TestImages.WriteLarge(images, "source.test/large:1", 128 << 20);
+            layer = images.Load(record.Name).Manifest.Layers![0].Digest;
+            await images.PushAsync(record.Name, ImageName.Parse(name + ":1"), null, new PushOptions());
+        }
+        await using var daemon = await TestDaemon.StartAsync();
+        var path = $"/v1.50/images/create?fromImage={Uri.EscapeDataString(name)}&tag=1";
+        var before = OpenFiles(daemon.Root);
+
+        // A client that goes as the docker CLI does on ctrl-C: its socket closed, nothing drained (HttpClient
+        // would read on for a while to reuse the connection).
+        var seen = new StringBuilder();
+        using (var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
+        {
+            await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(daemon.Socket));
+            await socket.SendAsync(Encoding.ASCII.GetBytes($"POST {path} HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n"));
+            var buffer = new byte[4096];
+            // Until the layer's bytes flow, then the connection goes.
+            while (!seen.ToString().Contains("\"current\":", StringComparison.Ordinal))
+            {
+                var n = await socket.ReceiveAsync(buffer);
+                Assert.True(n > 0, "the pull's stream ended early: " + seen);
+                seen.Append(Encoding.UTF8.GetString(buffer, 0, n));
+            }
+        }
+        using var again = daemon.CreateClient();
+        await LifecycleDaemon.Eventually(() => Task.FromResult(OpenFiles(daemon.Root) <= before), "the aborted pull closes the files it had open");
+        await LifecycleDaemon.Eventually(() => Task.FromResult(!Directory.EnumerateFiles(Path.Combine(daemon.Root, "ingest"), "*", SearchOption.AllDirectories).Any()),
+            "the half-written layer is deleted");
+        var abortedInspect = await again.GetAsync($"/v1.50/images/{name}:1/json");
+        var layerAfterAbort = File.Exists(Path.Combine(daemon.Root, "blobs", layer.Algorithm, layer.Encoded));
+        var (status, body) = await PostAsync(again, path);
+        var inspect = await again.GetAsync($"/v1.50/images/{name}:1/json");
+
+        Assert.Contains("\"Downloading\"", seen.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Pull complete", seen.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, abortedInspect.StatusCode);
+        Assert.False(layerAfterAbort, "no part of the layer is kept as content");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("Status: Downloaded newer image for " + name + ":1", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, inspect.StatusCode);
+        await using (var blob = File.OpenRead(Path.Combine(daemon.Root, "blobs", layer.Algorithm, layer.Encoded)))
+        {
+            Assert.Equal(layer.Encoded, Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(blob)));
+        }
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(daemon.Root, "ingest"), "*", SearchOption.AllDirectories));
+    }
+
+    /// <summary>This process's descriptors open on files under <paramref name="root"/> (the in-process daemon's store).</summary>
+    private static int OpenFiles(string root)
+    {
+        var count = 0;
+        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            try
+            {
+                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith(root + "/", StringComparison.Ordinal))
+                {
+                    count++;
+                }
+            }
+            catch (IOException)
+            {
+                // Closed meanwhile.
+            }
+        }
+        return count;
+    }
 }
+
 
 /// <summary>RegistryAuth against moby's TestDecodeAuthConfig cases.</summary>
 public sealed class RegistryAuthTests

@@ -47,6 +47,15 @@ internal static class TestImages
             writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "var/www/index.html") { Mode = (UnixFileMode)0b110_100_100, DataStream = new MemoryStream("hello from strata\n"u8.ToArray()) });
         });
 
+    /// <summary>One file of <paramref name="bytes"/> random bytes (/big): a layer that takes a while to download.</summary>
+    public static ImageRecord WriteLarge(ImageService images, string name, int bytes) =>
+        Write(images, name, null, writer =>
+        {
+            var data = new byte[bytes];
+            System.Security.Cryptography.RandomNumberGenerator.Fill(data);
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "big") { Mode = (UnixFileMode)0b110_100_100, DataStream = new MemoryStream(data) });
+        });
+
     /// <summary>The programs <see cref="WriteRedis"/> takes from the host (Debian's redis-server and redis-tools).</summary>
     public static readonly string[] RedisPrograms = ["/usr/bin/redis-server", "/usr/bin/redis-cli"];
 
