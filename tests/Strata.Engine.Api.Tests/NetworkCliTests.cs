@@ -228,6 +228,69 @@ public sealed class NetworkCliTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Connect_FixedAddressApplied_NoneModeRefused_ModeNetworkDroppedByDisconnect()
+    {
+        var cli = Cli(DockerCli.Current);
+        await cli.OkAsync("network", "create", "--subnet", Daemon.AddressPool, "side");
+        var prefix = Daemon.AddressPool[..Daemon.AddressPool.LastIndexOf('.')];
+        const string Networks = "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}}/{{if $v.IPAMConfig}}{{$v.IPAMConfig.IPv4Address}}{{end}} {{end}}";
+
+        // docker network connect --ip: EndpointConfig.IPAMConfig.IPv4Address, at once for a running container,
+        // at the next start for a stopped one.
+        await cli.OkAsync(["run", "-d", "--name", "live", .. Httpd("live")]);
+        await cli.OkAsync("network", "connect", "--ip", prefix + ".41", "side", "live");
+        var live = (await cli.OkAsync("inspect", "-f", Networks, "live")).Trim();
+        var inside = await InContainerAsync(cli, "live", "busybox", "ip", "-4", "-o", "addr", "show");
+        var outside = await cli.RunAsync("network", "connect", "--ip", "10.1.2.3", "side", "live");
+        await cli.OkAsync(["create", "--name", "later", .. Httpd("later")]);
+        await cli.OkAsync("network", "connect", "--ip", prefix + ".42", "side", "later");
+        var onBridge = await cli.RunAsync("network", "connect", "--ip", prefix + ".43", "bridge", "later");
+
+        // Disconnected from its own NetworkMode network while stopped: started on the other one alone.
+        await cli.OkAsync("network", "disconnect", "bridge", "later");
+        var stopped = (await cli.OkAsync("inspect", "-f", Networks, "later")).Trim();
+        var again = await cli.RunAsync("network", "disconnect", "bridge", "later");
+        await cli.OkAsync("start", "later");
+        var started = (await cli.OkAsync("inspect", "-f", Networks, "later")).Trim();
+        var served = await CurlAsync($"http://{prefix}.42/");
+        // With no network left, a start attaches the mode's network again, as docker's.
+        await cli.OkAsync("stop", "-t", "0", "later");
+        await cli.OkAsync("network", "disconnect", "side", "later");
+        await cli.OkAsync("start", "later");
+        var back = (await cli.OkAsync("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", "later")).Trim();
+
+        // A container in none mode joins no network, running or not.
+        await cli.OkAsync("run", "-d", "--name", "alone", "--network", "none", LifecycleDaemon.Image, "sleep", "1000");
+        await cli.OkAsync("create", "--name", "alone-stopped", "--network", "none", LifecycleDaemon.Image, "true");
+        var veths = await VethsAsync();
+        var noneRunning = await cli.RunAsync("network", "connect", "side", "alone");
+        var noneStopped = await cli.RunAsync("network", "connect", "side", "alone-stopped");
+
+        Assert.StartsWith($"bridge={Daemon.BridgeSubnet[..Daemon.BridgeSubnet.LastIndexOf('.')]}.", live, StringComparison.Ordinal);
+        Assert.EndsWith($" side={prefix}.41/{prefix}.41", live, StringComparison.Ordinal);
+        Assert.Contains($"{prefix}.41/24", inside, StringComparison.Ordinal);
+        Assert.NotEqual(0, outside.Exit);
+        Assert.Contains("no configured subnet or ip-range contain the IP address 10.1.2.3", outside.Stderr, StringComparison.Ordinal);
+        Assert.NotEqual(0, onBridge.Exit);
+        Assert.Contains("user specified IP address is supported on user defined networks only", onBridge.Stderr, StringComparison.Ordinal);
+        Assert.Equal($"side=/{prefix}.42", stopped);
+        Assert.NotEqual(0, again.Exit);
+        Assert.Contains("is not connected to network bridge", again.Stderr, StringComparison.Ordinal);
+        Assert.Equal($"side={prefix}.42/{prefix}.42", started);
+        Assert.Equal("hello later\n", served);
+        Assert.Equal("bridge", back);
+        const string NoneMessage = "container cannot be connected to multiple networks with one of the networks in private (none) mode";
+        Assert.NotEqual(0, noneRunning.Exit);
+        Assert.Contains(NoneMessage, noneRunning.Stderr, StringComparison.Ordinal);
+        Assert.NotEqual(0, noneStopped.Exit);
+        Assert.Contains(NoneMessage, noneStopped.Stderr, StringComparison.Ordinal);
+        Assert.Equal(veths, await VethsAsync());
+        Assert.Equal("none", (await cli.OkAsync("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}", "alone")).Trim());
+        await cli.OkAsync("rm", "-f", "live", "later", "alone", "alone-stopped");
+        await cli.OkAsync("network", "rm", "side");
+    }
+
+    [SkippableFact]
     public async Task StaticAddress_OnUserNetwork_IsTheContainers()
     {
         var cli = Cli(DockerCli.Current);

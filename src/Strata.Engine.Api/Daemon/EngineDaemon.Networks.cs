@@ -104,17 +104,20 @@ public sealed partial class EngineDaemon : INetworkBackend
     /// <summary>
     /// docker network connect: a running container gets the endpoint at once; either way the container keeps it
     /// in its NetworkingConfig, so its next start attaches it (docker-compose connects a created container's
-    /// networks before starting it). A connect that is already configured changes nothing, as docker's.
+    /// networks before starting it). A connect that is already configured changes nothing, as docker's. docker's
+    /// conflicts are checked first either way (moby's connectToNetwork runs updateNetworkConfig for a running one
+    /// too): a container in none mode joins no network, running or not.
     /// </summary>
-    public async Task ConnectNetworkAsync(string nameOrId, string container, IReadOnlyList<string> aliases, CancellationToken cancellationToken)
+    public async Task ConnectNetworkAsync(string nameOrId, string container, IReadOnlyList<string> aliases, string staticAddress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(aliases);
+        ArgumentNullException.ThrowIfNull(staticAddress);
         var network = Networks.Find(nameOrId) ?? throw new EngineException(EngineErrorCode.NetworkNotFound, $"network {nameOrId} not found");
         if (FindContainer(container) is not { } found)
         {
             // Only an attachment without a container of this engine (the networks' own tests) is left to the network service.
             var id = AttachedId(container);
-            await Networks.ConnectAsync(network.Id, container, aliases, cancellationToken).ConfigureAwait(false);
+            await Networks.ConnectAsync(network.Id, container, aliases, staticAddress, cancellationToken).ConfigureAwait(false);
             PublishNetworkEvent("connect", network, id);
             return;
         }
@@ -124,18 +127,20 @@ public sealed partial class EngineDaemon : INetworkBackend
             var key = NetworkHook.EndpointKey(record, network, Networks);
             if (record.IsActive)
             {
-                await Networks.ConnectAsync(network.Id, record.Id, aliases, cancellationToken).ConfigureAwait(false);
+                NetworkHook.CheckConnect(record, network, aliases, staticAddress);
+                await Networks.ConnectAsync(network.Id, record.Id, aliases, staticAddress, cancellationToken).ConfigureAwait(false);
                 connected = true;
             }
             else
             {
-                NetworkHook.CheckConnect(record, network, aliases);
+                NetworkHook.CheckConnect(record, network, aliases, staticAddress);
                 if (key is not null)
                 {
                     return null;
                 }
             }
-            return NetworkHook.WithEndpoint(record, key ?? network.Name, aliases);
+            var mode = Networks.Find(ModeOf(record))?.Id == network.Id;
+            return NetworkHook.WithEndpoint(record, key ?? network.Name, aliases, staticAddress, mode ? false : null);
         }, cancellationToken).ConfigureAwait(false);
         if (connected)
         {
@@ -145,8 +150,8 @@ public sealed partial class EngineDaemon : INetworkBackend
 
     /// <summary>
     /// docker network disconnect: a running container loses the endpoint at once; either way its NetworkingConfig
-    /// drops the network. HostConfig.NetworkMode's network stays the container's: its next start attaches it
-    /// again (docker does so too when it is left without networks).
+    /// drops the network. HostConfig.NetworkMode's network is dropped too (moby deletes it from the container's
+    /// networks and keeps HostConfig): the next start attaches it only when no other network is left.
     /// </summary>
     public async Task DisconnectNetworkAsync(string nameOrId, string container, bool force, CancellationToken cancellationToken)
     {
@@ -162,16 +167,17 @@ public sealed partial class EngineDaemon : INetworkBackend
         await _lifecycle.ChangeNetworkingAsync(found.Id, async record =>
         {
             var key = NetworkHook.EndpointKey(record, network, Networks);
+            var mode = Networks.Find(ModeOf(record))?.Id == network.Id;
             if (record.IsActive)
             {
                 await Networks.DisconnectAsync(network.Id, record.Id, cancellationToken).ConfigureAwait(false);
                 disconnected = true;
             }
-            else if (key is null && Networks.Find(ModeOf(record))?.Id != network.Id)
+            else if (key is null && (!mode || NetworkHook.ModeDisconnected(record)))
             {
                 throw new EngineException(EngineErrorCode.Forbidden, $"container {record.Id} is not connected to network {network.Name}");
             }
-            return key is null ? null : NetworkHook.WithEndpoint(record, key, null);
+            return key is null && !mode ? null : NetworkHook.WithEndpoint(record, key, null, modeDisconnected: mode ? true : null);
         }, cancellationToken).ConfigureAwait(false);
         if (disconnected)
         {
@@ -326,7 +332,8 @@ public sealed partial class EngineDaemon
             return result;
         }
         var configured = NetworkHook.Endpoints(container);
-        var names = new List<string> { mode };
+        // Disconnected from its mode's network, the container is shown without it while others are left.
+        var names = NetworkHook.ModeDisconnected(container) && configured.Count > 0 ? new List<string>() : new List<string> { mode };
         names.AddRange(configured.Keys.Where(k => k != mode));
         foreach (var name in names)
         {

@@ -79,6 +79,7 @@ public sealed record NetworkConnectBody
 /// <summary>The parts of the API's EndpointSettings a connect or a create can set.</summary>
 public sealed record NetworkEndpointConfig
 {
+    public EndpointIpamConfig? IPAMConfig { get; init; }
     public List<string>? Aliases { get; init; }
     public List<string>? Links { get; init; }
     public string? MacAddress { get; init; }

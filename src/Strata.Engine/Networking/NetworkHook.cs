@@ -163,7 +163,7 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
             ContainerName = context.Container.Name,
             Hostname = config.Hostname ?? "",
             Domainname = config.Domainname ?? "",
-            Mode = Mode(host),
+            Mode = EffectiveMode(context.Container),
             // Every network of EndpointsConfig, with aliases or not: each is attached (one connected while stopped has none).
             Aliases = endpoints.ToDictionary(e => e.Key, e => e.Value.Aliases),
             StaticAddresses = endpoints.Where(e => e.Value.IPv4Address.Length > 0).ToDictionary(e => e.Key, e => e.Value.IPv4Address),
@@ -223,13 +223,20 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
     /// docker's checks of a connect to a container that does not run (moby's daemon/container_operations.go
     /// updateNetworkConfig and updateNetworkSettings, runconfig/errors.go): a container sharing a namespace
     /// (host, container:) joins no other network, the host network takes no other container, none mixes with
-    /// nothing, and only user networks take aliases (checked first, as moby's updateNetworkConfig does).
+    /// nothing, and only user networks take a fixed address or aliases (checked first, in this order, as moby's
+    /// updateNetworkConfig does). A running container is checked the same way before its endpoint is added.
     /// </summary>
-    public static void CheckConnect(EngineContainer container, NetworkRecord network, IReadOnlyList<string> aliases)
+    /// <param name="staticAddress">EndpointConfig.IPAMConfig.IPv4Address, or empty.</param>
+    public static void CheckConnect(EngineContainer container, NetworkRecord network, IReadOnlyList<string> aliases, string staticAddress = "")
     {
         ArgumentNullException.ThrowIfNull(container);
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(aliases);
+        ArgumentNullException.ThrowIfNull(staticAddress);
+        if (staticAddress.Length > 0)
+        {
+            NetworkService.CheckStaticAddress(network, staticAddress);
+        }
         if (aliases.Count > 0 && !network.ResolvesNames)
         {
             throw Invalid("network-scoped alias is supported only for containers in user defined networks");
@@ -267,11 +274,21 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
             .FirstOrDefault(k => (k == "default" ? networks.Find(NetworkNames.Bridge) : networks.Find(k))?.Id == network.Id);
     }
 
-    /// <summary>The container's NetworkingConfig with <paramref name="key"/>'s endpoint set to these aliases (or removed: null).</summary>
-    public static JsonElement WithEndpoint(EngineContainer container, string key, IReadOnlyList<string>? aliases)
+    /// <summary>
+    /// Kept beside EndpointsConfig in a container's NetworkingConfig once it was disconnected from its
+    /// HostConfig.NetworkMode network: moby drops that network from the container's NetworkSettings.Networks
+    /// (HostConfig stays as created) and attaches it again only when a start finds no network left.
+    /// </summary>
+    public const string ModeDisconnectedKey = "StrataModeDisconnected";
+
+    /// <summary>
+    /// The container's NetworkingConfig with <paramref name="key"/>'s endpoint set to these aliases and fixed
+    /// address (or removed: null aliases; no key: none changed), and the mode network marked disconnected
+    /// (true), connected again (false) or left as it is (null).
+    /// </summary>
+    public static JsonElement WithEndpoint(EngineContainer container, string? key, IReadOnlyList<string>? aliases, string staticAddress = "", bool? modeDisconnected = null)
     {
         ArgumentNullException.ThrowIfNull(container);
-        ArgumentNullException.ThrowIfNull(key);
         var root = container.Details.NetworkingConfig is { ValueKind: JsonValueKind.Object } existing
             ? JsonNode.Parse(existing.GetRawText())!.AsObject()
             : new JsonObject();
@@ -279,21 +296,57 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
         {
             root["EndpointsConfig"] = endpoints = new JsonObject();
         }
-        if (aliases is null)
+        if (modeDisconnected == true)
+        {
+            root[ModeDisconnectedKey] = true;
+        }
+        else if (modeDisconnected == false)
+        {
+            root.Remove(ModeDisconnectedKey);
+        }
+        if (key is not null && aliases is null)
         {
             endpoints.Remove(key);
         }
-        else
+        else if (key is not null && aliases is not null)
         {
             var endpoint = new JsonObject();
             if (aliases.Count > 0)
             {
                 endpoint["Aliases"] = new JsonArray([.. aliases.Select(a => (JsonNode?)JsonValue.Create(a))]);
             }
+            if (staticAddress.Length > 0)
+            {
+                endpoint["IPAMConfig"] = new JsonObject { ["IPv4Address"] = staticAddress };
+            }
             endpoints[key] = endpoint;
         }
         using var doc = JsonDocument.Parse(root.ToJsonString());
         return doc.RootElement.Clone();
+    }
+
+    /// <summary>Whether the container was disconnected from its HostConfig.NetworkMode network (<see cref="ModeDisconnectedKey"/>).</summary>
+    public static bool ModeDisconnected(EngineContainer container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        return container.Details.NetworkingConfig is { ValueKind: JsonValueKind.Object } networking
+            && networking.TryGetProperty(ModeDisconnectedKey, out var flag) && flag.ValueKind == JsonValueKind.True;
+    }
+
+    /// <summary>
+    /// The network a start makes the container's first: HostConfig.NetworkMode's, or, once it was disconnected
+    /// from that one, the first network of its EndpointsConfig; the mode's again when none is left (moby's
+    /// allocateNetwork: a container without networks gets its mode's network back).
+    /// </summary>
+    public static string EffectiveMode(EngineContainer container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        var mode = Mode(container.Details.HostConfig ?? new HostConfig());
+        if (mode is NetworkNames.Host or NetworkNames.None || mode.StartsWith(ContainerPrefix, StringComparison.Ordinal) || !ModeDisconnected(container))
+        {
+            return mode;
+        }
+        return EndpointKeys(container) is [var first, ..] ? (first == "default" ? NetworkNames.Bridge : first) : mode;
     }
 
     private static List<string> EndpointKeys(EngineContainer container) =>

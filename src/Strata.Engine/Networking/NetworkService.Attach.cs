@@ -170,7 +170,8 @@ public sealed partial class NetworkService
     }
 
     /// <summary>Connects a networked (running) container to one more network: ADD into its existing namespace.</summary>
-    public async Task ConnectAsync(string networkNameOrId, string container, IReadOnlyList<string> aliases, CancellationToken cancellationToken = default)
+    /// <param name="staticAddress">EndpointConfig.IPAMConfig.IPv4Address, or empty for the next free one.</param>
+    public async Task ConnectAsync(string networkNameOrId, string container, IReadOnlyList<string> aliases, string staticAddress = "", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(aliases);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -188,7 +189,7 @@ public sealed partial class NetworkService
             {
                 throw new EngineException(EngineErrorCode.Forbidden, $"endpoint with name {record.ContainerName} already exists in network {network.Name}");
             }
-            record = await AddEndpointAsync(record, network, aliases, [], cancellationToken).ConfigureAwait(false);
+            record = await AddEndpointAsync(record, network, aliases, [], cancellationToken, staticAddress).ConfigureAwait(false);
             WriteFiles(record);
         }
         finally
@@ -362,8 +363,8 @@ public sealed partial class NetworkService
         : request.StaticAddresses.TryGetValue(network.Id, out var byId) ? byId
         : "";
 
-    /// <summary>docker's rules for --ip: a user-chosen subnet only, and an address inside it.</summary>
-    private static void CheckStaticAddress(NetworkRecord network, string address)
+    /// <summary>docker's rules for --ip (and a connect's IPAMConfig): a user-chosen subnet only, and an address inside it.</summary>
+    public static void CheckStaticAddress(NetworkRecord network, string address)
     {
         if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
         {

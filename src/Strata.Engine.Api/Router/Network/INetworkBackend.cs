@@ -15,7 +15,8 @@ public interface INetworkBackend
 
     Task RemoveNetworkAsync(string nameOrId, CancellationToken cancellationToken);
 
-    Task ConnectNetworkAsync(string nameOrId, string container, IReadOnlyList<string> aliases, CancellationToken cancellationToken);
+    /// <param name="staticAddress">EndpointConfig.IPAMConfig.IPv4Address, or empty.</param>
+    Task ConnectNetworkAsync(string nameOrId, string container, IReadOnlyList<string> aliases, string staticAddress, CancellationToken cancellationToken);
 
     Task DisconnectNetworkAsync(string nameOrId, string container, bool force, CancellationToken cancellationToken);
 

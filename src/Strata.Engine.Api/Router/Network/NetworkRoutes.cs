@@ -122,7 +122,7 @@ public static class NetworkRoutes
             return;
         }
         await backend.ConnectNetworkAsync((string)context.Request.RouteValues["id"]!, body.Container,
-            body.EndpointConfig?.Aliases ?? [], context.RequestAborted).ConfigureAwait(false);
+            body.EndpointConfig?.Aliases ?? [], body.EndpointConfig?.IPAMConfig?.IPv4Address ?? "", context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
