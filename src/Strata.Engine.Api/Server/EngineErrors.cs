@@ -45,7 +45,7 @@ public static class EngineErrors
         }
     }
 
-    /// <summary>A JSON body; null when empty; a malformed one is docker's 400 "invalid JSON: …".</summary>
+    /// <summary>A JSON body; null when empty; a malformed one is docker's 400 (<see cref="RequestJson.TryDeserialize"/>).</summary>
     public static async Task<T?> ReadBodyAsync<T>(HttpContext context, JsonTypeInfo<T> type) where T : class
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -53,14 +53,9 @@ public static class EngineErrors
         await UpgradeBody.RequestBody(context).CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
         if (buffer.Length == 0)
             return null;
-        try
-        {
-            return JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), type);
-        }
-        catch (JsonException e)
-        {
-            throw new EngineException(EngineErrorCode.InvalidArgument, "invalid JSON: " + e.Message, e);
-        }
+        return RequestJson.TryDeserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), type, out var value, out var error)
+            ? value
+            : throw new EngineException(EngineErrorCode.InvalidArgument, error);
     }
 
     /// <summary>?h=&amp;w= of the resize routes; docker's 400 for a missing or malformed number.</summary>

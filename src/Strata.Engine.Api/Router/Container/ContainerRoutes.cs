@@ -218,7 +218,7 @@ public static class ContainerRoutes
         await ApiJson.WriteAsync(context, result, EngineApiJson.Default.ContainerPruneResponse);
     }
 
-    /// <summary>A JSON body as moby's httputils.ReadJSON: an empty body is null, malformed JSON a 400 "invalid JSON: ...".</summary>
+    /// <summary>A JSON body as moby's httputils.ReadJSON: an empty body is null, a malformed one docker's 400 (<see cref="RequestJson.TryDeserialize"/>).</summary>
     private static async Task<T?> ReadBodyAsync<T>(HttpContext context, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
         where T : class
     {
@@ -228,13 +228,8 @@ public static class ContainerRoutes
         {
             return null;
         }
-        try
-        {
-            return JsonSerializer.Deserialize(buffer.ToArray(), type);
-        }
-        catch (JsonException e)
-        {
-            throw new EngineException(EngineErrorCode.InvalidArgument, "invalid JSON: " + e.Message, e);
-        }
+        return RequestJson.TryDeserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), type, out var value, out var error)
+            ? value
+            : throw new EngineException(EngineErrorCode.InvalidArgument, error);
     }
 }

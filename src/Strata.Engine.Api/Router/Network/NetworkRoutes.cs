@@ -201,22 +201,25 @@ public static class NetworkRoutes
     /// <summary>The body as moby's httputils.ReadJSON reads it: empty or malformed is a 400, and nothing is acted on.</summary>
     private static async Task<T?> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type) where T : class
     {
-        try
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        string? error;
+        T? value = null;
+        if (body.TrimStart(" \t\r\n"u8).IsEmpty)
         {
-            var body = await JsonSerializer.DeserializeAsync(context.Request.Body, type, context.RequestAborted).ConfigureAwait(false);
-            if (body is null)
-            {
-                await ApiError.WriteAsync(context, StatusCodes.Status400BadRequest, "invalid JSON: got EOF while reading request body").ConfigureAwait(false);
-            }
-            return body;
+            // Go's Decoder on an empty body: io.EOF.
+            error = "invalid JSON: got EOF while reading request body";
         }
-        catch (JsonException e)
+        else if (RequestJson.TryDeserialize(body, type, out value, out error) && value is null)
         {
-            var message = e.BytePositionInLine == 0 && e.LineNumber == 0 && context.Request.ContentLength is null or 0
-                ? "invalid JSON: got EOF while reading request body"
-                : "invalid JSON: " + e.Message;
-            await ApiError.WriteAsync(context, StatusCodes.Status400BadRequest, message).ConfigureAwait(false);
+            error = "invalid JSON: got EOF while reading request body";
+        }
+        if (error is not null)
+        {
+            await ApiError.WriteAsync(context, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
             return null;
         }
+        return value;
     }
 }
