@@ -57,6 +57,10 @@ public static class EngineApiApp
                 listen.Protocols = HttpProtocols.Http1;
                 listen.Use(UpgradeBody.Middleware);
             });
+            if (options.MetricsAddress is { } metrics)
+            {
+                kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
+            }
             if (options.Tcp is { } tcp)
             {
                 kestrel.Listen(tcp, listen =>
@@ -87,6 +91,22 @@ public static class EngineApiApp
         lifetime.ApplicationStarted.Register(() => UnixSocket.Secure(socket, options.SocketGroup));
         // Kestrel unlinks the socket file it bound when it stops; this covers a stop before it unbinds.
         lifetime.ApplicationStopped.Register(() => File.Delete(socket));
+        if (options.MetricsAddress is { } metricsAddress)
+        {
+            // The metrics listener serves /metrics and nothing else: the API itself stays on the socket
+            // (and the loopback --host), since it has no authentication.
+            app.Use((context, next) =>
+            {
+                if (context.Connection.LocalPort == metricsAddress.Port && context.Connection.LocalIpAddress is { } local
+                    && (metricsAddress.Address.Equals(System.Net.IPAddress.Any) || metricsAddress.Address.Equals(System.Net.IPAddress.IPv6Any) || local.Equals(metricsAddress.Address))
+                    && context.Request.Path != MetricsRoute.Path)
+                {
+                    context.Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+                return next();
+            });
+        }
         app.UseDockerApi();
         return app;
     }
@@ -114,6 +134,7 @@ public static class EngineApiApp
         ImageRoutes.Map(endpoints, daemon);
         VolumeRoutes.Map(endpoints, daemon);
         StatsRoute.Map(endpoints, daemon);
+        MetricsRoute.Map(endpoints, daemon);
         NetworkRoutes.Map(endpoints, daemon);
         ArchiveRoutes.Map(endpoints, daemon);
         DataUsageRoute.Map(endpoints, daemon);

@@ -53,6 +53,23 @@ public sealed class EngineApiOptions
     /// <summary>The environment variable that names <see cref="NetworkNamespace"/> when the options do not.</summary>
     public const string NetworkNamespaceVariable = "STRATA_NETNS";
 
+    /// <summary>
+    /// Where GET /metrics is served besides the socket (docker's --metrics-addr, e.g. 127.0.0.1:9323); that
+    /// listener serves nothing else. Null: the socket only.
+    /// </summary>
+    public IPEndPoint? MetricsAddress { get; set; }
+
+    /// <summary>"127.0.0.1:9323" onto <see cref="MetricsAddress"/>.</summary>
+    public static IPEndPoint ParseMetricsAddress(string address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (!address.Contains(':', StringComparison.Ordinal) || !IPEndPoint.TryParse(address, out var endpoint) || endpoint.Port == 0)
+        {
+            throw new FormatException($"metrics address '{address}' is not ADDRESS:PORT");
+        }
+        return endpoint;
+    }
+
     /// <summary>"tcp://127.0.0.1:2375" onto <see cref="Tcp"/>; anything but a loopback address is refused.</summary>
     public static IPEndPoint ParseTcpHost(string host)
     {

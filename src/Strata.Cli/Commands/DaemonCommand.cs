@@ -17,6 +17,7 @@ public static class DaemonCommand
         };
         var group = new Option<string?>("--group") { Description = "Group that owns the socket (name or number)." };
         var host = new Option<string?>("--host", "-H") { Description = "Also serve on tcp://127.0.0.1:PORT (loopback only)." };
+        var metricsAddr = new Option<string?>("--metrics-addr") { Description = "Also serve GET /metrics (Prometheus) on ADDRESS:PORT, e.g. 127.0.0.1:9323; that listener serves nothing else." };
         var bridgeSubnet = new Option<string?>("--bridge-subnet") { Description = "Subnet of the default bridge network (default 10.210.0.0/16)." };
         var bridgeName = new Option<string?>("--bridge-name") { Description = "Linux bridge of the default bridge network (default strata0)." };
         var addressPool = new Option<string?>("--address-pool") { Description = "Pool that user networks without a subnet get a /24 of (default 10.211.0.0/16)." };
@@ -25,7 +26,7 @@ public static class DaemonCommand
         var subgidFile = new Option<string>("--subgid-file") { Description = "Subordinate gids for --userns-remap and --userns=auto.", DefaultValueFactory = _ => "/etc/subgid" };
         var usernsLayers = new Option<string>("--userns-layers") { Description = "Image layers in user namespaces: auto (idmapped mounts where supported) or copy (chowned copies).", DefaultValueFactory = _ => "auto" };
         usernsLayers.AcceptOnlyFromAmong("auto", "copy");
-        var command = new Command("daemon", "Serve the Docker Engine API on a unix socket until interrupted.") { socket, group, host, bridgeSubnet, bridgeName, addressPool, usernsRemap, subuidFile, subgidFile, usernsLayers };
+        var command = new Command("daemon", "Serve the Docker Engine API on a unix socket until interrupted.") { socket, group, host, metricsAddr, bridgeSubnet, bridgeName, addressPool, usernsRemap, subuidFile, subgidFile, usernsLayers };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new EngineApiOptions
@@ -48,6 +49,10 @@ public static class DaemonCommand
                 {
                     options.Tcp = EngineApiOptions.ParseTcpHost(tcp);
                 }
+                if (parse.GetValue(metricsAddr) is { } metrics)
+                {
+                    options.MetricsAddress = EngineApiOptions.ParseMetricsAddress(metrics);
+                }
                 app = EngineApiApp.Build(options);
             }
             catch (Exception e) when (e is IOException or ArgumentException or FormatException or UnauthorizedAccessException)
@@ -58,7 +63,7 @@ public static class DaemonCommand
             await using (app.ConfigureAwait(false))
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
-                var tcpNote = options.Tcp is { } endpoint ? $" and tcp://{endpoint}" : "";
+                var tcpNote = (options.Tcp is { } endpoint ? $" and tcp://{endpoint}" : "") + (options.MetricsAddress is { } m ? $", metrics on http://{m}/metrics" : "");
                 await Console.Out.WriteLineAsync($"strata daemon listening on unix://{Path.GetFullPath(options.Socket)}{tcpNote}, root {options.Root}").ConfigureAwait(false);
                 // Returns on SIGTERM (the host's console lifetime) or on Ctrl+C (the command line's token).
                 await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

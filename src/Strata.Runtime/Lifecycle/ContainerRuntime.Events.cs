@@ -4,6 +4,12 @@ namespace Strata.Runtime.Lifecycle;
 
 public sealed partial class ContainerRuntime
 {
+    /// <summary>
+    /// The container's cgroup for readers such as the metrics collectors, which sample it again and again;
+    /// null when it has none of its own (rootless, without a delegated cgroup tree).
+    /// </summary>
+    public ICgroupManager? OpenCgroup(string id) => OpenCgroup(Store.Load(id));
+
     /// <summary>`events --stats`: the container's cgroup statistics, once.</summary>
     public CgroupStats Stats(string id)
     {
