@@ -59,6 +59,11 @@ public sealed class StatsTests : IAsyncLifetime
         var memory = stats.GetProperty("memory_stats");
         Assert.True(memory.GetProperty("usage").GetUInt64() > 0);
         Assert.Equal(64UL * 1024 * 1024, memory.GetProperty("limit").GetUInt64());
+        // What the docker CLI subtracts from usage for MEM USAGE (the working set), under both cgroup versions' keys.
+        var memoryStat = memory.GetProperty("stats");
+        Assert.True(memoryStat.GetProperty("inactive_file").GetUInt64() <= memory.GetProperty("usage").GetUInt64());
+        Assert.Equal(memoryStat.GetProperty("inactive_file").GetUInt64(), memoryStat.GetProperty("total_inactive_file").GetUInt64());
+        Assert.True(memoryStat.TryGetProperty("rss", out _));
         Assert.True(stats.GetProperty("pids_stats").GetProperty("current").GetUInt64() >= 1);
     }
 

@@ -107,6 +107,30 @@ public static class StatsRoute
         await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// memory.stat's figures under the keys docker's clients read: the docker CLI's MEM USAGE is usage minus
+    /// total_inactive_file (cgroup v1) or inactive_file (v2), which is cAdvisor's working set and Strata's
+    /// container_memory_working_set_bytes; so both spellings are filled, whatever the host's cgroup version.
+    /// </summary>
+    internal static Dictionary<string, ulong> MemoryStatDictionary(Strata.Cgroups.MemoryStats memory)
+    {
+        var stats = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        void Both(string name, ulong? value)
+        {
+            if (value is { } v)
+            {
+                stats[name] = v;
+                stats["total_" + name] = v;
+            }
+        }
+        Both("inactive_file", memory.InactiveFileBytes);
+        Both("rss", memory.RssBytes);
+        Both("cache", memory.CacheBytes);
+        Both("mapped_file", memory.MappedFileBytes);
+        Both("swap", memory.SwapBytes);
+        return stats;
+    }
+
     internal static StatsResponse Shape(string name, string id, ContainerStatsSample now, ContainerStatsSample? before)
     {
         var memory = now.Cgroup.Memory;
@@ -131,7 +155,7 @@ public static class StatsRoute
                 Failcnt = memory.FailCount,
                 // Unlimited is the host's memory, as dockerd reports it.
                 Limit = memory.LimitBytes == ulong.MaxValue || memory.LimitBytes > now.HostMemoryBytes ? now.HostMemoryBytes : memory.LimitBytes,
-                Stats = new Dictionary<string, ulong>(),
+                Stats = MemoryStatDictionary(memory),
             },
             Networks = now.Networks.Count == 0 ? null : now.Networks.ToDictionary(n => n.Key, n => new NetworkStatsJson
             {
