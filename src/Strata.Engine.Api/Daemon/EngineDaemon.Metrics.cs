@@ -8,9 +8,7 @@ public sealed partial class EngineDaemon : IMetricsBackend
 {
     private EngineMetrics? _metrics;
 
-    public string ScrapeMetrics()
-    {
-        EngineMetrics metrics = LazyInitializer.EnsureInitialized(ref _metrics, () => new EngineMetrics(_lifecycle));
-        return metrics.Scrape();
-    }
+    private EngineMetrics Metrics => LazyInitializer.EnsureInitialized(ref _metrics, () => new EngineMetrics(_lifecycle));
+
+    public string ScrapeMetrics() => Metrics.Scrape();
 }

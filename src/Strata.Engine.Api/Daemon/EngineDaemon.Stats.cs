@@ -37,6 +37,7 @@ public sealed partial class EngineDaemon : IStatsBackend
         {
             return null;
         }
-        return ContainerStatsReader.Read(_lifecycle.RuntimeRoot, target.Id, target.Pid, _time);
+        var sample = ContainerStatsReader.Read(_lifecycle.RuntimeRoot, target.Id, target.Pid, _time);
+        return sample is null ? null : sample with { Io = Metrics.Collect(current)?.Io };
     }
 }

@@ -19,7 +19,14 @@ public sealed record ContainerStatsSample(
     ulong SystemCpuNanoseconds,
     int OnlineCpus,
     ulong HostMemoryBytes,
-    IReadOnlyDictionary<string, NetworkCounters> Networks);
+    IReadOnlyDictionary<string, NetworkCounters> Networks)
+{
+    /// <summary>
+    /// The container's block I/O from Strata.Metrics: the cgroup's per-device counters, or where those count
+    /// nothing the processes' own /proc/PID/io (exited ones included); null when not collected.
+    /// </summary>
+    public Strata.Metrics.Collectors.IoFigures? Io { get; init; }
+}
 
 /// <summary>Reads <see cref="ContainerStatsSample"/>s: the cgroup through the runtime's record of it, the rest from /proc.</summary>
 public static class ContainerStatsReader

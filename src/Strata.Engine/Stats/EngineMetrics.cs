@@ -27,25 +27,42 @@ public sealed class EngineMetrics(ContainerLifecycle lifecycle)
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (EngineContainer c in lifecycle.List())
             {
-                if (!c.IsActive || c.Pid is not { } pid)
+                if (CollectorFor(c, runtime) is not { } collector)
                     continue;
-                if (!_collectors.TryGetValue(c.Id, out var entry) || entry.Pid != pid)
-                {
-                    // A new run (a restart makes a new init): a new collector, so nothing carries over from the last run.
-                    if (TryOpenCgroup(runtime, c.Id) is not { } cgroup)
-                        continue;
-                    // The image as the user named it (docker's Config.Image, cAdvisor's "image" label), else the canonical name.
-                    var target = new ContainerTarget(c.Id, cgroup, pid, c.PidStartTime) { Name = c.Name, Image = c.Details.Config?.Image is { Length: > 0 } asked ? asked : c.Image };
-                    entry = (pid, new ContainerCollector(target));
-                    _collectors[c.Id] = entry;
-                }
                 seen.Add(c.Id);
-                samples.Add(new ContainerMetrics(entry.Collector.Target, entry.Collector.Collect()));
+                samples.Add(new ContainerMetrics(collector.Target, collector.Collect()));
             }
             foreach (string id in _collectors.Keys.Where(id => !seen.Contains(id)).ToList())
                 _collectors.Remove(id);
         }
         return PrometheusWriter.Write(samples, HostCollector.Collect());
+    }
+
+    /// <summary>
+    /// A sample of one running container through the same collector the scrapes use (docker stats reads its
+    /// I/O from here, so the exited processes' share is kept across both); null when it is not running.
+    /// </summary>
+    public ContainerSample? Collect(EngineContainer container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        lock (_lock)
+            return CollectorFor(container, new ContainerRuntime(lifecycle.RuntimeRoot))?.Collect();
+    }
+
+    /// <summary>The container's collector while it runs: a new one per run (a restart makes a new init), so nothing carries over.</summary>
+    private ContainerCollector? CollectorFor(EngineContainer c, ContainerRuntime runtime)
+    {
+        if (!c.IsActive || c.Pid is not { } pid)
+            return null;
+        if (_collectors.TryGetValue(c.Id, out var entry) && entry.Pid == pid)
+            return entry.Collector;
+        if (TryOpenCgroup(runtime, c.Id) is not { } cgroup)
+            return null;
+        // The image as the user named it (docker's Config.Image, cAdvisor's "image" label), else the canonical name.
+        var target = new ContainerTarget(c.Id, cgroup, pid, c.PidStartTime) { Name = c.Name, Image = c.Details.Config?.Image is { Length: > 0 } asked ? asked : c.Image };
+        var collector = new ContainerCollector(target);
+        _collectors[c.Id] = (pid, collector);
+        return collector;
     }
 
     private static ICgroupManager? TryOpenCgroup(ContainerRuntime runtime, string id)

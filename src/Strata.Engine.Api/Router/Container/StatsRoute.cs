@@ -131,6 +131,33 @@ public static class StatsRoute
         return stats;
     }
 
+    /// <summary>
+    /// blkio_stats as dockerd's (the "read"/"write" entries the docker CLI sums for BLOCK I/O): the cgroup's
+    /// per-device counters; where those count nothing (v1 blkio on hosts like this one), the processes' own
+    /// storage bytes from /proc/PID/io, exited processes included, as one entry under device 0:0, which is no
+    /// block device: dockerd and podman report 0 there.
+    /// </summary>
+    internal static BlkioStatsJson Blkio(ContainerStatsSample now)
+    {
+        if (now.Io is { Source: Strata.Metrics.Collectors.IoSource.ProcessIo } p && p.ReadBytes + p.WriteBytes > 0)
+        {
+            return new BlkioStatsJson
+            {
+                IoServiceBytesRecursive = [new BlkioEntryJson(0, 0, "read", p.ReadBytes), new BlkioEntryJson(0, 0, "write", p.WriteBytes)],
+            };
+        }
+        var devices = now.Io?.Devices ?? now.Cgroup.BlockIo?.Devices;
+        if (devices is null || devices.Count == 0)
+        {
+            return new BlkioStatsJson();
+        }
+        return new BlkioStatsJson
+        {
+            IoServiceBytesRecursive = devices.SelectMany(d => new[] { new BlkioEntryJson(d.Major, d.Minor, "read", d.ReadBytes), new BlkioEntryJson(d.Major, d.Minor, "write", d.WriteBytes) }).ToList(),
+            IoServicedRecursive = devices.SelectMany(d => new[] { new BlkioEntryJson(d.Major, d.Minor, "read", d.ReadOperations), new BlkioEntryJson(d.Major, d.Minor, "write", d.WriteOperations) }).ToList(),
+        };
+    }
+
     internal static StatsResponse Shape(string name, string id, ContainerStatsSample now, ContainerStatsSample? before)
     {
         var memory = now.Cgroup.Memory;
@@ -141,6 +168,7 @@ public static class StatsRoute
             Id = id,
             Read = Time(now.Read),
             PreRead = before is null ? StatsResponse.ZeroTime : Time(before.Read),
+            BlkioStats = Blkio(now),
             PidsStats = new PidsStatsJson
             {
                 Current = pids?.Current,
