@@ -19,7 +19,8 @@ internal static class LoadHelper
     private static string? Compile()
     {
         string source = System.IO.Path.Combine(AppContext.BaseDirectory, "load-helper.c");
-        string output = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"strata-load-helper-{Environment.ProcessId}");
+        // Beside the tests' assembly: nothing left behind in /tmp, and a rebuild of the tests cleans it.
+        string output = System.IO.Path.Combine(AppContext.BaseDirectory, "load-helper");
         foreach (string cc in new[] { "/usr/bin/clang", "/usr/bin/cc" })
         {
             if (!File.Exists(cc))
