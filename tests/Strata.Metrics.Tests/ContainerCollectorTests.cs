@@ -31,8 +31,9 @@ public class ContainerCollectorTests(ITestOutputHelper output)
         Assert.Equal(0.5, b.Cpu.LimitCpus);
         // The quota caps the rate at 0.5; the lower bound leaves room for the other work on this shared machine.
         Assert.InRange(rate, 0.3, 0.56);
-        // The cgroup's figure and the process's own clock (1/100 s ticks) agree.
-        Assert.InRange(cpu, procB - procA - 0.05 - 0.1 * cpu, procB - procA + 0.05 + 0.1 * cpu);
+        // The cgroup's figure and the process's own clock agree, roughly: utime and stime are sampled at the
+        // scheduler tick, which a task throttled every period is often not running at.
+        Assert.InRange(cpu, procB - procA - 0.1 - 0.2 * cpu, procB - procA + 0.1 + 0.2 * cpu);
         // The quota is enforced (periods elapse); it throttles the spinner unless the machine's other work already
         // held it below the quota.
         Assert.True(b.Cpu.Periods > a.Cpu.Periods);
