@@ -258,6 +258,11 @@ public sealed class NetworkCliTests : IAsyncLifetime
         await cli.OkAsync("network", "disconnect", "side", "later");
         await cli.OkAsync("start", "later");
         var back = (await cli.OkAsync("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", "later")).Trim();
+        // That start gave it the mode's network back for good: a network connected next is attached beside it.
+        await cli.OkAsync("stop", "-t", "0", "later");
+        await cli.OkAsync("network", "connect", "side", "later");
+        await cli.OkAsync("start", "later");
+        var beside = (await cli.OkAsync("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}:{{if $v.IPAddress}}up{{end}} {{end}}", "later")).Trim();
 
         // A container in none mode joins no network, running or not.
         await cli.OkAsync("run", "-d", "--name", "alone", "--network", "none", LifecycleDaemon.Image, "sleep", "1000");
@@ -279,6 +284,7 @@ public sealed class NetworkCliTests : IAsyncLifetime
         Assert.Equal($"side={prefix}.42/{prefix}.42", started);
         Assert.Equal("hello later\n", served);
         Assert.Equal("bridge", back);
+        Assert.Equal("bridge:up side:up", beside);
         const string NoneMessage = "container cannot be connected to multiple networks with one of the networks in private (none) mode";
         Assert.NotEqual(0, noneRunning.Exit);
         Assert.Contains(NoneMessage, noneRunning.Stderr, StringComparison.Ordinal);

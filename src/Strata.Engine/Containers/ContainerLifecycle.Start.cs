@@ -64,11 +64,12 @@ public sealed partial class ContainerLifecycle
         var host = record.Details.HostConfig ?? new HostConfig();
         var prepared = false;
         MonitorHandle? monitor = null;
+        ContainerStartContext? context = null;
         try
         {
             await MountRootfsAsync(record, dir, rootfs, cancellationToken).ConfigureAwait(false);
             var spec = DockerSpec.Create(record.Id, config, host, rootfs);
-            var context = new ContainerStartContext(record, dir, spec, rootfs);
+            context = new ContainerStartContext(record, dir, spec, rootfs);
             WriteEtcFiles(context);
             prepared = true;
             foreach (var hook in _hooks)
@@ -119,6 +120,7 @@ public sealed partial class ContainerLifecycle
             throw;
         }
         var handle = monitor;
+        var networking = context.NetworkingConfig;
         var started = record with
         {
             State = ContainerState.Running,
@@ -132,6 +134,10 @@ public sealed partial class ContainerLifecycle
                 d.OOMKilled = false;
                 d.MonitorPid = handle.MonitorPid;
                 d.MonitorStartTime = handle.MonitorStartTime;
+                if (networking is { } kept)
+                {
+                    d.NetworkingConfig = kept;
+                }
             }),
         };
         Save(started);

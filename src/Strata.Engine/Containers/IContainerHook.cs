@@ -72,4 +72,10 @@ public sealed class ContainerStartContext(EngineContainer container, string dire
     public string ResolvConfPath => Path.Combine(Directory, "resolv.conf");
 
     public string HostnamePath => Path.Combine(Directory, "hostname");
+
+    /// <summary>
+    /// A NetworkingConfig for the container to keep once it runs (null: unchanged); a network hook sets it when a
+    /// start changes the container's networks, as moby's allocateNetwork records its mode's network again.
+    /// </summary>
+    public System.Text.Json.JsonElement? NetworkingConfig { get; set; }
 }

@@ -72,6 +72,12 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = Request(context, context.Directory);
+        if (ModeDisconnected(context.Container) && EndpointKeys(context.Container).Count == 0)
+        {
+            // Left without networks, the container gets its mode's network back for good (moby's allocateNetwork):
+            // a network connected while it is stopped next is attached beside it.
+            context.NetworkingConfig = WithEndpoint(context.Container, null, null, modeDisconnected: false);
+        }
         if (OwnUserNamespace(context) && request.Mode is not (NetworkNames.Host) && !request.Mode.StartsWith(ContainerPrefix, StringComparison.Ordinal))
         {
             // Its network namespace must belong to its user namespace: the runtime makes it, CreatedAsync attaches it.
