@@ -42,6 +42,9 @@ public sealed class PushOptions
     /// <summary>Credentials for this push (docker's X-Registry-Auth); null uses the credential store's.</summary>
     public Credential? Credential { get; set; }
 
+    /// <summary>False reaches this registry as an insecure one (https unchecked, then http) for this push alone; null keeps the service's rule.</summary>
+    public bool? TlsVerify { get; set; }
+
     public UploadMode Mode { get; set; } = UploadMode.Auto;
 
     /// <summary>Bytes per PATCH; the registry's OCI-Chunk-Min-Length wins when larger.</summary>
@@ -67,6 +70,9 @@ public sealed class PullOptions
 
     /// <summary>The architecture to take from an index; null is this machine's.</summary>
     public string? Architecture { get; set; }
+
+    /// <summary>False reaches this registry as an insecure one (https unchecked, then http) for this pull alone; null keeps the service's rule.</summary>
+    public bool? TlsVerify { get; set; }
 }
 
 /// <summary>A loaded image: its name record and its documents.</summary>
@@ -111,8 +117,9 @@ public sealed class ImageService : IDisposable
         _ => RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(),
     };
 
-    public RegistryClient CreateClient(string registry, Credential? credential = null) =>
-        new(registry, _options.Credentials, new RegistryClientOptions { TlsVerify = _options.TlsVerify && !(_options.LoopbackInsecure && IsLoopback(registry)) })
+    /// <param name="tlsVerify">False for a registry the caller names insecure (podman's --tls-verify=false); it can only lower the service's rule, never raise it.</param>
+    public RegistryClient CreateClient(string registry, Credential? credential = null, bool? tlsVerify = null) =>
+        new(registry, _options.Credentials, new RegistryClientOptions { TlsVerify = tlsVerify != false && _options.TlsVerify && !(_options.LoopbackInsecure && IsLoopback(registry)) })
         {
             Credential = credential,
         };
@@ -149,7 +156,7 @@ public sealed class ImageService : IDisposable
         var architecture = options.Architecture ?? HostArchitecture;
         // Held until the name is recorded: a prune must not take the blobs written so far for garbage.
         using var storeLock = StoreLock.Shared(Root);
-        using var client = CreateClient(name.Registry, options.Credential);
+        using var client = CreateClient(name.Registry, options.Credential, options.TlsVerify);
         var top = await client.GetManifestAsync(name.Repository, name.ManifestReference, cancellationToken).ConfigureAwait(false);
         Content.Write(top.Digest, top.Bytes);
         var platform = top;
@@ -223,7 +230,7 @@ public sealed class ImageService : IDisposable
         var image = Load(source);
         var sourceName = ImageName.TryParse(image.Record.Name.Split('@')[0], out var parsed, out _) ? parsed : null;
         var mountFrom = sourceName is not null && sourceName.Registry == destination.Registry ? sourceName.Repository : null;
-        using var client = CreateClient(destination.Registry, options.Credential);
+        using var client = CreateClient(destination.Registry, options.Credential, options.TlsVerify);
         progress?.Resolved(image.Record.Manifest, image.Manifest);
         var blobs = new List<Descriptor> { image.Manifest.Config! };
         blobs.AddRange(image.Manifest.Layers!);

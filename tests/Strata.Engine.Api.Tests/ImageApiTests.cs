@@ -126,6 +126,51 @@ public sealed class ImageApiTests(ImageRegistries registries)
     }
 
     [SkippableFact]
+    public async Task StrataParameters_PushToDestinationInChunks_SaveOciArchive_BadValues400()
+    {
+        Skip.If(registries.Missing is not null, registries.Missing);
+        Strata.Images.Store.ImageRecord app = null!;
+        await using var daemon = await TestDaemon.StartAsync(d =>
+        {
+            using var images = new Strata.Images.ImageService(new Strata.Images.ImageServiceOptions { Root = d.Root });
+            app = TestImages.WriteBusybox(images, "app:1");
+        });
+        using var http = daemon.CreateClient();
+        var destination = $"{registries.StrataHost}/destination/app:7";
+
+        var badUpload = await PostAsync(http, "/v1.52/images/app:1/push?upload=sideways", auth: "e30=");
+        var badChunk = await PostAsync(http, "/v1.52/images/app:1/push?chunkSize=-1", auth: "e30=");
+        var push = await PostAsync(http, $"/v1.52/images/app:1/push?destination={Uri.EscapeDataString(destination)}&upload=chunked&chunkSize=65536&tlsVerify=false", auth: "e30=");
+        var names = await http.GetStringAsync("/v1.52/images/json");
+        using var badFormat = await http.GetAsync("/v1.52/images/get?names=app%3A1&format=zip");
+        using var oci = await http.GetAsync("/v1.52/images/get?names=app%3A1&format=oci-archive");
+        var entries = new List<string>();
+        await using (var tar = await oci.Content.ReadAsStreamAsync())
+        {
+            using var reader = new System.Formats.Tar.TarReader(tar);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                entries.Add(entry.Name);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, badUpload.Status);
+        Assert.Equal("invalid upload mode \"sideways\": auto, monolithic or chunked", JsonDocument.Parse(badUpload.Body).RootElement.GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, badChunk.Status);
+        Assert.Equal(HttpStatusCode.OK, push.Status);
+        Assert.Contains($"The push refers to repository [{registries.StrataHost}/destination/app]", push.Body, StringComparison.Ordinal);
+        Assert.Contains($"7: digest: {app.Manifest} size: ", push.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("errorDetail", push.Body, StringComparison.Ordinal);
+        // Pushed elsewhere without being named so here.
+        Assert.DoesNotContain("destination", names, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badFormat.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, oci.StatusCode);
+        Assert.Contains("oci-layout", entries);
+        Assert.Contains("index.json", entries);
+        Assert.Contains($"blobs/sha256/{app.Manifest.Encoded}", entries);
+    }
+
+    [SkippableFact]
     public async Task Push_NoRegistryAuthAndNoBody_BadRequestAsDockerd()
     {
         Skip.If(registries.Missing is not null, registries.Missing);

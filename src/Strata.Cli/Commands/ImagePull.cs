@@ -22,7 +22,8 @@ internal static class ImagePull
         var name = ImageName.Parse(reference);
         var tag = name.Digest?.ToString() ?? name.Tag ?? "latest";
         var path = "/images/create?fromImage=" + Uri.EscapeDataString(name.FamiliarRepository) + "&tag=" + Uri.EscapeDataString(tag)
-            + (platform is null ? "" : "&platform=" + Uri.EscapeDataString(platform));
+            + (platform is null ? "" : "&platform=" + Uri.EscapeDataString(platform))
+            + TlsQuery(parse, "&");
         using var response = await client.SendAsync(HttpMethod.Post, path, null, cancellationToken, headers: AuthHeader(parse, name.Registry)).ConfigureAwait(false);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await view.ShowAsync(body, cancellationToken).ConfigureAwait(false);
@@ -35,9 +36,22 @@ internal static class ImagePull
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
         if (CredentialStore.Default(parse.GetValue(GlobalFlags.AuthFile)).Find(registry) is { } credential)
         {
-            var config = new AuthConfig { Username = credential.Username, Password = credential.Password, ServerAddress = registry };
-            headers[RegistryAuth.Header] = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(config, EngineApiJson.Default.AuthConfig)).Replace('+', '-').Replace('/', '_');
+            headers[RegistryAuth.Header] = Encode(new AuthConfig { Username = credential.Username, Password = credential.Password, ServerAddress = registry });
         }
         return headers;
+    }
+
+    /// <summary>base64url JSON, as the docker CLI encodes an AuthConfig for X-Registry-Auth.</summary>
+    public static string Encode(AuthConfig config) =>
+        Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(config, EngineApiJson.Default.AuthConfig)).Replace('+', '-').Replace('/', '_');
+
+    /// <summary>
+    /// "tlsVerify=false" (after <paramref name="separator"/>) when --tls-verify=false was given: the engine
+    /// reaches the registry as an insecure one for this request (Strata's parameter, podman's spelling).
+    /// </summary>
+    public static string TlsQuery(ParseResult parse, string separator)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return parse.GetValue(GlobalFlags.TlsVerify) ? "" : separator + "tlsVerify=false";
     }
 }

@@ -11,12 +11,12 @@ public sealed partial class EngineDaemon
     /// <summary>The daemon's credentials, ROOT/auth.json (docker's auth-file format, 0600): what logins through the API kept.</summary>
     public const string CredentialFile = "auth.json";
 
-    public async Task<AuthResponse> LoginAsync(AuthConfig config, CancellationToken cancellationToken)
+    public async Task<AuthResponse> LoginAsync(AuthConfig config, bool tlsVerify, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(config);
         var registry = RegistryOf(config.ServerAddress);
         var credential = CredentialOf(config) ?? throw new ApiException(401, "unauthorized: a username and password are required");
-        using var client = _images.CreateClient(registry, credential);
+        using var client = _images.CreateClient(registry, credential, tlsVerify);
         try
         {
             await client.CheckAuthAsync(cancellationToken).ConfigureAwait(false);

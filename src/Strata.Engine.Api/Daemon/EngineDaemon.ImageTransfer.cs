@@ -12,11 +12,12 @@ namespace Strata.Engine.Api.Daemon;
 /// <summary>Pull, push, save and load (moby's daemon/images image_pull.go, image_push.go, image_exporter.go).</summary>
 public sealed partial class EngineDaemon
 {
-    public async Task PullAsync(string fromImage, string tag, string platform, AuthConfig? auth, IJsonMessageSink output, CancellationToken cancellationToken)
+    public async Task PullAsync(string fromImage, string tag, string platform, AuthConfig? auth, RegistryTransfer transfer, IJsonMessageSink output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(transfer);
         var name = PullReference(fromImage, tag);
-        var options = new PullOptions { Credential = CredentialOf(auth) };
+        var options = new PullOptions { Credential = CredentialOf(auth), TlsVerify = transfer.TlsVerify };
         if (platform.Length > 0)
         {
             var parts = platform.Split('/');
@@ -50,9 +51,16 @@ public sealed partial class EngineDaemon
         PublishImageEvent("pull", Familiar(name), Familiar(name));
     }
 
-    public async Task PushAsync(string name, string tag, AuthConfig? auth, IJsonMessageSink output, CancellationToken cancellationToken)
+    public async Task PushAsync(string name, string tag, AuthConfig? auth, RegistryTransfer transfer, IJsonMessageSink output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(transfer);
+        var pushOptions = PushOptionsOf(auth, transfer);
+        if (transfer.Destination is { } destinationText)
+        {
+            await PushToAsync(name, destinationText, pushOptions, output, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         if (!ImageName.TryParse(name, out var repository, out var error))
         {
             throw ApiException.BadRequest("invalid reference format: " + error);
@@ -80,33 +88,74 @@ public sealed partial class EngineDaemon
         {
             throw new ApiException(404, $"tag does not exist: {repository.FamiliarRepository}:{tag}");
         }
-        var pushOptions = new PushOptions { Credential = CredentialOf(auth) };
         foreach (var target in targets)
         {
-            var destination = ImageName.Parse(target.Name);
-            var image = LoadImage(target);
-            var progress = new PushProgress(output, image);
-            Digest digest;
-            try
-            {
-                digest = await _images.PushAsync(target.Name, destination, progress, pushOptions, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ImageException e)
-            {
-                throw new ApiException(500, e.Message);
-            }
-            catch (HttpRequestException e)
-            {
-                throw new ApiException(500, e.Message);
-            }
-            var size = (int)(_images.Content.SizeOf(image.Record.Manifest) ?? 0);
-            output.Write(new JsonMessage { Status = $"{destination.Tag}: digest: {digest} size: {size}" });
-            output.Write(new JsonMessage { ProgressDetail = JsonProgress.None, Aux = new PushResult(destination.Tag!, digest.ToString(), size) });
-            PublishImageEvent("push", Familiar(destination), Familiar(destination));
+            await PushOneAsync(target, ImageName.Parse(target.Name), pushOptions, output, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public async Task<Stream> SaveImagesAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
+    /// <summary>
+    /// Strata's destination parameter (podman's): the one image <paramref name="source"/> names (by name or
+    /// ID) pushed under another name, without naming it so in the store.
+    /// </summary>
+    private async Task PushToAsync(string source, string destinationText, PushOptions options, IJsonMessageSink output, CancellationToken cancellationToken)
+    {
+        if (!ImageName.TryParse(destinationText, out var destination, out var error))
+        {
+            throw ApiException.BadRequest("invalid reference format: " + error);
+        }
+        if (destination.Digest is not null)
+        {
+            throw ApiException.BadRequest("cannot push a digest reference");
+        }
+        var record = FindImage(source) ?? throw NoSuchImage(source);
+        output.Write(new JsonMessage { Status = $"The push refers to repository [{destination.FullRepository}]" });
+        await PushOneAsync(record, destination.Tag is null ? destination.WithTag("latest") : destination, options, output, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task PushOneAsync(ImageRecord source, ImageName destination, PushOptions options, IJsonMessageSink output, CancellationToken cancellationToken)
+    {
+        var image = LoadImage(source);
+        var progress = new PushProgress(output, image);
+        Digest digest;
+        try
+        {
+            digest = await _images.PushAsync(source.Name, destination, progress, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ImageException e)
+        {
+            throw new ApiException(500, e.Message);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ApiException(500, e.Message);
+        }
+        var size = (int)(_images.Content.SizeOf(image.Record.Manifest) ?? 0);
+        output.Write(new JsonMessage { Status = $"{destination.Tag}: digest: {digest} size: {size}" });
+        output.Write(new JsonMessage { ProgressDetail = JsonProgress.None, Aux = new PushResult(destination.Tag!, digest.ToString(), size) });
+        PublishImageEvent("push", Familiar(destination), Familiar(destination));
+    }
+
+    private static PushOptions PushOptionsOf(AuthConfig? auth, RegistryTransfer transfer)
+    {
+        var options = new PushOptions
+        {
+            Credential = CredentialOf(auth),
+            TlsVerify = transfer.TlsVerify,
+            Mode = transfer.Upload switch { "monolithic" => UploadMode.Monolithic, "chunked" => UploadMode.Chunked, _ => UploadMode.Auto },
+        };
+        if (transfer.ChunkSize is { } chunk)
+        {
+            options.ChunkSize = chunk;
+        }
+        if (transfer.ChunkedThreshold is { } threshold)
+        {
+            options.ChunkedThreshold = threshold;
+        }
+        return options;
+    }
+
+    public async Task<Stream> SaveImagesAsync(IReadOnlyList<string> names, string format, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(names);
         if (names.Count == 0)
@@ -120,7 +169,7 @@ public sealed partial class EngineDaemon
         var file = new FileStream(Path.Combine(dir, $"save-{Guid.NewGuid():N}.tar"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {
-            await new ImageArchive(_images).SaveAsync(records.Select(r => r.Name).ToList(), file, ArchiveFormat.DockerArchive, cancellationToken).ConfigureAwait(false);
+            await new ImageArchive(_images).SaveAsync(records.Select(r => r.Name).ToList(), file, ArchiveFormats.Parse(format), cancellationToken).ConfigureAwait(false);
             file.Position = 0;
         }
         catch (ImageException e)
@@ -303,10 +352,13 @@ public sealed partial class EngineDaemon
         private readonly IJsonMessageSink _output;
         private readonly Dictionary<Digest, Digest> _diffIds = [];
         private readonly ProgressThrottle _throttle = new();
+        private readonly string _mountedFrom;
 
         public PushProgress(IJsonMessageSink output, Strata.Images.Image image)
         {
             _output = output;
+            // The repository a same-registry push mounts blobs from (ImageService.PushAsync's candidate).
+            _mountedFrom = ImageName.TryParse(image.Record.Name.Split('@')[0], out var source, out _) ? source.Repository : "";
             var layers = image.Manifest.Layers ?? [];
             for (var i = 0; i < layers.Count && i < image.Config.RootFs.DiffIds.Count; i++)
             {
@@ -337,6 +389,9 @@ public sealed partial class EngineDaemon
                     _output.Write(Bar(id, "Pushing", bytesDone, size));
                     break;
                 case BlobState.Mounted:
+                    // moby's pusher names the repository it mounted from, as a path ("library/busybox").
+                    _output.Write(Line(id, "Mounted from " + _mountedFrom));
+                    break;
                 case BlobState.Done:
                     _output.Write(Line(id, "Pushed"));
                     break;

@@ -39,10 +39,7 @@ public sealed class RegistryRoundTripTests : IDisposable
         var stored = File.ReadAllBytes(Path.Combine(StoreRoot, "blobs", "sha256", digest.Encoded));
         Assert.Equal(raw, stored);
 
-        var images = Strata("images", "--format", "json");
-        AssertOk(images);
-        using var doc = JsonDocument.Parse(images.Stdout);
-        var image = Assert.Single(doc.RootElement.EnumerateArray());
+        var image = Assert.Single(StrataCli.JsonLines(Strata(StrataCli.ImagesJson)));
         Assert.Equal(digest.ToString(), image.GetProperty("Digest").GetString());
 
         var manifest = JsonSerializer.Deserialize(raw, ImageJsonContext.Default.Manifest)!;
@@ -67,8 +64,8 @@ public sealed class RegistryRoundTripTests : IDisposable
     public void Pull_UnknownTag_FailsWithManifestUnknown()
     {
         var r = Strata("pull", $"{_registry.OpenHost}/{RegistryFixture.Repository}:nope");
-        Assert.Equal(125, r.ExitCode);
-        Assert.Contains("MANIFEST_UNKNOWN", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains($"Error response from daemon: manifest for {_registry.OpenHost}/{RegistryFixture.Repository}:nope not found: manifest unknown", r.Stderr, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(StoreRoot, "ingest")));
     }
 
@@ -79,7 +76,7 @@ public sealed class RegistryRoundTripTests : IDisposable
         var destination = $"{_registry.OpenHost}/pushed/by-strata:v2";
         var push = Strata("push", _registry.OpenImage, destination);
         AssertOk(push);
-        Assert.Contains("Mounted from another repository", push.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"Mounted from {RegistryFixture.Repository}", push.Stdout, StringComparison.Ordinal);
         Assert.Equal(SkopeoRaw(_registry.OpenImage), SkopeoRaw(destination));
 
         // A push to another registry uploads every blob; skopeo copies it back out intact.
@@ -98,18 +95,19 @@ public sealed class RegistryRoundTripTests : IDisposable
     {
         var image = $"{_registry.AuthHost}/{RegistryFixture.Repository}:{RegistryFixture.Tag}";
         var anonymous = Strata("pull", image);
-        Assert.Equal(125, anonymous.ExitCode);
+        Assert.Equal(1, anonymous.ExitCode);
         Assert.Contains("strata login", anonymous.Stderr, StringComparison.Ordinal);
 
         var wrong = Strata("login", _registry.AuthHost, "-u", RegistryFixture.User, "-p", "wrong");
-        Assert.Equal(125, wrong.ExitCode);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains($"Error response from daemon: login attempt to http://{_registry.AuthHost}/v2/ failed with status: 401 Unauthorized", wrong.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(_temp.Combine("auth.json")));
 
         AssertOk(Strata("login", _registry.AuthHost, "-u", RegistryFixture.User, "-p", RegistryFixture.Password));
         Assert.Contains(_registry.AuthHost, File.ReadAllText(_temp.Combine("auth.json")), StringComparison.Ordinal);
         AssertOk(Strata("pull", image));
         Assert.Equal(Digest.Compute(SkopeoRaw(image, "--creds", $"{RegistryFixture.User}:{RegistryFixture.Password}")).ToString(),
-            JsonDocument.Parse(Strata("images", "--format", "json").Stdout).RootElement[0].GetProperty("Digest").GetString());
+            StrataCli.JsonLines(Strata(StrataCli.ImagesJson))[0].GetProperty("Digest").GetString());
     }
 
     [Fact]
@@ -117,14 +115,14 @@ public sealed class RegistryRoundTripTests : IDisposable
     {
         AssertOk(Strata("pull", _registry.OpenImage));
         AssertOk(Strata("tag", _registry.OpenImage, "localhost/alias:x"));
-        Assert.Equal(2, JsonDocument.Parse(Strata("images", "--format", "json").Stdout).RootElement.GetArrayLength());
+        Assert.Equal(2, StrataCli.JsonLines(Strata(StrataCli.ImagesJson)).Count);
         var rmi = Strata("rmi", "localhost/alias:x");
         AssertOk(rmi);
         Assert.DoesNotContain("Deleted", rmi.Stdout, StringComparison.Ordinal);
         Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(StoreRoot, "blobs", "sha256")));
         AssertOk(Strata("rmi", _registry.OpenImage));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(StoreRoot, "blobs", "sha256")));
-        AssertOk(Strata("image", "prune"));
+        AssertOk(Strata("image", "prune", "-f"));
     }
 
     [SkippableFact]
@@ -157,7 +155,8 @@ public sealed class RegistryRoundTripTests : IDisposable
         Assert.Contains("keeper", ps.Stdout, StringComparison.Ordinal);
         Assert.Contains("Exited (0)", ps.Stdout, StringComparison.Ordinal);
         var rmi = Strata("rmi", _registry.OpenImage);
-        Assert.Equal(125, rmi.ExitCode); // in use by the container
+        Assert.Equal(1, rmi.ExitCode); // in use by the container
+        Assert.Contains("must force", rmi.Stderr, StringComparison.Ordinal);
         AssertOk(Strata("rm", "keeper"));
         Assert.DoesNotContain("keeper", Strata("ps", "-a").Stdout, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(StoreRoot, "containers")));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Strata.Images.Tests.Integration;
@@ -16,6 +17,19 @@ internal sealed class StrataCli(string root, string home)
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "strata.dll");
 
     public static void AssertOk(Tool.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\nstdout: {r.Stdout}\nstderr: {r.Stderr}");
+
+    /// <summary>`images` as JSON with every field whole: the full image ID (ID) and the manifest digest (Digest) of each name.</summary>
+    public static readonly string[] ImagesJson = ["images", "--digests", "--no-trunc", "--format", "json"];
+
+    /// <summary>docker's `images --format json`: one object a line, one line per repository and tag.</summary>
+    public static List<JsonElement> JsonLines(Tool.Result r)
+    {
+        AssertOk(r);
+        return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+    }
+
+    /// <summary>A row's name as docker's columns split it: REPOSITORY:TAG.</summary>
+    public static string Name(JsonElement row) => row.GetProperty("Repository").GetString() + ":" + row.GetProperty("Tag").GetString();
 }
 
 /// <summary>`strata registry serve` on a free loopback port with its own storage, stopped on dispose.</summary>

@@ -89,7 +89,7 @@ public sealed partial class DockerRegistryTests
             Assert.Contains($"Digest: {pushed}", strataPull, StringComparison.Ordinal);
             var entry = strata.Image(remote);
             Assert.Equal(pushed, entry.GetProperty("Digest").GetString());
-            Assert.Equal(_image.Id, entry.GetProperty("Id").GetString());
+            Assert.Equal(_image.Id, entry.GetProperty("ID").GetString());
         }
         finally
         {

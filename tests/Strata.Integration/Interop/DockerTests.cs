@@ -226,8 +226,9 @@ public sealed class DockerTests
         {
             var strata = new StrataCli(store);
             var load = strata.Check("load", "-i", archive);
-            Assert.Contains("Loaded image: docker.io/" + tagged, load, StringComparison.Ordinal);
-            Assert.Equal(dockerId, strata.Image("docker.io/" + tagged).GetProperty("Id").GetString());
+            // docker's familiar form, as dockerd's load prints it.
+            Assert.Contains("Loaded image: " + tagged, load, StringComparison.Ordinal);
+            Assert.Equal(dockerId, strata.Image("docker.io/" + tagged).GetProperty("ID").GetString());
             var run = strata.Run("run", "--rm", tagged, "sh", "-c", "echo run by strata from a docker save; exit 5");
             Assert.True(run.ExitCode == 5, run.ToString());
             Assert.Equal("run by strata from a docker save\n", run.Stdout);

@@ -26,16 +26,22 @@ public sealed class StrataCli(string root)
         return result.Stdout;
     }
 
-    /// <summary>`strata images --format json`: the entry named <paramref name="name"/> (Name, Id = config digest, Digest = manifest digest).</summary>
+    /// <summary>
+    /// `strata images --digests --no-trunc --format json` (docker's: an object a line): the row of
+    /// <paramref name="name"/> (Repository:Tag in docker's familiar form, ID = config digest, Digest = manifest digest).
+    /// </summary>
     public JsonElement Image(string name)
     {
-        using var doc = JsonDocument.Parse(Check("images", "--format", "json"));
-        foreach (var image in doc.RootElement.EnumerateArray())
+        var familiar = name.StartsWith("docker.io/", StringComparison.Ordinal) ? name["docker.io/".Length..] : name;
+        familiar = familiar.StartsWith("library/", StringComparison.Ordinal) ? familiar["library/".Length..] : familiar;
+        var stdout = Check("images", "--digests", "--no-trunc", "--format", "json");
+        foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (image.GetProperty("Name").GetString() == name)
-                return image.Clone();
+            using var row = JsonDocument.Parse(line);
+            if (row.RootElement.GetProperty("Repository").GetString() + ":" + row.RootElement.GetProperty("Tag").GetString() == familiar)
+                return row.RootElement.Clone();
         }
-        throw new Xunit.Sdk.XunitException($"strata images has no {name}: {doc.RootElement}");
+        throw new Xunit.Sdk.XunitException($"strata images has no {name}: {stdout}");
     }
 }
 
@@ -79,7 +85,7 @@ public sealed class BusyboxImage : IDisposable
             var load = Strata.Check("load", "-i", layout, "--format", "oci-dir");
             Assert.Contains($"Loaded image: {Name}", load, StringComparison.Ordinal);
             var entry = Strata.Image(Name);
-            Id = entry.GetProperty(nameof(Id)).GetString()!;
+            Id = entry.GetProperty("ID").GetString()!;
             ManifestDigest = entry.GetProperty("Digest").GetString()!;
             DockerArchive = Path.Combine(Dir, "busybox-docker.tar");
             OciArchive = Path.Combine(Dir, "busybox-oci.tar");

@@ -82,8 +82,17 @@ public static class ImageRoutes
         }
         // For a pull a missing or unreadable X-Registry-Auth is no error (moby ignores it): anonymous.
         RegistryAuth.TryDecode(context.Request.Headers[RegistryAuth.Header].ToString(), out var auth, out _);
+        RegistryTransfer transfer;
+        try
+        {
+            transfer = RegistryTransfer.Read(context);
+        }
+        catch (ApiException e)
+        {
+            return ApiError.WriteAsync(context, e.Status, e.Message);
+        }
         var stream = new JsonMessageStream(context);
-        return stream.RunAsync(output => backend.PullAsync(fromImage, query["tag"].ToString(), query["platform"].ToString(), auth, output, context.RequestAborted));
+        return stream.RunAsync(output => backend.PullAsync(fromImage, query["tag"].ToString(), query["platform"].ToString(), auth, transfer, output, context.RequestAborted));
     }
 
     private static async Task PostByName(HttpContext context, IImageBackend backend)
@@ -128,8 +137,18 @@ public static class ImageRoutes
                 return;
             }
         }
+        RegistryTransfer transfer;
+        try
+        {
+            transfer = RegistryTransfer.Read(context);
+        }
+        catch (ApiException e)
+        {
+            await ApiError.WriteAsync(context, e.Status, e.Message).ConfigureAwait(false);
+            return;
+        }
         var stream = new JsonMessageStream(context);
-        await stream.RunAsync(output => backend.PushAsync(name, context.Request.Query["tag"].ToString(), auth, output, context.RequestAborted)).ConfigureAwait(false);
+        await stream.RunAsync(output => backend.PushAsync(name, context.Request.Query["tag"].ToString(), auth, transfer, output, context.RequestAborted)).ConfigureAwait(false);
     }
 
     private static Task GetByName(HttpContext context, IImageBackend backend)
@@ -157,7 +176,13 @@ public static class ImageRoutes
 
     private static async Task Save(HttpContext context, IImageBackend backend, IReadOnlyList<string> names)
     {
-        await using var archive = await backend.SaveImagesAsync(names, context.RequestAborted).ConfigureAwait(false);
+        // format is Strata's (podman's libpod export spells it so): docker-archive, docker's, unless asked.
+        var format = context.Request.Query["format"].ToString() is { Length: > 0 } f ? f : "docker-archive";
+        if (format is not ("docker-archive" or "oci-archive"))
+        {
+            throw ApiException.BadRequest($"unknown archive format \"{format}\": docker-archive or oci-archive");
+        }
+        await using var archive = await backend.SaveImagesAsync(names, format, context.RequestAborted).ConfigureAwait(false);
         context.Response.ContentType = "application/x-tar";
         context.Response.ContentLength = archive.Length;
         await archive.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
@@ -204,7 +229,8 @@ public static class ImageRoutes
         {
             throw ApiException.BadRequest(error);
         }
-        var response = await backend.LoginAsync(config, context.RequestAborted).ConfigureAwait(false);
+        var tlsVerify = !context.Request.Query.ContainsKey("tlsVerify") || Query.Bool(context, "tlsVerify");
+        var response = await backend.LoginAsync(config, tlsVerify, context.RequestAborted).ConfigureAwait(false);
         await ApiJson.WriteAsync(context, response, EngineApiJson.Default.AuthResponse).ConfigureAwait(false);
     }
 }
