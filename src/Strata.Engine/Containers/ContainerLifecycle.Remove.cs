@@ -66,6 +66,7 @@ public sealed partial class ContainerLifecycle
             // The record, then the lease: a crash between leaves a lease that only keeps an image.
             _store.Delete(id);
             _images.Metadata.DeleteLease(record.LeaseId);
+            entry.Final = record;
             entry.Removed = true;
             entry.Notify();
             Publish("destroy", record);

@@ -40,15 +40,17 @@ public sealed partial class ContainerLifecycle
             var current = _store.Get(id);
             switch (condition)
             {
+                // Gone (an AutoRemove container is removed right after its exit, possibly before this waiter
+                // wakes): the record as it was removed, which has the exit code, not the one seen last here.
                 case WaitCondition.NotRunning when current is null:
                 case WaitCondition.NextExit when current is null:
-                    return Result(record);
+                    return Result(entry.Final ?? record);
                 case WaitCondition.NotRunning when current.State is not (ContainerState.Running or ContainerState.Paused):
                     return Result(current);
                 case WaitCondition.NextExit when entry.Exits > exitsAtStart:
                     return Result(current);
                 case WaitCondition.Removed when current is null || entry.Removed:
-                    return Result(current ?? record);
+                    return Result(current ?? entry.Final ?? record);
             }
             record = current ?? record;
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);

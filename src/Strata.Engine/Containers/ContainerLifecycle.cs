@@ -175,6 +175,9 @@ public sealed partial class ContainerLifecycle : IDisposable
 
         public bool Removed { get; set; }
 
+        /// <summary>The record as it was removed: a waiter that wakes only after the removal still reads its exit code.</summary>
+        public EngineContainer? Final { get; set; }
+
         public TimeSpan Backoff { get; set; }
 
         /// <summary>Cancels a pending policy restart (stop, remove, start).</summary>
