@@ -310,23 +310,13 @@ public static class ImageCommands
         command.SetAction((parse, ct) => EngineCommand.RunAsync(parse, "rmi", async (client, token) =>
         {
             var query = "?force=" + (parse.GetValue(force) ? "1" : "0") + "&noprune=" + (parse.GetValue(noPrune) ? "1" : "0");
-            var exit = 0;
-            foreach (var reference in parse.GetValue(references)!)
+            // docker rmi goes on past an image it cannot remove and fails at the end.
+            return await ContainerCommands.EachAsync(parse.GetValue(references)!, async reference =>
             {
-                // docker rmi goes on past an image it cannot remove and fails at the end.
-                try
-                {
-                    using var response = await client.SendAsync(HttpMethod.Delete, "/images/" + reference + query, null, token, streamed: false).ConfigureAwait(false);
-                    var items = await EngineClient.ReadJsonAsync(response, EngineApiJson.Default.IReadOnlyListImageDeleteResponseItem, token).ConfigureAwait(false);
-                    await Output.WriteLinesAsync(items.Select(i => i.Untagged is { Length: > 0 } u ? "Untagged: " + u : "Deleted: " + i.Deleted)).ConfigureAwait(false);
-                }
-                catch (DaemonException e)
-                {
-                    await Console.Error.WriteLineAsync("Error response from daemon: " + e.Message).ConfigureAwait(false);
-                    exit = 1;
-                }
-            }
-            return exit;
+                using var response = await client.SendAsync(HttpMethod.Delete, "/images/" + reference + query, null, token, streamed: false).ConfigureAwait(false);
+                var items = await EngineClient.ReadJsonAsync(response, EngineApiJson.Default.IReadOnlyListImageDeleteResponseItem, token).ConfigureAwait(false);
+                await Output.WriteLinesAsync(items.Select(i => i.Untagged is { Length: > 0 } u ? "Untagged: " + u : "Deleted: " + i.Deleted)).ConfigureAwait(false);
+            }, printNames: false).ConfigureAwait(false);
         }, ct));
         return command;
     }

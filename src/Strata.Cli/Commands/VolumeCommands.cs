@@ -112,22 +112,11 @@ public static class VolumeCommands
         command.Aliases.Add("remove");
         command.SetAction((parse, ct) => EngineCommand.RunAsync(parse, "volume rm", async (client, token) =>
         {
-            var exit = 0;
-            foreach (var n in parse.GetValue(names)!)
+            // docker goes on with the others and fails at the end.
+            return await ContainerCommands.EachAsync(parse.GetValue(names)!, async n =>
             {
-                try
-                {
-                    using var _ = await client.SendAsync(HttpMethod.Delete, "/volumes/" + Uri.EscapeDataString(n) + (parse.GetValue(force) ? "?force=1" : ""), null, token, streamed: false).ConfigureAwait(false);
-                    await Console.Out.WriteLineAsync(n).ConfigureAwait(false);
-                }
-                catch (DaemonException e)
-                {
-                    // docker goes on with the others and fails at the end.
-                    await Console.Error.WriteLineAsync("Error response from daemon: " + e.Message).ConfigureAwait(false);
-                    exit = 1;
-                }
-            }
-            return exit;
+                using var _ = await client.SendAsync(HttpMethod.Delete, "/volumes/" + Uri.EscapeDataString(n) + (parse.GetValue(force) ? "?force=1" : ""), null, token, streamed: false).ConfigureAwait(false);
+            }).ConfigureAwait(false);
         }, ct));
         return command;
     }
