@@ -14,7 +14,7 @@ export STRATA_RUNTIME="$PWD/artifacts/bin/strata-runtime"
 # Projects whose tests touch only their own temporary directories, cgroups with unique names and ports of
 # their own, so they can run beside the kernel lane. Every other project of Strata.slnx, a new one included,
 # runs in the kernel lane, serialized with the integration and image tests.
-isolated=(Strata.Registry.Tests Strata.Runtime.Tests Strata.Cgroups.Tests Strata.Oci.Tests)
+isolated=(Strata.Registry.Tests Strata.Runtime.Tests Strata.Cgroups.Tests Strata.Oci.Tests Strata.Build.Tests)
 allowlist=tests/ci-skip-allowlist.txt
 
 mapfile -t projects < <(grep -o 'Path="tests/[^"]*\.csproj"' Strata.slnx | sed -E 's/^Path="(.*)"$/\1/')
