@@ -262,6 +262,26 @@ internal static unsafe partial class Libc
         [FieldOffset(0)]
         public long Type;
 
+        /// <summary>f_bsize: the unit of f_blocks, f_bfree and f_bavail.</summary>
+        [FieldOffset(8)]
+        public long BlockSize;
+
+        [FieldOffset(16)]
+        public ulong Blocks;
+
+        [FieldOffset(24)]
+        public ulong FreeBlocks;
+
+        /// <summary>f_bavail: free blocks an unprivileged writer may use.</summary>
+        [FieldOffset(32)]
+        public ulong AvailableBlocks;
+
+        [FieldOffset(40)]
+        public ulong Files;
+
+        [FieldOffset(48)]
+        public ulong FreeFiles;
+
         [FieldOffset(80)]
         public long Flags;
     }

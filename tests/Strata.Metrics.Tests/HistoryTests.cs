@@ -52,6 +52,17 @@ public class HistoryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Query_RangeStartingBeforeAYoungContainer_OneSecondPointsOfAllItHas()
+    {
+        var h = new ContainerHistory();
+        for (int i = 0; i <= 30; i++)
+            h.Add(Sample(T0.AddSeconds(i), cpuSeconds: i * 0.5, workingSet: 1000));
+        var points = h.Query(T0.AddMinutes(-2), T0.AddSeconds(31), TimeSpan.FromSeconds(1));
+        Assert.Equal(30, points.Count);
+        Assert.Equal(T0.AddSeconds(1), points[0].Time);
+    }
+
+    [Fact]
     public void Query_LongerStep_AveragesAndUsesTheTenSecondTierBeyondFifteenMinutes()
     {
         var h = new ContainerHistory();

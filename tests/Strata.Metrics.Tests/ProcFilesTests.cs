@@ -61,6 +61,42 @@ public class ProcFilesTests
             Assert.Equal(1024UL, d.UsedBytes);
             Assert.Equal(3UL, d.UsedInodes);
             Assert.True(d.FilesystemBytes > d.FilesystemFreeBytes);
+            Assert.True(d.FilesystemInodes > d.FilesystemFreeInodes);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void DiskUsage_DirectoriesOnTwoFilesystems_OneFigurePerDeviceNamedByMountInfo()
+    {
+        string dir = Directory.CreateTempSubdirectory("strata-disk-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "upper"));
+            Directory.CreateDirectory(Path.Combine(dir, "vol a"));
+            Directory.CreateDirectory(Path.Combine(dir, "vol b"));
+            File.WriteAllBytes(Path.Combine(dir, "upper", "f"), new byte[100]);
+            File.WriteAllBytes(Path.Combine(dir, "vol a", "g"), new byte[10]);
+            File.WriteAllBytes(Path.Combine(dir, "vol b", "h"), new byte[1]);
+            // The root on one disk, "vol a" a mount of another (spaces escaped as the kernel writes them), "vol b" on the first.
+            string escaped = dir.Replace(" ", "\\040", StringComparison.Ordinal);
+            string mountInfo = $"""
+                22 1 252:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw
+                40 22 0:35 / {escaped}/vol\040a rw,relatime shared:20 - xfs /dev/vdb rw
+                """;
+
+            IReadOnlyList<DiskUsage> disks = DiskUsage.MeasureByFilesystem(
+                [Path.Combine(dir, "upper"), Path.Combine(dir, "vol a"), Path.Combine(dir, "vol b"), Path.Combine(dir, "gone")], mountInfo);
+
+            Assert.Equal(2, disks.Count);
+            Assert.Equal("/dev/vda1", disks[0].Device);
+            Assert.Equal(101UL, disks[0].UsedBytes);
+            Assert.Equal(2UL, disks[0].UsedInodes);
+            Assert.Equal("/dev/vdb", disks[1].Device);
+            Assert.Equal(10UL, disks[1].UsedBytes);
         }
         finally
         {

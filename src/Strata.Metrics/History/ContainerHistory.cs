@@ -70,8 +70,8 @@ public sealed class ContainerHistory
 
     /// <summary>
     /// The points in [<paramref name="from"/>, <paramref name="to"/>), one per <paramref name="step"/>
-    /// (averaged over the points inside it), from the 1 s tier when it covers <paramref name="from"/> and the
-    /// step is under 10 s, else from the 10 s tier. Steps with no point are left out.
+    /// (averaged over the points inside it), from the 1 s tier when it covers <paramref name="from"/> (or has
+    /// lost nothing yet) and the step is under 10 s, else from the 10 s tier. Steps with no point are left out.
     /// </summary>
     public IReadOnlyList<HistoryPoint> Query(DateTimeOffset from, DateTimeOffset to, TimeSpan step)
     {
@@ -80,7 +80,9 @@ public sealed class ContainerHistory
         var result = new List<HistoryPoint>();
         lock (_lock)
         {
-            HistoryTier tier = step < CoarseResolution && _fine.Oldest is { } oldest && oldest <= f ? _fine : _coarse;
+            // The 1 s tier answers when it reaches back to the range's start, or holds all there is (a container
+            // younger than 15 minutes asked about the last hour).
+            HistoryTier tier = step < CoarseResolution && _fine.Oldest is { } oldest && (oldest <= f || !_fine.Evicted) ? _fine : _coarse;
             if (tier == _coarse && _coarse.Oldest is null)
                 tier = _fine;
             var bucket = new List<HistoryPoint>();

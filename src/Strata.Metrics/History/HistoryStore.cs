@@ -25,6 +25,13 @@ public sealed class HistoryStore(TimeProvider? time = null)
             h.ExitedAt ??= _time.GetUtcNow();
     }
 
+    /// <summary>The container runs again (a restart): its history is kept as long as it runs.</summary>
+    public void MarkRunning(string id)
+    {
+        if (_histories.TryGetValue(id, out ContainerHistory? h))
+            h.ExitedAt = null;
+    }
+
     /// <summary>Drops the histories of containers that exited longer than <see cref="Retention"/> ago.</summary>
     public void Prune()
     {

@@ -29,6 +29,9 @@ internal sealed class HistoryTier
 
     public long Span { get; }
 
+    /// <summary>Points have been dropped for age: the tier no longer holds the container's whole past.</summary>
+    public bool Evicted { get; private set; }
+
     /// <summary>Unix seconds of the oldest point kept, or null when empty.</summary>
     public long? Oldest => _sealed.Count > 0 ? _sealed.Peek().Start : _open is not null && _openCount > 0 ? _openStart : null;
 
@@ -86,7 +89,10 @@ internal sealed class HistoryTier
     private void Evict(long now)
     {
         while (_sealed.Count > 0 && _sealed.Peek().Start + _sealed.Peek().Count * Resolution <= now - Span)
+        {
             _sealed.Dequeue();
+            Evicted = true;
+        }
     }
 
     /// <summary>Points with a time in [from, to) (unix seconds), oldest first.</summary>

@@ -6,7 +6,8 @@ using Strata.Metrics.Collectors;
 namespace Strata.Metrics.Prometheus;
 
 /// <summary>A container's sample with what labels it: "id" is its cgroup path, as cAdvisor's.</summary>
-public sealed record ContainerMetrics(ContainerTarget Target, ContainerSample Sample, DiskUsage? Disk = null);
+/// <param name="Disks">Its writable layer and volumes, one entry per filesystem (<see cref="DiskUsage.MeasureByFilesystem"/>).</param>
+public sealed record ContainerMetrics(ContainerTarget Target, ContainerSample Sample, IReadOnlyList<DiskUsage>? Disks = null);
 
 /// <summary>
 /// The Prometheus text exposition format (version 0.0.4) with cAdvisor's metric names, types, units, HELP
@@ -139,12 +140,15 @@ public static class PrometheusWriter
         m.Add("strata_container_load_average", "gauge", loadHelp, [.. labels, "window", "5m"], s.Load.Load5);
         m.Add("strata_container_load_average", "gauge", loadHelp, [.. labels, "window", "15m"], s.Load.Load15);
 
-        if (c.Disk is { } disk)
+        foreach (DiskUsage disk in c.Disks ?? [])
         {
-            string[] l = [.. labels, "device", "rootfs"];
+            string[] l = [.. labels, "device", disk.Device is { Length: > 0 } device ? device : "unknown"];
             m.Add("container_fs_usage_bytes", "gauge", "Number of bytes that are consumed by the container on this filesystem.", l, disk.UsedBytes);
             m.Add("container_fs_limit_bytes", "gauge", "Number of bytes that can be consumed by the container on this filesystem.", l, disk.FilesystemBytes);
-            m.Add("strata_container_fs_inodes_used", "gauge", "Files, directories and links of the container's writable layer and volumes.", l, disk.UsedInodes);
+            // cAdvisor's name, though a gauge ending in _total is a promtool lint finding: dashboards query it by this name.
+            m.Add("container_fs_inodes_total", "gauge", "Number of Inodes", l, disk.FilesystemInodes);
+            m.Add("container_fs_inodes_free", "gauge", "Number of available Inodes", l, disk.FilesystemFreeInodes);
+            m.Add("strata_container_fs_inodes_used", "gauge", "Files, directories and links of the container's writable layer and volumes on this filesystem.", l, disk.UsedInodes);
         }
     }
 
