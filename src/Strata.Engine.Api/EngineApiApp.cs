@@ -86,7 +86,12 @@ public static class EngineApiApp
         });
         var app = builder.Build();
         // Live-restore before the first request: every container the store holds is re-adopted or recorded.
-        app.Services.GetRequiredService<EngineDaemon>().StartAsync().GetAwaiter().GetResult();
+        var daemon = app.Services.GetRequiredService<EngineDaemon>();
+        daemon.StartAsync().GetAwaiter().GetResult();
+        if (options.MetricsInterval > TimeSpan.Zero)
+        {
+            daemon.StartMetricsSampler(options.MetricsInterval, app.Services.GetService<ILoggerFactory>());
+        }
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(() => UnixSocket.Secure(socket, options.SocketGroup));
         // Kestrel unlinks the socket file it bound when it stops; this covers a stop before it unbinds.
@@ -135,6 +140,7 @@ public static class EngineApiApp
         VolumeRoutes.Map(endpoints, daemon);
         StatsRoute.Map(endpoints, daemon);
         MetricsRoute.Map(endpoints, daemon);
+        MetricsHistoryRoute.Map(endpoints, daemon);
         NetworkRoutes.Map(endpoints, daemon);
         ArchiveRoutes.Map(endpoints, daemon);
         DataUsageRoute.Map(endpoints, daemon);

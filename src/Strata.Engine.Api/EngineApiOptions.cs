@@ -59,6 +59,12 @@ public sealed class EngineApiOptions
     /// </summary>
     public IPEndPoint? MetricsAddress { get; set; }
 
+    /// <summary>
+    /// How often every running container is sampled into its history (GET /strata/v1/containers/{id}/metrics);
+    /// zero turns the sampler off (scrapes and docker stats still read the containers when asked).
+    /// </summary>
+    public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>"127.0.0.1:9323" onto <see cref="MetricsAddress"/>.</summary>
     public static IPEndPoint ParseMetricsAddress(string address)
     {

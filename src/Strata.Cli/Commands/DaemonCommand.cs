@@ -18,6 +18,7 @@ public static class DaemonCommand
         var group = new Option<string?>("--group") { Description = "Group that owns the socket (name or number)." };
         var host = new Option<string?>("--host", "-H") { Description = "Also serve on tcp://127.0.0.1:PORT (loopback only)." };
         var metricsAddr = new Option<string?>("--metrics-addr") { Description = "Also serve GET /metrics (Prometheus) on ADDRESS:PORT, e.g. 127.0.0.1:9323; that listener serves nothing else." };
+        var metricsInterval = new Option<double>("--metrics-interval") { Description = "Seconds between samples of every running container into its history (0: no sampler).", DefaultValueFactory = _ => 1 };
         var bridgeSubnet = new Option<string?>("--bridge-subnet") { Description = "Subnet of the default bridge network (default 10.210.0.0/16)." };
         var bridgeName = new Option<string?>("--bridge-name") { Description = "Linux bridge of the default bridge network (default strata0)." };
         var addressPool = new Option<string?>("--address-pool") { Description = "Pool that user networks without a subnet get a /24 of (default 10.211.0.0/16)." };
@@ -26,7 +27,7 @@ public static class DaemonCommand
         var subgidFile = new Option<string>("--subgid-file") { Description = "Subordinate gids for --userns-remap and --userns=auto.", DefaultValueFactory = _ => "/etc/subgid" };
         var usernsLayers = new Option<string>("--userns-layers") { Description = "Image layers in user namespaces: auto (idmapped mounts where supported) or copy (chowned copies).", DefaultValueFactory = _ => "auto" };
         usernsLayers.AcceptOnlyFromAmong("auto", "copy");
-        var command = new Command("daemon", "Serve the Docker Engine API on a unix socket until interrupted.") { socket, group, host, metricsAddr, bridgeSubnet, bridgeName, addressPool, usernsRemap, subuidFile, subgidFile, usernsLayers };
+        var command = new Command("daemon", "Serve the Docker Engine API on a unix socket until interrupted.") { socket, group, host, metricsAddr, metricsInterval, bridgeSubnet, bridgeName, addressPool, usernsRemap, subuidFile, subgidFile, usernsLayers };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new EngineApiOptions
@@ -53,6 +54,9 @@ public static class DaemonCommand
                 {
                     options.MetricsAddress = EngineApiOptions.ParseMetricsAddress(metrics);
                 }
+                options.MetricsInterval = parse.GetValue(metricsInterval) is >= 0 and var seconds && double.IsFinite(seconds)
+                    ? TimeSpan.FromSeconds(seconds)
+                    : throw new FormatException("--metrics-interval takes seconds, 0 or more");
                 app = EngineApiApp.Build(options);
             }
             catch (Exception e) when (e is IOException or ArgumentException or FormatException or UnauthorizedAccessException)

@@ -184,6 +184,7 @@ public sealed partial class EngineDaemon : ISystemBackend, IContainerBackend, II
 
     public void Dispose()
     {
+        StopMetricsSampler();
         Volumes.Dispose();
         Health.Dispose();
         _lifecycle.Dispose();

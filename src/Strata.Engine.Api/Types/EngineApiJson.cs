@@ -12,6 +12,7 @@ namespace Strata.Engine.Api.Types;
 [JsonSerializable(typeof(SystemInfo))]
 [JsonSerializable(typeof(EventMessage))]
 [JsonSerializable(typeof(StatsResponse))]
+[JsonSerializable(typeof(ContainerMetricsResponse))]
 [JsonSerializable(typeof(IReadOnlyList<ContainerSummary>))]
 [JsonSerializable(typeof(ContainerInspect))]
 [JsonSerializable(typeof(ContainerCreateResponse))]
