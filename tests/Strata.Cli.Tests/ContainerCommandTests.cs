@@ -188,7 +188,7 @@ public sealed class ContainerCommandTests : IAsyncLifetime, IDisposable
     }
 
     [SkippableFact]
-    public async Task Daemon_StatsNoStream_OneRowPerRunningContainer()
+    public async Task Daemon_StatsNoStream_OneRowPerRunningContainerWithLoadAndDisk_SameFiguresAsDockerStats()
     {
         var daemon = Daemon();
         var id = (await StrataProcess.OkAsync([.. Host, "run", "-d", "--name", "s1", "--memory", "64m", LifecycleDaemon.Image, "sleep", "1000"])).Trim();
@@ -196,10 +196,65 @@ public sealed class ContainerCommandTests : IAsyncLifetime, IDisposable
         var stats = await StrataProcess.OkAsync([.. Host, "stats", "--no-stream"]);
         var json = await StrataProcess.OkAsync([.. Host, "stats", "--no-stream", "--format", "json", "s1"]);
 
-        Assert.Matches($@"^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE / LIMIT\s+MEM %\s+NET I/O\s+BLOCK I/O\s+PIDS\n{id[..12]}\s+s1\s+\d+\.\d\d%\s+[\d.]+[KMG]?i?B / 64MiB\s+\d+\.\d\d%\s+.+ / .+\s+.+ / .+\s+1\n$", stats);
+        Assert.Matches($@"^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE / LIMIT\s+MEM %\s+NET I/O\s+BLOCK I/O\s+PIDS\s+LOAD AVG\s+DISK\n{id[..12]}\s+s1\s+\d+\.\d\d%\s+[\d.]+[KMG]?i?B / 64MiB\s+\d+\.\d\d%\s+.+ / .+\s+.+ / .+\s+1\s+\d+\.\d\d \d+\.\d\d \d+\.\d\d\s+[\d.]+[kMG]?B / [\d.]+[kMGT]?B\n$", stats);
         using var doc = JsonDocument.Parse(json);
         Assert.Equal("s1", doc.RootElement.GetProperty("Name").GetString());
         Assert.Equal("s1", doc.RootElement.GetProperty("Container").GetString());
+        Assert.Matches(@"^\d+\.\d\d \d+\.\d\d \d+\.\d\d$", doc.RootElement.GetProperty("LoadAvg").GetString());
+
+        // The docker CLI reads the same route: a sleeping container's figures do not move between the two.
+        if (File.Exists(DockerCli.Current))
+        {
+            const string Format = "{{.ID}} {{.Name}} {{.MemUsage}} {{.PIDs}}";
+            var fromDocker = await daemon.Cli(DockerCli.Current).OkAsync("stats", "--no-stream", "--format", Format, "s1");
+            var fromStrata = await StrataProcess.OkAsync([.. Host, "stats", "--no-stream", "--format", Format, "s1"]);
+            Assert.Equal(fromDocker, fromStrata);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Daemon_StatsLive_RedrawsEverySecondUntilInterrupted()
+    {
+        var daemon = Daemon();
+        await StrataProcess.OkAsync([.. Host, "run", "-d", "--name", "live", LifecycleDaemon.Image, "sleep", "1000"]);
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])[StrataProcess.Dll, .. Host, "stats", "--format", "table {{.Name}}\t{{.PIDs}}\t{{.LoadAvg}}", "live"])
+        {
+            info.ArgumentList.Add(a);
+        }
+        info.Environment.Remove("STRATA_HOST");
+        info.Environment.Remove("DOCKER_HOST");
+        using var stats = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            var tables = new List<string>();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var current = new System.Text.StringBuilder();
+            while (tables.Count < 3 && await stats.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+            {
+                if (line.StartsWith("NAME", StringComparison.Ordinal) && current.Length > 0)
+                {
+                    tables.Add(current.ToString());
+                    current.Clear();
+                }
+                current.Append(line).Append('\n');
+            }
+
+            Assert.Equal(3, tables.Count);
+            // Output to a pipe is a table per second without the terminal's clear-screen codes.
+            Assert.All(tables.Skip(1), t => Assert.Matches(@"^NAME\s+PIDS\s+LOAD AVG\nlive\s+1\s+\d+\.\d\d \d+\.\d\d \d+\.\d\d\n$", t));
+            Strata.Linux.Sys.Kill(stats.Id, 2);
+            await stats.WaitForExitAsync(deadline.Token);
+            // 128 + SIGINT, what a shell reports for docker stats ended by Ctrl+C.
+            Assert.Equal(130, stats.ExitCode);
+        }
+        finally
+        {
+            if (!stats.HasExited)
+            {
+                stats.Kill();
+            }
+        }
     }
 
     [SkippableFact]
