@@ -24,7 +24,8 @@ public sealed class EngineClientTests : IDisposable
     [InlineData("1.41", "1.41")]
     [InlineData("1.44", "1.44")]
     [InlineData("1.52", "1.52")]
-    [InlineData("1.60", "1.52")]
+    [InlineData("1.56", "1.56")]
+    [InlineData("1.60", "1.56")]
     [InlineData(null, "1.24")]
     public async Task Negotiate_EngineVersion_RequestsAtTheLowerOfBoth(string? engine, string expected)
     {

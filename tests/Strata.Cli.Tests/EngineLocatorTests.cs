@@ -1,4 +1,5 @@
 using Strata.Cli.Client;
+using Strata.Engine.Api.Server;
 
 namespace Strata.Cli.Tests;
 
@@ -24,7 +25,7 @@ public sealed class EngineLocatorTests : IDisposable
             Task.FromResult(engines.TryGetValue(host.ToString(), out var e) ? e.Root : null);
     }
 
-    private static readonly PingResult Strata = new("1.52", "Strata/1.0.0 (linux)");
+    private static readonly PingResult Strata = new(ApiVersion.Max.ToString(), "Strata/1.0.0 (linux)");
     private static readonly PingResult Docker = new("1.50", "Docker/28.2.2 (linux)");
 
     private string DefaultSocket => _temp.Combine("strata.sock");

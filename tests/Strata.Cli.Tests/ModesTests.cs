@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Strata.Engine.Api.Server;
 
 namespace Strata.Cli.Tests;
 
@@ -37,7 +39,7 @@ public sealed class ModesTests : IDisposable
 
         Assert.True(exit == 0, stderr);
         Assert.Contains("Server: Strata", stdout, StringComparison.Ordinal);
-        Assert.Matches(@"\n  API version:\s+1\.52 \(minimum version 1\.\d+\)\n", stdout);
+        Assert.Matches($@"\n  API version:\s+{Regex.Escape(ApiVersion.Max.ToString())} \(minimum version 1\.\d+\)\n", stdout);
         Assert.Empty(Directory.GetFileSystemEntries(tmp));
     }
 
@@ -46,7 +48,7 @@ public sealed class ModesTests : IDisposable
     {
         var stdout = await StrataProcess.OkAsync("--root", Root, "version", "--format", "{{.Server.ApiVersion}}/{{.Client.Os}}");
 
-        Assert.Equal("1.52/linux\n", stdout);
+        Assert.Equal($"{ApiVersion.Max}/linux\n", stdout);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Strata.Engine.Api.Server;
 
 namespace Strata.Engine.Api.Tests;
 
@@ -32,7 +33,7 @@ public sealed class ApiEdgeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("OK", await response.Content.ReadAsStringAsync());
         Assert.Equal("text/plain; charset=utf-8", response.Content.Headers.ContentType!.ToString());
-        Assert.Equal("1.52", Header(response, "Api-Version"));
+        Assert.Equal(ApiVersion.Max.ToString(), Header(response, "Api-Version"));
         Assert.Equal("linux", Header(response, "OSType"));
         Assert.Equal("false", Header(response, "Docker-Experimental"));
         Assert.True(response.Headers.CacheControl is { NoCache: true, NoStore: true, MustRevalidate: true }, $"Cache-Control: {response.Headers.CacheControl}");
@@ -46,7 +47,7 @@ public sealed class ApiEdgeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(0, response.Content.Headers.ContentLength);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
-        Assert.Equal("1.52", Header(response, "Api-Version"));
+        Assert.Equal(ApiVersion.Max.ToString(), Header(response, "Api-Version"));
     }
 
     [Theory]
@@ -56,6 +57,8 @@ public sealed class ApiEdgeTests : IAsyncLifetime
     [InlineData("/v1.41/version")]
     [InlineData("/v1.50/version")]
     [InlineData("/v1.52/version")]
+    [InlineData("/v1.53/version")]
+    [InlineData("/v1.56/version")]
     public async Task Version_EveryServedVersion_ApiAndMinVersion(string path)
     {
         using var response = await _http.GetAsync(path);
@@ -64,7 +67,7 @@ public sealed class ApiEdgeTests : IAsyncLifetime
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var root = json.RootElement;
-        Assert.Equal("1.52", root.GetProperty("ApiVersion").GetString());
+        Assert.Equal(ApiVersion.Max.ToString(), root.GetProperty("ApiVersion").GetString());
         Assert.Equal("1.24", root.GetProperty("MinAPIVersion").GetString());
         Assert.Equal("linux", root.GetProperty("Os").GetString());
         Assert.Equal(File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), root.GetProperty("KernelVersion").GetString());
@@ -76,8 +79,8 @@ public sealed class ApiEdgeTests : IAsyncLifetime
     [Theory]
     [InlineData("/v1.23/version", "client version 1.23 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version")]
     [InlineData("/v1.21/_ping", "client version 1.21 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version")]
-    [InlineData("/v1.53/info", "client version 1.53 is too new. Maximum supported API version is 1.52")]
-    [InlineData("/v2.0/containers/json", "client version 2.0 is too new. Maximum supported API version is 1.52")]
+    [InlineData("/v1.57/info", "client version 1.57 is too new. Maximum supported API version is 1.56")]
+    [InlineData("/v2.0/containers/json", "client version 2.0 is too new. Maximum supported API version is 1.56")]
     public async Task Version_OutOfRange_BadRequestWithDockersMessage(string path, string message)
     {
         using var response = await _http.GetAsync(path);
@@ -85,7 +88,7 @@ public sealed class ApiEdgeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal(message, Message(await response.Content.ReadAsStringAsync()));
-        Assert.Equal("1.52", Header(response, "Api-Version"));
+        Assert.Equal(ApiVersion.Max.ToString(), Header(response, "Api-Version"));
     }
 
     [Theory]
@@ -101,7 +104,7 @@ public sealed class ApiEdgeTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("page not found", Message(await response.Content.ReadAsStringAsync()));
-        Assert.Equal("1.52", Header(response, "Api-Version"));
+        Assert.Equal(ApiVersion.Max.ToString(), Header(response, "Api-Version"));
     }
 
     [Fact]

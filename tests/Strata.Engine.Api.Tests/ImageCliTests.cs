@@ -313,7 +313,7 @@ public sealed class ImageCliTests(ImageRegistries registries)
     }
 
     [SkippableTheory]
-    [InlineData(DockerCli.Current, "1.99", "client version 1.99 is too new. Maximum supported API version is 1.52")]
+    [InlineData(DockerCli.Current, "1.99", "client version 1.99 is too new. Maximum supported API version is 1.56")]
     [InlineData(DockerCli.Current, "1.23", "client version 1.23 is too old. Minimum supported API version is 1.24")]
     [InlineData(DockerCli.Debian, "1.23", "client version 1.23 is too old. Minimum supported API version is 1.24")]
     public async Task Images_UnknownApiVersion_DockersError(string binary, string version, string message)

@@ -14,8 +14,11 @@ public readonly record struct ApiVersion(int Major, int Minor) : IComparable<Api
     /// </summary>
     public static readonly ApiVersion Min = new(1, 24);
 
-    /// <summary>The newest version served (docker 29); an unversioned path is served at this version.</summary>
-    public static readonly ApiVersion Max = new(1, 52);
+    /// <summary>
+    /// The newest version served: the newest documented release (moby's api/docs/CHANGELOG.md, API module v1.56.0);
+    /// an unversioned path is served at this version.
+    /// </summary>
+    public static readonly ApiVersion Max = new(1, 56);
 
     /// <summary>The version of a request path's "/vX.Y" prefix (its first two parts, leniently as moby reads them).</summary>
     public static ApiVersion Parse(string text)
