@@ -67,6 +67,60 @@ public sealed class EventTests : IAsyncLifetime
         Assert.All(events, e => Assert.False(e.TryGetProperty("status", out _)));
     }
 
+    /// <summary>GET /events over a past window with an Accept header: the Content-Type and the raw body.</summary>
+    private async Task<(string? ContentType, string Body)> PastWithAcceptAsync(string version, string? accept)
+    {
+        using var client = _daemon.CreateClient();
+        var until = _daemon.Engine.Events.NowNano();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/{version}/events?since=0&until={until / 1_000_000_000}.{until % 1_000_000_000:D9}");
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    // API 1.53 added JSON Lines to the offers, first, so "*/*" picks it; moby negotiates at every version.
+    [InlineData("v1.56", "application/jsonl", "application/jsonl")]
+    [InlineData("v1.53", "application/jsonl", "application/jsonl")]
+    [InlineData("v1.56", "*/*", "application/jsonl")]
+    [InlineData("v1.56", "application/*", "application/jsonl")]
+    [InlineData("v1.56", "application/x-ndjson", "application/x-ndjson")]
+    [InlineData("v1.56", "application/jsonl;q=0.5, application/x-ndjson", "application/x-ndjson")]
+    [InlineData("v1.56", "application/jsonl;q=0, text/plain", "application/json")]
+    [InlineData("v1.56", null, "application/json")]
+    [InlineData("v1.50", null, "application/json")]
+    [InlineData("v1.50", "application/jsonl", "application/jsonl")]
+    public async Task Accept_NegotiatesTheMediaType_AsDockerd(string version, string? accept, string expected)
+    {
+        PublishSample();
+
+        var (contentType, body) = await PastWithAcceptAsync(version, accept);
+
+        Assert.Equal(expected, contentType);
+        var lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, lines.Length);
+        Assert.All(lines, l => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(l).RootElement.ValueKind));
+    }
+
+    [Fact]
+    public async Task JsonSeq_EachRecordStartsWithTheRecordSeparator()
+    {
+        PublishSample();
+
+        var (contentType, body) = await PastWithAcceptAsync("v1.56", "application/json-seq");
+
+        Assert.Equal("application/json-seq", contentType);
+        var records = body.Split('\u001e', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, records.Length);
+        Assert.StartsWith("\u001e{", body, StringComparison.Ordinal);
+        Assert.All(records, r => Assert.EndsWith("}\n", r, StringComparison.Ordinal));
+        Assert.Equal("create", JsonDocument.Parse(records[0]).RootElement.GetProperty("Action").GetString());
+    }
+
     [Theory]
     [InlineData("""{"type":["image"]}""", new[] { "tag" })]
     [InlineData("""{"container":["web"]}""", new[] { "create", "start", "exec_start: sh -c true" })]

@@ -10,12 +10,23 @@ namespace Strata.Engine.Api.Router.System;
 /// <summary>
 /// GET /events (moby's system router getEvents): with `since`, the remembered events from then on; with
 /// `until` in the past, only those, then the end; otherwise every new event, one JSON document per line,
-/// each flushed as it happens, until `until` or the client goes away.
+/// each flushed as it happens, until `until` or the client goes away. The media type is negotiated by the
+/// Accept header as dockerd does, at every API version (moby does not gate it): JSON Lines (API 1.53's
+/// addition), newline-delimited JSON, or RFC 7464 JSON text sequences; "application/json" without a match.
 /// </summary>
 public static class EventRoute
 {
     /// <summary>The API version that stopped sending the deprecated status/id/from fields.</summary>
     private static readonly ApiVersion WithoutDeprecatedFields = ApiVersion.Parse("1.52");
+
+    public const string JsonLines = "application/jsonl";
+    public const string NdJson = "application/x-ndjson";
+    public const string JsonSequence = "application/json-seq";
+
+    /// <summary>moby's offers in its order, which decides a tie ("*/*" gets JSON Lines).</summary>
+    private static readonly string[] Offers = [JsonLines, NdJson, JsonSequence];
+
+    private static readonly byte[] RecordSeparator = [0x1E];
 
     public static async Task HandleAsync(HttpContext context, ISystemBackend backend)
     {
@@ -41,7 +52,9 @@ public static class EventRoute
         var aborted = context.RequestAborted;
         using var subscription = backend.Events.Subscribe();
         context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json";
+        var contentType = ContentNegotiation.Negotiate(context.Request, Offers, "application/json");
+        var sequence = contentType == JsonSequence;
+        context.Response.ContentType = contentType;
         // The client learns the stream is open before the first event, as dockerd flushes at once.
         await context.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
         try
@@ -53,7 +66,7 @@ public static class EventRoute
                 {
                     if ((since is null || e.TimeNano >= since) && (until is null || e.TimeNano <= until) && filter.Include(e))
                     {
-                        await WriteAsync(context, e, legacy, aborted).ConfigureAwait(false);
+                        await WriteAsync(context, e, legacy, sequence, aborted).ConfigureAwait(false);
                     }
                 }
             }
@@ -74,7 +87,7 @@ public static class EventRoute
                 {
                     continue;
                 }
-                await WriteAsync(context, e, legacy, aborted).ConfigureAwait(false);
+                await WriteAsync(context, e, legacy, sequence, aborted).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -86,7 +99,7 @@ public static class EventRoute
         }
     }
 
-    private static async Task WriteAsync(HttpContext context, EngineEvent e, bool legacy, CancellationToken cancellationToken)
+    private static async Task WriteAsync(HttpContext context, EngineEvent e, bool legacy, bool sequence, CancellationToken cancellationToken)
     {
         var deprecated = legacy && e.Type is EventType.Container or EventType.Image;
         var message = new EventMessage
@@ -100,6 +113,11 @@ public static class EventRoute
             Time = e.TimeNano / 1_000_000_000,
             TimeNano = e.TimeNano,
         };
+        if (sequence)
+        {
+            // RFC 7464: each text starts with the record separator; the line feed ends it, as Go's encoder writes.
+            await context.Response.Body.WriteAsync(RecordSeparator, cancellationToken).ConfigureAwait(false);
+        }
         await JsonSerializer.SerializeAsync(context.Response.Body, message, EngineApiJson.Default.EventMessage, cancellationToken).ConfigureAwait(false);
         await context.Response.Body.WriteAsync("\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
         await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
