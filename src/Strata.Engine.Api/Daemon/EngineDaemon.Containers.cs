@@ -55,6 +55,7 @@ public sealed partial class EngineDaemon
             }
             var labels = c.Details.Config?.Labels ?? [];
             if (!filters.FuzzyMatch("id", c.Id) || !filters.Match("name", "/" + c.Name) || !filters.MatchLabels("label", labels)
+                || (filters.Contains("annotation") && !filters.MatchLabels("annotation", AnnotationsOf(c)))
                 || !filters.ExactMatch("status", EngineContainer.StatusName(c.State))
                 || (exited.Count > 0 && !(c.State == ContainerState.Exited && c.ExitCode is { } code && exited.Contains(code)))
                 || (filters.Contains("ancestor") && !filters.Get("ancestor").Any(a => IsAncestor(a, c)))
@@ -69,6 +70,20 @@ public sealed partial class EngineDaemon
             }
         }
         return result;
+    }
+
+    /// <summary>HostConfig.Annotations of the create request, kept whole with the rest of its HostConfig.</summary>
+    private static Dictionary<string, string> AnnotationsOf(EngineContainer c)
+    {
+        var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (c.Details.HostConfig?.Extra is { } extra && extra.TryGetValue("Annotations", out var value) && value.ValueKind == System.Text.Json.JsonValueKind.Object)
+        {
+            foreach (var p in value.EnumerateObject())
+            {
+                annotations[p.Name] = p.Value.ValueKind == System.Text.Json.JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
+            }
+        }
+        return annotations;
     }
 
     public ContainerInspect InspectContainer(string nameOrId, bool size = false)

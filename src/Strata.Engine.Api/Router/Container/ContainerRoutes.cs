@@ -12,10 +12,13 @@ namespace Strata.Engine.Api.Router.Container;
 /// <summary>/containers/… (moby's api/server/router/container/container_routes.go).</summary>
 public static class ContainerRoutes
 {
-    /// <summary>The filters GET /containers/json takes (moby's daemon/list.go acceptedPsFilterTags).</summary>
+    /// <summary>
+    /// The filters GET /containers/json takes (moby's daemon/list.go acceptedPsFilterTags; "annotation" came with
+    /// API 1.56, and, as every key of that set, the daemon takes it at any version).
+    /// </summary>
     private static readonly IReadOnlySet<string> ListFilters = new HashSet<string>(StringComparer.Ordinal)
     {
-        "ancestor", "before", "exited", "expose", "health", "id", "label", "name", "network", "publish", "since", "status", "volume", "is-task",
+        "ancestor", "annotation", "before", "exited", "expose", "health", "id", "label", "name", "network", "publish", "since", "status", "volume", "is-task",
     };
 
     private static readonly IReadOnlySet<string> PruneFilters = new HashSet<string>(StringComparer.Ordinal) { "until", "label", "label!" };

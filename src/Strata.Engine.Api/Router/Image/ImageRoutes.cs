@@ -16,6 +16,9 @@ public static class ImageRoutes
     /// <summary>API 1.44 dropped ImageSummary.VirtualSize and ImageInspect.VirtualSize; older clients still read it.</summary>
     private static readonly ApiVersion VirtualSizeRemoved = new(1, 44);
 
+    /// <summary>API 1.55 added GET /images/{name}/attestations (moby registers it with a minimum version).</summary>
+    private static readonly ApiVersion AttestationsAdded = new(1, 55);
+
     private static readonly HashSet<string> ListFilters = new(StringComparer.Ordinal) { "dangling", "label", "before", "since", "reference", "until" };
     private static readonly HashSet<string> PruneFilters = new(StringComparer.Ordinal) { "dangling", "label", "label!", "until" };
 
@@ -171,7 +174,28 @@ public static class ImageRoutes
         {
             return Save(context, backend, [PathName(context, "/get")]);
         }
+        if (path.EndsWith("/attestations", StringComparison.Ordinal))
+        {
+            return Attestations(context, backend, PathName(context, "/attestations"));
+        }
         return ApiError.WriteAsync(context, StatusCodes.Status404NotFound, ApiError.PageNotFound);
+    }
+
+    /// <summary>
+    /// GET /images/{name}/attestations: the in-toto statements attached to the image. Strata keeps one
+    /// platform's manifest of what it pulls or loads and no attestation manifests, so a known image has none:
+    /// an empty array; an unknown one is /json's 404. Before 1.55 the route does not exist, and moby's
+    /// minimum-version wrapper answers 400.
+    /// </summary>
+    private static async Task Attestations(HttpContext context, IImageBackend backend, string name)
+    {
+        if (context.GetApiVersion() < AttestationsAdded)
+        {
+            throw ApiException.BadRequest($"GET /images/{{name:.*}}/attestations requires minimum API version {AttestationsAdded}");
+        }
+        backend.InspectImage(name);
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync("[]\n"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task Save(HttpContext context, IImageBackend backend, IReadOnlyList<string> names)
