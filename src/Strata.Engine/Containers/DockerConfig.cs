@@ -86,6 +86,11 @@ public sealed class HostConfig
     public long ShmSize { get; set; }
     public Dictionary<string, string>? Sysctls { get; set; }
     public string? Runtime { get; set; }
+
+    /// <summary>API 1.56: the initial umask of the container's processes (decimal JSON: 18 is 0022); unset, the runtime's.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public uint? Umask { get; set; }
+
     public bool? Init { get; set; }
     public List<JsonElement>? Mounts { get; set; }
     public List<string>? MaskedPaths { get; set; }

@@ -168,7 +168,7 @@ public static class DockerSpec
             RootedPath.ResolveCreating(rootfs, process.Cwd.TrimStart('/'));
         }
         var (uid, gid) = BundleSpec.ResolveUser(config.User, rootfs);
-        process.User = new User { Uid = uid, Gid = gid };
+        process.User = new User { Uid = uid, Gid = gid, Umask = host.Umask };
         if (host.GroupAdd is { Count: > 0 } groups)
         {
             process.User.AdditionalGids = [.. groups.Select(g => uint.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n

@@ -359,7 +359,8 @@ public sealed class ExecService
         {
             var rootfs = Path.IsPathRooted(spec.Root?.Path ?? "rootfs") ? spec.Root!.Path : Path.Combine(container.Bundle, spec.Root?.Path ?? "rootfs");
             var (uid, gid) = BundleSpec.ResolveUser(config.User, rootfs);
-            process.User = new User { Uid = uid, Gid = gid };
+            // The container's umask (HostConfig.Umask) holds for its execs and health checks whatever their user.
+            process.User = new User { Uid = uid, Gid = gid, Umask = process.User?.Umask };
         }
         if (config.Privileged)
         {

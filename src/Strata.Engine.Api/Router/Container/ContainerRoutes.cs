@@ -23,6 +23,9 @@ public static class ContainerRoutes
 
     private static readonly IReadOnlySet<string> PruneFilters = new HashSet<string>(StringComparer.Ordinal) { "until", "label", "label!" };
 
+    /// <summary>API 1.56 added HostConfig.Umask; an older client's request does not set one.</summary>
+    private static readonly ApiVersion UmaskAdded = new(1, 56);
+
     /// <summary>API 1.45: a user network's Aliases in inspect are exactly the submitted ones, without the short id.</summary>
     private static readonly ApiVersion ShortIdAliasRemoved = new(1, 45);
 
@@ -186,6 +189,10 @@ public static class ContainerRoutes
         if (platform.Length > 0 && !platform.StartsWith("linux", StringComparison.Ordinal))
         {
             throw new EngineException(EngineErrorCode.InvalidArgument, $"\"{platform}\": unsupported platform");
+        }
+        if (context.GetApiVersion() < UmaskAdded && request.HostConfig is { } host)
+        {
+            host.Umask = null;
         }
         var name = context.Request.Query["name"].ToString();
         var created = await backend.CreateContainerAsync(request, name.Length > 0 ? name : null, CancellationToken.None);
