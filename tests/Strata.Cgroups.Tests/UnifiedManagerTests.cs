@@ -137,6 +137,19 @@ public class UnifiedManagerTests
         Assert.Equal("20", fs.Get("/sys/fs/cgroup/c1/pids.max"));
     }
 
+    [Fact]
+    public void Apply_ThrottleRateZero_RemovesTheLimitWithMax()
+    {
+        using var fs = FakeCgroupFs.Unified();
+        var m = fs.Open("/c1");
+        m.Create();
+
+        // A rate of 0 is how a v1 blkio rule is removed (docker update clearing a device's throttle).
+        m.Apply(new LinuxResources { BlockIO = new LinuxBlockIO { ThrottleWriteIOPSDevice = [new LinuxThrottleDevice { Major = 8, Minor = 0, Rate = 0 }] } });
+
+        Assert.Equal("8:0 wiops=max", fs.Get("/sys/fs/cgroup/c1/io.max"));
+    }
+
     [Theory]
     [InlineData(2UL, 1UL)]
     [InlineData(1024UL, 39UL)]

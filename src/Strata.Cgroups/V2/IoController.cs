@@ -39,8 +39,9 @@ internal sealed class IoController : IController
 
     private static void Max(CgroupFiles files, string dir, string key, List<LinuxThrottleDevice>? devices)
     {
+        // A rate of 0 removes a v1 blkio rule (blkio-controller.rst); io.max takes no 0, its removal is "max".
         foreach (LinuxThrottleDevice d in devices ?? [])
-            files.Write(dir, "io.max", $"{d.Major}:{d.Minor} {key}={d.Rate}");
+            files.Write(dir, "io.max", $"{d.Major}:{d.Minor} {key}={(d.Rate == 0 ? "max" : Invariant.Str(d.Rate))}");
     }
 
     /// <summary>io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N" per device (cgroup-v2.rst), hierarchical.</summary>

@@ -8,7 +8,8 @@ public sealed partial class ContainerLifecycle
 {
     /// <summary>
     /// POST /containers/{id}/update: the resources and restart policy given (non-zero fields) replace the
-    /// container's; a running container's cgroup is changed at once (the runtime's update).
+    /// container's, the per-device block I/O throttles by <see cref="BlkioDevices.Merge"/>'s rule; a running
+    /// container's cgroup is changed at once (the runtime's update).
     /// </summary>
     public async Task<IReadOnlyList<string>> UpdateAsync(string nameOrId, HostConfig update, CancellationToken cancellationToken = default)
     {
@@ -30,6 +31,8 @@ public sealed partial class ContainerLifecycle
             if (!string.IsNullOrEmpty(update.CpusetMems)) host.CpusetMems = update.CpusetMems;
             if (update.PidsLimit is { } pids && pids != 0) host.PidsLimit = pids;
             if (update.RestartPolicy is { Name.Length: > 0 } policy) host.RestartPolicy = policy;
+            var before = record.Details.HostConfig ?? new HostConfig();
+            var blkio = BlkioDevices.Merge(host, update) ? BlkioDevices.Change(before, host) : null;
             DockerSpec.Validate(record.Details.Config ?? new CreateConfig(), host);
             if (record.IsActive)
             {
@@ -38,6 +41,7 @@ public sealed partial class ContainerLifecycle
                 spec.Memory = probe.Memory;
                 spec.Cpu = probe.Cpu;
                 spec.Pids = probe.Pids;
+                spec.BlockIO = blkio;
                 var file = Path.Combine(DirectoryOf(id), "update.json");
                 // The runtime reads linux.resources alone: the object, cut out of a spec that has only it.
                 using (var doc = JsonDocument.Parse(SpecLoader.Serialize(new Spec { Linux = new Strata.Oci.Runtime.Linux { Resources = spec } })))

@@ -355,6 +355,7 @@ public static class DockerSpec
         {
             r.Pids = new LinuxPids { Limit = pids };
         }
+        r.BlockIO = BlkioDevices.Of(host);
     }
 
     /// <summary>docker's default set with CapAdd and CapDrop applied ("ALL" in either; names with or without CAP_, any case).</summary>

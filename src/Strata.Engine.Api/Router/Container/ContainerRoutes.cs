@@ -23,6 +23,9 @@ public static class ContainerRoutes
 
     private static readonly IReadOnlySet<string> PruneFilters = new HashSet<string>(StringComparer.Ordinal) { "until", "label", "label!" };
 
+    /// <summary>API 1.55: update applies the per-device blkio settings, which older versions' requests carried in vain.</summary>
+    private static readonly ApiVersion BlkioDeviceUpdate = new(1, 55);
+
     /// <summary>API 1.56 added HostConfig.Umask; an older client's request does not set one.</summary>
     private static readonly ApiVersion UmaskAdded = new(1, 56);
 
@@ -217,6 +220,13 @@ public static class ContainerRoutes
     private static async Task Update(HttpContext context, IContainerBackend backend)
     {
         var update = await ReadBodyAsync(context, EngineJson.Default.HostConfig) ?? new HostConfig();
+        if (context.GetApiVersion() < BlkioDeviceUpdate && update.Extra is { } extra)
+        {
+            foreach (var field in BlkioDevices.Fields)
+            {
+                extra.Remove(field);
+            }
+        }
         var result = await backend.UpdateContainerAsync(Name(context), update, context.RequestAborted);
         await ApiJson.WriteAsync(context, result, EngineApiJson.Default.ContainerUpdateResponse);
     }
