@@ -11,6 +11,7 @@ public static class Program
         var root = new RootCommand("Strata: build, share and run containers.");
         root.Subcommands.Add(RegistryCommand.Create());
         ImageCommands.AddTo(root);
+        BuildCommand.AddTo(root);
         ContainerCommands.AddTo(root);
         ArchiveCommands.AddTo(root);
         SystemCommands.AddTo(root);
