@@ -125,6 +125,46 @@ public sealed class NetworkRouteTests
         await daemon.Engine.Networks.ReleaseAsync(id);
     }
 
+    [SkippableFact]
+    public async Task Http_ConnectMacAddress_AppliedFrom154_IgnoredBefore()
+    {
+        Skip.IfNot(Environment.UserName == "root", "needs root (network namespaces, bridges, iptables)");
+        await using var daemon = await TestDaemon.StartAsync();
+        Skip.IfNot(daemon.Engine.Networks.PluginsAvailable, "needs containernetworking-plugins");
+        using var http = daemon.CreateClient();
+        var created = await http.PostAsync("/v1.54/networks/create", Json($$$"""{"Name":"front","IPAM":{"Config":[{"Subnet":"{{{daemon.AddressPool}}}"}]}}"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var attached = await daemon.Engine.Networks.AttachAsync(new NetworkAttachRequest { ContainerId = id, ContainerName = "/app" });
+        const string mac = "02:42:ac:1f:00:99";
+        var connect = Json($$$"""{"Container":"app","EndpointConfig":{"MacAddress":"{{{mac}}}"}}""");
+        async Task<string> LinkAsync()
+        {
+            using var ip = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("nsenter", ["--net=" + attached.NamespacePath, "--", "ip", "-o", "link", "show", "eth1"]) { RedirectStandardOutput = true })!;
+            var output = await ip.StandardOutput.ReadToEndAsync();
+            await ip.WaitForExitAsync();
+            return output;
+        }
+        async Task<string> InspectedMacAsync()
+        {
+            using var doc = JsonDocument.Parse(await http.GetStringAsync("/v1.54/networks/front"));
+            return doc.RootElement.GetProperty("Containers").GetProperty(id).GetProperty("MacAddress").GetString()!;
+        }
+
+        // Before 1.54 connect took the field and ignored it: the plugin chooses.
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/v1.53/networks/front/connect", connect)).StatusCode);
+        Assert.DoesNotContain(mac, await LinkAsync(), StringComparison.Ordinal);
+        Assert.NotEqual(mac, await InspectedMacAsync());
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/v1.53/networks/front/disconnect", Json("""{"Container":"app"}"""))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/v1.54/networks/front/connect", connect)).StatusCode);
+
+        Assert.Contains("link/ether " + mac, await LinkAsync(), StringComparison.Ordinal);
+        Assert.Equal(mac, await InspectedMacAsync());
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/v1.54/networks/front/disconnect", Json("""{"Container":"app"}"""))).StatusCode);
+        await daemon.Engine.Networks.ReleaseAsync(id);
+    }
+
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     private static async Task AssertError(HttpResponseMessage response, HttpStatusCode status, string message)

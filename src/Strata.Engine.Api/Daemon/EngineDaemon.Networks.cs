@@ -108,7 +108,7 @@ public sealed partial class EngineDaemon : INetworkBackend
     /// conflicts are checked first either way (moby's connectToNetwork runs updateNetworkConfig for a running one
     /// too): a container in none mode joins no network, running or not.
     /// </summary>
-    public async Task ConnectNetworkAsync(string nameOrId, string container, IReadOnlyList<string> aliases, string staticAddress, CancellationToken cancellationToken)
+    public async Task ConnectNetworkAsync(string nameOrId, string container, IReadOnlyList<string> aliases, string staticAddress, string macAddress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(aliases);
         ArgumentNullException.ThrowIfNull(staticAddress);
@@ -117,7 +117,7 @@ public sealed partial class EngineDaemon : INetworkBackend
         {
             // Only an attachment without a container of this engine (the networks' own tests) is left to the network service.
             var id = AttachedId(container);
-            await Networks.ConnectAsync(network.Id, container, aliases, staticAddress, cancellationToken).ConfigureAwait(false);
+            await Networks.ConnectAsync(network.Id, container, aliases, staticAddress, macAddress, cancellationToken).ConfigureAwait(false);
             PublishNetworkEvent("connect", network, id);
             return;
         }
@@ -128,7 +128,7 @@ public sealed partial class EngineDaemon : INetworkBackend
             if (record.IsActive)
             {
                 NetworkHook.CheckConnect(record, network, aliases, staticAddress);
-                await Networks.ConnectAsync(network.Id, record.Id, aliases, staticAddress, cancellationToken).ConfigureAwait(false);
+                await Networks.ConnectAsync(network.Id, record.Id, aliases, staticAddress, macAddress, cancellationToken).ConfigureAwait(false);
                 connected = true;
             }
             else
@@ -140,7 +140,7 @@ public sealed partial class EngineDaemon : INetworkBackend
                 }
             }
             var mode = Networks.Find(ModeOf(record))?.Id == network.Id;
-            return NetworkHook.WithEndpoint(record, key ?? network.Name, aliases, staticAddress, mode ? false : null);
+            return NetworkHook.WithEndpoint(record, key ?? network.Name, aliases, staticAddress, mode ? false : null, macAddress);
         }, cancellationToken).ConfigureAwait(false);
         if (connected)
         {

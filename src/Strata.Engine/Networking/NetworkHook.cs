@@ -173,6 +173,7 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
             // Every network of EndpointsConfig, with aliases or not: each is attached (one connected while stopped has none).
             Aliases = endpoints.ToDictionary(e => e.Key, e => e.Value.Aliases),
             StaticAddresses = endpoints.Where(e => e.Value.IPv4Address.Length > 0).ToDictionary(e => e.Key, e => e.Value.IPv4Address),
+            MacAddresses = MacAddresses(context.Container),
             Ports = PortBindings(host),
             PublishAll = host.PublishAllPorts,
             Exposed = (config.ExposedPorts?.Keys ?? Enumerable.Empty<string>()).Select(ParsePortKey).ToList(),
@@ -292,7 +293,7 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
     /// address (or removed: null aliases; no key: none changed), and the mode network marked disconnected
     /// (true), connected again (false) or left as it is (null).
     /// </summary>
-    public static JsonElement WithEndpoint(EngineContainer container, string? key, IReadOnlyList<string>? aliases, string staticAddress = "", bool? modeDisconnected = null)
+    public static JsonElement WithEndpoint(EngineContainer container, string? key, IReadOnlyList<string>? aliases, string staticAddress = "", bool? modeDisconnected = null, string macAddress = "")
     {
         ArgumentNullException.ThrowIfNull(container);
         var root = container.Details.NetworkingConfig is { ValueKind: JsonValueKind.Object } existing
@@ -324,6 +325,10 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
             if (staticAddress.Length > 0)
             {
                 endpoint["IPAMConfig"] = new JsonObject { ["IPv4Address"] = staticAddress };
+            }
+            if (macAddress.Length > 0)
+            {
+                endpoint["MacAddress"] = macAddress;
             }
             endpoints[key] = endpoint;
         }
@@ -360,6 +365,26 @@ public sealed class NetworkHook(NetworkService networks, Func<string, EngineCont
             && networking.TryGetProperty("EndpointsConfig", out var endpoints) && endpoints.ValueKind == JsonValueKind.Object
             ? endpoints.EnumerateObject().Select(e => e.Name).ToList()
             : [];
+
+    /// <summary>NetworkingConfig.EndpointsConfig's MacAddress, kept with the container: network → the address asked for.</summary>
+    public static IReadOnlyDictionary<string, string> MacAddresses(EngineContainer container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (container.Details.NetworkingConfig is { ValueKind: JsonValueKind.Object } networking
+            && networking.TryGetProperty("EndpointsConfig", out var endpoints) && endpoints.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var endpoint in endpoints.EnumerateObject())
+            {
+                if (endpoint.Value.ValueKind == JsonValueKind.Object && endpoint.Value.TryGetProperty("MacAddress", out var mac)
+                    && mac.ValueKind == JsonValueKind.String && mac.GetString() is { Length: > 0 } address)
+                {
+                    result[endpoint.Name == "default" ? NetworkNames.Bridge : endpoint.Name] = address;
+                }
+            }
+        }
+        return result;
+    }
 
     /// <summary>NetworkingConfig.EndpointsConfig, kept with the container: network → (aliases, IPAMConfig.IPv4Address).</summary>
     public static IReadOnlyDictionary<string, (IReadOnlyList<string> Aliases, string IPv4Address)> Endpoints(EngineContainer container)

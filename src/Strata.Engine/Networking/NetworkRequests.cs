@@ -37,6 +37,8 @@ public sealed record NetworkAttachRequest
     public IReadOnlyList<string> ExtraHosts { get; init; } = [];
     /// <summary>NetworkingConfig.EndpointsConfig's IPAMConfig.IPv4Address: network name or id → the address asked for.</summary>
     public IReadOnlyDictionary<string, string> StaticAddresses { get; init; } = new Dictionary<string, string>();
+    /// <summary>NetworkingConfig.EndpointsConfig's MacAddress: network name or id → the MAC address asked for.</summary>
+    public IReadOnlyDictionary<string, string> MacAddresses { get; init; } = new Dictionary<string, string>();
     /// <summary>Config.Domainname: the hosts file names the container "hostname.domainname hostname".</summary>
     public string Domainname { get; init; } = "";
     /// <summary>

@@ -92,7 +92,7 @@ public sealed partial class NetworkService
                 foreach (var (network, aliases) in networks)
                 {
                     record = await AddEndpointAsync(record, network, aliases, record.Endpoints.Count == 0 ? ports : [], cancellationToken,
-                        StaticAddressFor(request, network)).ConfigureAwait(false);
+                        StaticAddressFor(request, network), MacAddressFor(request, network)).ConfigureAwait(false);
                 }
                 WriteFiles(record);
                 return new ContainerNetworking(nsPath, NetworkFiles.Mounts(dir), hostname);
@@ -171,7 +171,8 @@ public sealed partial class NetworkService
 
     /// <summary>Connects a networked (running) container to one more network: ADD into its existing namespace.</summary>
     /// <param name="staticAddress">EndpointConfig.IPAMConfig.IPv4Address, or empty for the next free one.</param>
-    public async Task ConnectAsync(string networkNameOrId, string container, IReadOnlyList<string> aliases, string staticAddress = "", CancellationToken cancellationToken = default)
+    /// <param name="macAddress">EndpointSettings.MacAddress (API 1.54's connect), or empty for the plugin's choice.</param>
+    public async Task ConnectAsync(string networkNameOrId, string container, IReadOnlyList<string> aliases, string staticAddress = "", string macAddress = "", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(aliases);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -189,7 +190,7 @@ public sealed partial class NetworkService
             {
                 throw new EngineException(EngineErrorCode.Forbidden, $"endpoint with name {record.ContainerName} already exists in network {network.Name}");
             }
-            record = await AddEndpointAsync(record, network, aliases, [], cancellationToken, staticAddress).ConfigureAwait(false);
+            record = await AddEndpointAsync(record, network, aliases, [], cancellationToken, staticAddress, macAddress).ConfigureAwait(false);
             WriteFiles(record);
         }
         finally
@@ -253,7 +254,7 @@ public sealed partial class NetworkService
     }
 
     private async Task<ContainerNetwork> AddEndpointAsync(ContainerNetwork record, NetworkRecord network, IReadOnlyList<string> aliases,
-        IReadOnlyList<PortBinding> ports, CancellationToken cancellationToken, string staticAddress = "")
+        IReadOnlyList<PortBinding> ports, CancellationToken cancellationToken, string staticAddress = "", string macAddress = "")
     {
         var ifName = NextInterface(record);
         if (staticAddress.Length > 0)
@@ -261,7 +262,7 @@ public sealed partial class NetworkService
             CheckStaticAddress(network, staticAddress);
         }
         var result = await _cni.AddAsync(Conflist(network), new CniAttachment(record.ContainerId, record.NamespacePath, ifName),
-            CniConfig.RuntimeConfig(ports, staticAddress), cancellationToken).ConfigureAwait(false);
+            CniConfig.RuntimeConfig(ports, staticAddress, macAddress), cancellationToken).ConfigureAwait(false);
         var parsed = CniResult.Parse(result, ifName);
         record.Endpoints.Add(new Endpoint
         {
@@ -357,6 +358,11 @@ public sealed partial class NetworkService
 
     private string FilesDir(ContainerNetwork record) =>
         record.FilesDirectory.Length > 0 ? record.FilesDirectory : _store.EndpointDir(record.ContainerId);
+
+    private static string MacAddressFor(NetworkAttachRequest request, NetworkRecord network) =>
+        request.MacAddresses.TryGetValue(network.Name, out var byName) ? byName
+        : request.MacAddresses.TryGetValue(network.Id, out var byId) ? byId
+        : "";
 
     private static string StaticAddressFor(NetworkAttachRequest request, NetworkRecord network) =>
         request.StaticAddresses.TryGetValue(network.Name, out var byName) ? byName

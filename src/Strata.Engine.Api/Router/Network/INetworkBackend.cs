@@ -16,7 +16,8 @@ public interface INetworkBackend
     Task RemoveNetworkAsync(string nameOrId, CancellationToken cancellationToken);
 
     /// <param name="staticAddress">EndpointConfig.IPAMConfig.IPv4Address, or empty.</param>
-    Task ConnectNetworkAsync(string nameOrId, string container, IReadOnlyList<string> aliases, string staticAddress, CancellationToken cancellationToken);
+    /// <param name="macAddress">EndpointConfig.MacAddress, or empty (the route drops it below API 1.54, as moby ignored it).</param>
+    Task ConnectNetworkAsync(string nameOrId, string container, IReadOnlyList<string> aliases, string staticAddress, string macAddress, CancellationToken cancellationToken);
 
     Task DisconnectNetworkAsync(string nameOrId, string container, bool force, CancellationToken cancellationToken);
 

@@ -13,6 +13,10 @@ namespace Strata.Engine.Api.Router.Network;
 public static class NetworkRoutes
 {
     private static readonly ApiVersion WithEnableIPv4 = ApiVersion.Parse("1.47");
+
+    /// <summary>API 1.54: connect applies EndpointSettings.MacAddress (added in 1.44, ignored by connect until then).</summary>
+    private static readonly ApiVersion MacAddressApplied = new(1, 54);
+
     private static readonly IReadOnlySet<string> ListFilters = new HashSet<string>(StringComparer.Ordinal) { "dangling", "driver", "id", "label", "name", "scope", "type" };
     private static readonly IReadOnlySet<string> PruneFilters = new HashSet<string>(StringComparer.Ordinal) { "until", "label", "label!" };
 
@@ -121,8 +125,10 @@ public static class NetworkRoutes
             await ApiError.WriteAsync(context, StatusCodes.Status400BadRequest, "container ID or name is required").ConfigureAwait(false);
             return;
         }
+        // API 1.54: connect applies EndpointConfig.MacAddress, which older versions accepted and ignored.
+        var mac = context.GetApiVersion() >= MacAddressApplied ? body.EndpointConfig?.MacAddress ?? "" : "";
         await backend.ConnectNetworkAsync((string)context.Request.RouteValues["id"]!, body.Container,
-            body.EndpointConfig?.Aliases ?? [], body.EndpointConfig?.IPAMConfig?.IPv4Address ?? "", context.RequestAborted).ConfigureAwait(false);
+            body.EndpointConfig?.Aliases ?? [], body.EndpointConfig?.IPAMConfig?.IPv4Address ?? "", mac, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 

@@ -46,8 +46,9 @@ public static class CniConfig
             ["isGateway"] = true,
             ["ipMasq"] = masquerade,
             ["hairpinMode"] = true,
-            // host-local takes a requested address from runtimeConfig.ips (CNI CONVENTIONS.md, "IP Addresses").
-            ["capabilities"] = new JsonObject { ["ips"] = true },
+            // host-local takes a requested address from runtimeConfig.ips (CNI CONVENTIONS.md, "IP Addresses"),
+            // and bridge a requested MAC address from runtimeConfig.mac ("MAC Address").
+            ["capabilities"] = new JsonObject { ["ips"] = true, ["mac"] = true },
             ["ipam"] = new JsonObject
             {
                 ["type"] = "host-local",
@@ -78,13 +79,23 @@ public static class CniConfig
         };
     }
 
-    /// <summary>runtimeConfig's portMappings (CNI CONVENTIONS.md, "Port mappings").</summary>
-    public static JsonObject? RuntimeConfig(IReadOnlyList<PortBinding> ports, string staticAddress = "")
+    /// <summary>runtimeConfig's portMappings, ips and mac (CNI CONVENTIONS.md); null when there is none of them.</summary>
+    public static JsonObject? RuntimeConfig(IReadOnlyList<PortBinding> ports, string staticAddress = "", string macAddress = "")
     {
         ArgumentNullException.ThrowIfNull(ports);
+        ArgumentNullException.ThrowIfNull(macAddress);
         if (ports.Count == 0)
         {
-            return staticAddress.Length == 0 ? null : new JsonObject { ["ips"] = new JsonArray((JsonNode)JsonValue.Create(staticAddress)) };
+            var config = new JsonObject();
+            if (staticAddress.Length > 0)
+            {
+                config["ips"] = new JsonArray((JsonNode)JsonValue.Create(staticAddress));
+            }
+            if (macAddress.Length > 0)
+            {
+                config["mac"] = macAddress;
+            }
+            return config.Count == 0 ? null : config;
         }
         var mappings = new JsonArray();
         foreach (var p in ports)
@@ -96,11 +107,15 @@ public static class CniConfig
             }
             mappings.Add((JsonNode)mapping);
         }
-        var config = new JsonObject { ["portMappings"] = mappings };
+        var withPorts = new JsonObject { ["portMappings"] = mappings };
         if (staticAddress.Length > 0)
         {
-            config["ips"] = new JsonArray((JsonNode)JsonValue.Create(staticAddress));
+            withPorts["ips"] = new JsonArray((JsonNode)JsonValue.Create(staticAddress));
         }
-        return config;
+        if (macAddress.Length > 0)
+        {
+            withPorts["mac"] = macAddress;
+        }
+        return withPorts;
     }
 }
