@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using Strata.Engine.Api.Server;
 using Strata.Engine.Containers;
 using Strata.Images;
 
@@ -30,7 +32,7 @@ public sealed class DockerCliTests : IAsyncLifetime
         var stdout = await Cli(binary).OkAsync("version");
 
         Assert.Contains("Server: Strata", stdout, StringComparison.Ordinal);
-        Assert.Matches(@"API version:\s+1\.52 \(minimum version 1\.24\)", stdout);
+        Assert.Matches($@"API version:\s+{Regex.Escape(ApiVersion.Max.ToString())} \(minimum version {Regex.Escape(ApiVersion.Min.ToString())}\)", stdout);
     }
 
     [SkippableTheory]
