@@ -10,7 +10,8 @@ namespace Strata.Build.Execution;
 /// What a COPY from the build context puts in its layer (Dockerfile reference, "COPY"): a file goes to the
 /// destination, or into it when the destination ends with '/'; a directory's contents (not the directory)
 /// go into the destination; several sources or a wildcard need a destination ending with '/'; a relative
-/// destination is relative to WORKDIR. New files are owned by 0:0 unless --chown gives numeric IDs; --chmod
+/// destination is relative to WORKDIR, and one that is a directory in the stage's files is one even without
+/// the '/'. New files are owned by 0:0 unless --chown gives numeric IDs; --chmod
 /// sets an octal mode; modification times are SOURCE_DATE_EPOCH when given, else the files' own.
 /// </summary>
 internal static class CopyPlanner
@@ -18,12 +19,16 @@ internal static class CopyPlanner
     private const UnixFileMode DirectoryMode = (UnixFileMode)0b111_101_101;
     private const UnixFileMode HeredocMode = (UnixFileMode)0b110_100_100;
 
-    public static List<LayerEntry> Plan(BuildContext context, CopyInstruction copy, string workingDir, DateTimeOffset? epoch, DateTimeOffset created)
+    /// <param name="root">The stage's files so far: a destination that is a directory there is one, and symlinks
+    /// on the way to it are followed, as BuildKit copies.</param>
+    public static List<LayerEntry> Plan(BuildContext context, CopyInstruction copy, string workingDir, RootIndex root, DateTimeOffset? epoch, DateTimeOffset created)
     {
         var (uid, gid) = ParseChown(copy.Chown);
         var chmod = ParseChmod(copy.Chmod);
-        var destinationIsDirectory = copy.Destination.EndsWith('/') || copy.Destination is "." or ".." || copy.Destination.EndsWith("/.", StringComparison.Ordinal);
         var destination = StageImage.ResolvePath(workingDir, copy.Destination);
+        var destinationIsDirectory = copy.Destination.EndsWith('/') || copy.Destination is "." or ".." || copy.Destination.EndsWith("/.", StringComparison.Ordinal)
+            || root.IsDirectory(destination);
+        destination = root.Resolve(destination);
 
         var sources = new List<(string Relative, string Source)>();
         var wildcard = false;

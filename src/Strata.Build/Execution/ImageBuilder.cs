@@ -68,6 +68,7 @@ public sealed class ImageBuilder(ImageService store, TextWriter? progress = null
             await Report($"Step {++step}/{steps} : {stage.Stage.From.Node.Original.Trim()}").ConfigureAwait(false);
             var image = BaseOf(dockerfile, stage, built, request.Options, created);
             var scope = new StageScope(dockerfile, graph.Global, image.Container.Env ?? []);
+            RootIndex? root = null;
             foreach (var instruction in stage.Stage.Instructions)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -80,16 +81,18 @@ public sealed class ImageBuilder(ImageService store, TextWriter? progress = null
                 switch (applied)
                 {
                     case CopyInstruction { From: null } copy:
+                        root ??= await RootIndex.ReadAsync(store.Content, image.Layers, cancellationToken).ConfigureAwait(false);
                         List<LayerEntry> entries;
                         try
                         {
-                            entries = CopyPlanner.Plan(context, copy, image.WorkingDir, request.SourceDateEpoch, created);
+                            entries = CopyPlanner.Plan(context, copy, image.WorkingDir, root, request.SourceDateEpoch, created);
                         }
                         catch (Exception e) when (e is BuildContextException or IgnorePatternException)
                         {
                             throw At(dockerfile, instruction, e.Message);
                         }
                         var layer = await LayerWriter.WriteAsync(store.Content, entries, cancellationToken).ConfigureAwait(false);
+                        root.Apply(entries);
                         image.AddLayer(layer, layer.Digest, $"COPY {string.Join(' ', copy.Sources.Concat(copy.Contents.Select(c => "<<" + c.Path)))} {copy.Destination} # buildkit");
                         await Report($" ---> {Short(layer.Digest)}").ConfigureAwait(false);
                         break;

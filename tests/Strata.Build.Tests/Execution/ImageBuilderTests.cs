@@ -172,6 +172,26 @@ public sealed class ImageBuilderTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_CopyIntoAnExistingDirectoryOrThroughASymlink_LandsWhereBuildKitPutsIt()
+    {
+        // A merged-/usr base: /bin is a symlink to usr/bin. "COPY tool /bin" and "COPY tool /usr/bin" (no
+        // trailing '/') both mean usr/bin/tool, never a file replacing the directory or the link.
+        var context = Context(("base/usr/bin/sh", "sh"), ("tool", "t"), ("Dockerfile", "FROM scratch\nCOPY base/ /\n"));
+        File.CreateSymbolicLink(Path.Combine(context, "base", "bin"), "usr/bin");
+        using var store = Store();
+        await Build(store, context, tags: "merged-usr");
+        File.WriteAllText(Path.Combine(context, "Dockerfile"), "FROM merged-usr\nCOPY tool /bin\nCOPY tool /usr/bin\nCOPY tool /bin/renamed\nCOPY tool /newfile\n");
+        await Build(store, context, tags: "child");
+        var layers = store.Load("child").Manifest.Layers!;
+        Assert.Equal(["bin", "usr/", "usr/bin/", "usr/bin/sh"], Entries(store, layers[0]).Select(e => e.Name));
+        Assert.Equal(TarEntryType.SymbolicLink, Entries(store, layers[0])[0].Type);
+        Assert.Equal("usr/bin/tool", Assert.Single(Entries(store, layers[1])).Name);
+        Assert.Equal("usr/bin/tool", Assert.Single(Entries(store, layers[2])).Name);
+        Assert.Equal("usr/bin/renamed", Assert.Single(Entries(store, layers[3])).Name);
+        Assert.Equal("newfile", Assert.Single(Entries(store, layers[4])).Name);
+    }
+
+    [Fact]
     public async Task Build_BadDockerfile_IsTheParsersError()
     {
         var context = Context(("Containerfile", "FROM scratch\nCOPPY a b\n"));
