@@ -181,6 +181,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "listen", SetLastError = true)]
     internal static partial int Listen(int fd, int backlog);
 
+    [LibraryImport(Lib, EntryPoint = "shutdown", SetLastError = true)]
+    internal static partial int Shutdown(int fd, int how);
+
     [LibraryImport(Lib, EntryPoint = "accept4", SetLastError = true)]
     internal static partial int Accept4(int fd, void* addr, void* addrlen, int flags);
 

@@ -19,7 +19,11 @@ public static unsafe class NetworkNamespace
     /// namespaces are per thread, so a thread of its own unshares and binds it and then ends, taking the
     /// namespace off this process.
     /// </summary>
-    public static void Create(string path)
+    /// <param name="loopbackUp">
+    /// Sets `lo` up in the new namespace, as libnetwork does for docker's `none` mode: a namespace no CNI
+    /// network configures still has a working loopback, without running the loopback plugin for it.
+    /// </param>
+    public static void Create(string path, bool loopbackUp = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using (var file = Sys.Open(path, OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.WriteOnly, (UnixFileMode)0x124))
@@ -31,6 +35,10 @@ public static unsafe class NetworkNamespace
             try
             {
                 Sys.Unshare(NamespaceFlags.Network);
+                if (loopbackUp)
+                {
+                    SetLoopbackUp();
+                }
                 var source = string.Create(CultureInfo.InvariantCulture, $"/proc/self/task/{Libc.Gettid()}/ns/net");
                 if (Libc.Mount(source, path, null, MsBind, null) != 0)
                 {
@@ -50,6 +58,39 @@ public static unsafe class NetworkNamespace
         {
             Sys.Unlink(path);
             failure.Throw();
+        }
+    }
+
+    /// <summary>SIOCGIFFLAGS then SIOCSIFFLAGS with IFF_UP|IFF_RUNNING on `lo` of the calling thread's namespace.</summary>
+    private static void SetLoopbackUp()
+    {
+        const int AfInet = 2, SockDgram = 2, SockCloexec = 0x80000;
+        const nuint SiocGifFlags = 0x8913, SiocSifFlags = 0x8914;
+        const short IffUp = 0x1, IffRunning = 0x40;
+        var fd = Libc.Socket(AfInet, SockDgram | SockCloexec, 0);
+        if (fd < 0)
+        {
+            throw new SyscallException("socket", Marshal.GetLastPInvokeError());
+        }
+        try
+        {
+            // struct ifreq: the name (IFNAMSIZ 16 bytes), then a union whose first member here is ifr_flags.
+            var request = stackalloc byte[40];
+            new Span<byte>(request, 40).Clear();
+            "lo"u8.CopyTo(new Span<byte>(request, 16));
+            if (Libc.Ioctl(fd, SiocGifFlags, request) != 0)
+            {
+                throw new SyscallException("ioctl SIOCGIFFLAGS lo", Marshal.GetLastPInvokeError());
+            }
+            *(short*)(request + 16) |= IffUp | IffRunning;
+            if (Libc.Ioctl(fd, SiocSifFlags, request) != 0)
+            {
+                throw new SyscallException("ioctl SIOCSIFFLAGS lo", Marshal.GetLastPInvokeError());
+            }
+        }
+        finally
+        {
+            _ = Libc.Close(fd);
         }
     }
 

@@ -57,6 +57,16 @@ public static unsafe class UnixSocket
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    /// <summary>
+    /// shutdown(2) of both directions. On a listening socket it wakes a thread polling or blocked in accept
+    /// (poll reports POLLHUP, accept fails with EINVAL), so the thread can stop at once instead of at its timeout.
+    /// </summary>
+    public static void Shutdown(SafeHandle socket)
+    {
+        if (Libc.Shutdown((int)socket.DangerousGetHandle(), 2 /* SHUT_RDWR */) != 0)
+            throw new SyscallException("shutdown", Marshal.GetLastPInvokeError());
+    }
+
     /// <summary>A connected pair, both ends O_CLOEXEC.</summary>
     public static (SafeFileHandle First, SafeFileHandle Second) Pair() => Sys.SocketPair();
 

@@ -85,6 +85,15 @@ internal sealed class AttachServer : IDisposable
             _clients.Clear();
         }
         File.Delete(_path);
+        try
+        {
+            // Wakes the acceptor now: its poll would otherwise end only at its timeout, and the monitor's
+            // exit (which the engine waits for to record the container's) with it.
+            UnixSocket.Shutdown(_listener);
+        }
+        catch (SyscallException)
+        {
+        }
         foreach (var c in clients)
             c.Finish();
         var deadline = DateTime.UtcNow + drain;

@@ -82,6 +82,25 @@ public sealed class ContainerIoCommandTests : IAsyncLifetime, IDisposable
         Assert.Equal((0, "hello strata\n", ""), echo);
     }
 
+    [SkippableFact]
+    public async Task RunAttached_IntoAFileTheShellSharesOn_WritesAtTheSharedOffset()
+    {
+        var target = Target(inProcess: false);
+        var file = _temp.Combine("shared.out");
+        var strata = string.Join(' ', new[] { "dotnet", StrataProcess.Dll, .. target }.Select(a => "'" + a + "'"));
+
+        // The shell's one open file: what it writes after strata must follow the container's output, not overwrite it.
+        var info = new System.Diagnostics.ProcessStartInfo("sh") { UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add($"{{ echo before; {strata} run --rm {LifecycleDaemon.Image} echo from-container; echo after; }} >'{file}' 2>&1");
+        using (var shell = System.Diagnostics.Process.Start(info)!)
+        {
+            await shell.WaitForExitAsync();
+        }
+
+        Assert.Equal("before\nfrom-container\nafter\n", await File.ReadAllTextAsync(file));
+    }
+
     [SkippableTheory]
     [InlineData(false)]
     [InlineData(true)]

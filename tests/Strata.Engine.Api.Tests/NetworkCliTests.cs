@@ -318,6 +318,13 @@ public sealed class NetworkCliTests : IAsyncLifetime
 
         var none = await OkToEndAsync(cli, "--network", "none", LifecycleDaemon.Image, "busybox", "ip", "-o", "link");
         Assert.Equal(["lo"], none.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(':')[1].Trim()));
+        // As docker's: lo is up (no CNI plugin runs in none mode; the namespace is made with it up), so a
+        // server and a client in the container talk over 127.0.0.1.
+        Assert.Contains("<LOOPBACK,UP,LOWER_UP>", none, StringComparison.Ordinal);
+        var overLoopback = await OkToEndAsync(cli, "--network", "none", LifecycleDaemon.Image, "sh", "-c",
+            "echo hello >/tmp/i && busybox httpd -p 127.0.0.1:81 -h /tmp && " +
+            "for i in $(busybox seq 50); do busybox wget -qO- http://127.0.0.1:81/i && exit 0; busybox sleep 0.1; done; exit 1");
+        Assert.Equal("hello\n", overLoopback);
 
         // host: the daemon's namespace (its own, in tests), and the daemon's view of its links.
         var host = await OkToEndAsync(cli, "--network", "host", LifecycleDaemon.Image, "busybox", "ip", "-o", "link");

@@ -76,7 +76,54 @@ public static class AttachedStreams
     /// fd 1 or 2 as a plain stream: Console's own streams put the terminal in keypad mode (an escape sequence
     /// written ahead of the first byte), which would land in the middle of the container's output.
     /// </summary>
-    public static Stream StandardStream(int fd) => new FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+    public static Stream StandardStream(int fd) => new DescriptorStream(new SafeFileHandle(fd, ownsHandle: false));
+
+    /// <summary>
+    /// Writes with write(2), at the descriptor's own offset. A FileStream on a regular file writes with
+    /// pwrite(2) at a position of its own and leaves the shared offset where it was, so in
+    /// `{ strata run IMAGE echo a; echo b; } &gt;out` the shell's "b" overwrote the container's output.
+    /// </summary>
+    private sealed class DescriptorStream(SafeFileHandle handle) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            try
+            {
+                Sys.WriteAll(handle, buffer);
+            }
+            catch (SyscallException e)
+            {
+                throw new IOException(e.Message, e);
+            }
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            // A write to a terminal, pipe or file: short, and blocking only as the reader does.
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
 
     /// <summary>stdcopy.StdCopy: each frame to its stream; a daemon error frame ends the copy with its message.</summary>
     public static async Task DemultiplexAsync(Stream input, Stream stdout, Stream stderr, CancellationToken cancellationToken)

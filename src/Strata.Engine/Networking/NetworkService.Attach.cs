@@ -86,9 +86,13 @@ public sealed partial class NetworkService
                 }
                 else
                 {
-                    NetworkNamespace.Create(nsPath);
+                    // With no network (docker's none), no CNI plugin runs at all: lo is set up as the namespace is made.
+                    NetworkNamespace.Create(nsPath, loopbackUp: networks.Count == 0);
                 }
-                await _cni.AddAsync(CniConfig.Loopback(), new CniAttachment(request.ContainerId, nsPath, "lo"), null, cancellationToken).ConfigureAwait(false);
+                if (networks.Count > 0 || request.ExistingNamespace.Length > 0)
+                {
+                    await _cni.AddAsync(CniConfig.Loopback(), new CniAttachment(request.ContainerId, nsPath, "lo"), null, cancellationToken).ConfigureAwait(false);
+                }
                 foreach (var (network, aliases) in networks)
                 {
                     record = await AddEndpointAsync(record, network, aliases, record.Endpoints.Count == 0 ? ports : [], cancellationToken,
