@@ -87,7 +87,7 @@ public sealed class ContainerIoCommandTests : IAsyncLifetime, IDisposable
     {
         var target = Target(inProcess: false);
         var file = _temp.Combine("shared.out");
-        var strata = string.Join(' ', new[] { "dotnet", StrataProcess.Dll, .. target }.Select(a => "'" + a + "'"));
+        var strata = string.Join(' ', ((string[])["dotnet", StrataProcess.Dll, .. target]).Select(a => "'" + a + "'"));
 
         // The shell's one open file: what it writes after strata must follow the container's output, not overwrite it.
         var info = new System.Diagnostics.ProcessStartInfo("sh") { UseShellExecute = false };
