@@ -182,7 +182,7 @@ public sealed unsafe class SeccompContext : IDisposable
         }
     }
 
-    private static byte* ToNative(string s, List<nint> allocations)
+    internal static byte* ToNative(string s, List<nint> allocations)
     {
         var length = Encoding.UTF8.GetByteCount(s);
         var p = (byte*)NativeMemory.Alloc((nuint)length + 1);
@@ -192,7 +192,7 @@ public sealed unsafe class SeccompContext : IDisposable
         return p;
     }
 
-    private static byte** ToNative(IReadOnlyList<string> items, List<nint> allocations)
+    internal static byte** ToNative(IReadOnlyList<string> items, List<nint> allocations)
     {
         var array = (byte**)NativeMemory.Alloc((nuint)(items.Count + 1), (nuint)sizeof(nint));
         allocations.Add((nint)array);

@@ -40,6 +40,12 @@ public sealed class InitRequest
     /// <summary>Namespaces the container has new (not joined): a hostname needs its own UTS namespace, and so on.</summary>
     public List<string> NewNamespaces { get; set; } = [];
     /// <summary>
+    /// linux.seccomp compiled by the parent (<see cref="SeccompFilter.CompileCached"/>); sent as its own message
+    /// right after config.json, so the init neither compiles it nor needs libseccomp.
+    /// </summary>
+    public byte[]? SeccompProgram { get; set; }
+    public bool HasSeccompProgram { get; set; }
+    /// <summary>
     /// Namespaces the init itself creates on its exec thread (network, IPC, UTS, cgroup; see
     /// ContainerPlan.PerThreadNamespaces), those before the cgroup one as soon as it has the request.
     /// </summary>
@@ -105,6 +111,7 @@ internal static class InitCodec
         w.AddAll("createNamespace", r.CreateNamespaces);
         w.AddAll("joinNamespace", r.JoinNamespaces);
         w.Add("awaitHooks", r.AwaitHooks);
+        w.Add("seccompProgram", r.SeccompProgram is not null);
         return w.ToArray();
     }
 
@@ -128,6 +135,7 @@ internal static class InitCodec
             CreateNamespaces = All(e, "createNamespace"),
             JoinNamespaces = All(e, "joinNamespace"),
             AwaitHooks = Bool(e, "awaitHooks"),
+            HasSeccompProgram = Bool(e, "seccompProgram"),
         };
     }
 

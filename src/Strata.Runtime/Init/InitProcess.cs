@@ -34,6 +34,8 @@ public sealed class InitProcess(ISyscalls sys)
             // the config overlap the parent's making of the cgroups.
             request = channel.ReceiveInitRequest();
             var config = channel.ReceiveBytes("config.json");
+            if (request.HasSeccompProgram)
+                request.SeccompProgram = channel.ReceiveBytes("the seccomp program");
             var joins = new List<(string Type, Microsoft.Win32.SafeHandles.SafeFileHandle Fd)>();
             foreach (var type in request.JoinNamespaces)
                 joins.Add((type, channel.ReceiveFd($"{type} namespace")));
@@ -168,7 +170,9 @@ public sealed class InitProcess(ISyscalls sys)
         var spec = request.Spec;
         var process = spec.Process ?? throw new RuntimeException("config.json has no process to run");
         // Compiled before pivot_root: libseccomp is dlopen'ed from the host's filesystem.
-        var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompFilter.Compile(profile) : null;
+        var seccomp = spec.Linux?.Seccomp is not { } profile ? null
+            : request.SeccompProgram is { } program ? SeccompFilter.FromProgram(program, profile)
+            : SeccompFilter.Compile(profile);
         // Without a mount namespace of its own (shared with the runtime, or joined by path) the container's mounts are
         // made in that namespace below the rootfs, which is then chroot'ed to (RootfsSetup).
         var rootfs = new RootfsSetup(sys, request) { BeforeCgroups = beforeCgroups };

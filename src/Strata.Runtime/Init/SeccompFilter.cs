@@ -27,12 +27,24 @@ public sealed class SeccompFilter : IDisposable
         ["SCMP_CMP_MASKED_EQ"] = SeccompCompare.MaskedEqual,
     };
 
-    private readonly SeccompContext _context;
+    /// <summary>The directory under the runtime's root that holds compiled programs (not a valid container id: '@').</summary>
+    public const string CacheDirectoryName = "@seccomp";
+
+    private readonly SeccompContext? _context;
+    private readonly byte[]? _program;
+    private readonly uint _flags;
 
     private SeccompFilter(SeccompContext context, List<string> unknownSyscalls)
     {
         _context = context;
         UnknownSyscalls = unknownSyscalls;
+    }
+
+    private SeccompFilter(byte[] program, uint flags)
+    {
+        _program = program;
+        _flags = flags;
+        UnknownSyscalls = [];
     }
 
     /// <summary>Syscall names libseccomp does not know on this machine; their rules were left out.</summary>
@@ -63,20 +75,133 @@ public sealed class SeccompFilter : IDisposable
         }
     }
 
+    /// <summary>
+    /// The profile's program, compiled once per profile and kept under <paramref name="cacheDirectory"/> (the
+    /// runtime's root): libseccomp's compile of docker's default profile costs a container's create more CPU
+    /// than the rest of the runtime's own work, and an engine starts the same profile again and again. A miss
+    /// validates and compiles (the errors <see cref="Validate"/> gives), then stores the program; a hit
+    /// means this profile compiled on this kernel with this libseccomp before, so it is valid. Null without a
+    /// profile. The key is the profile as JSON, the kernel's release and the identity of libseccomp's file.
+    /// </summary>
+    public static byte[]? CompileCached(LinuxSeccomp? seccomp, string cacheDirectory)
+    {
+        if (seccomp is null)
+            return null;
+        ArgumentNullException.ThrowIfNull(cacheDirectory);
+        var path = Path.Combine(cacheDirectory, CacheKey(seccomp) + ".bpf");
+        try
+        {
+            var cached = File.ReadAllBytes(path);
+            if (SeccompProgram.IsWellFormed(cached))
+                return cached;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        using var filter = Compile(seccomp);
+        var staging = Path.Combine(cacheDirectory, $".{Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}.bpf.tmp");
+        Directory.CreateDirectory(cacheDirectory);
+        byte[] program;
+        try
+        {
+            using (var file = File.OpenHandle(staging, FileMode.Create, FileAccess.ReadWrite))
+                filter.ExportBpf(file);
+            program = File.ReadAllBytes(staging);
+            // rename(2): a concurrent create reads the old file or the new one, never half of one.
+            File.Move(staging, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(staging);
+        }
+        return program;
+    }
+
+    /// <summary>A program from <see cref="CompileCached"/>, with the profile's filter flags.</summary>
+    public static SeccompFilter FromProgram(byte[] program, LinuxSeccomp seccomp)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(seccomp);
+        if (!SeccompProgram.IsWellFormed(program))
+            throw new RuntimeException($"{Field}: the compiled filter of {program.Length} bytes is not a BPF program");
+        var flags = 0U;
+        foreach (var flag in seccomp.Flags ?? [])
+        {
+            // As Build: TSYNC is ignored, the filter is for the thread that execs.
+            if (flag == "SECCOMP_FILTER_FLAG_LOG")
+                flags |= SeccompProgram.FlagLog;
+            else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
+                flags |= SeccompProgram.FlagSpecAllow;
+        }
+        return new SeccompFilter(program, flags);
+    }
+
     /// <summary>Installs the filter on the calling thread; the caller still has work to do before exec.</summary>
-    public void Load() => _context.Load();
+    public void Load()
+    {
+        if (_program is not null)
+            SeccompProgram.Load(_program, _flags);
+        else
+            _context!.Load();
+    }
 
     /// <summary>Installs the filter and execs, with nothing managed in between (see <see cref="SeccompContext.LoadAndExec"/>).</summary>
-    public void LoadAndExec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env) =>
-        _context.LoadAndExec(path, argv, env);
+    public void LoadAndExec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env)
+    {
+        if (_program is not null)
+            SeccompProgram.LoadAndExec(_program, _flags, path, argv, env);
+        else
+            _context!.LoadAndExec(path, argv, env);
+    }
 
     /// <summary>The BPF program the kernel would get, for tests and debugging.</summary>
-    public void ExportBpf(SafeHandle fd) => _context.ExportBpf(fd);
-
-    public void Dispose() => _context.Dispose();
-
-    private static void CheckNames(LinuxSeccomp seccomp)
+    public void ExportBpf(SafeHandle fd)
     {
+        if (_program is not null)
+            Sys.WriteAll(fd, _program);
+        else
+            _context!.ExportBpf(fd);
+    }
+
+    public void Dispose() => _context?.Dispose();
+
+    private static string CacheKey(LinuxSeccomp seccomp)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(seccomp, RuntimeJsonContext.Default.LinuxSeccomp));
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes("\n" + ReadOrEmpty("/proc/sys/kernel/osrelease") + "\n" + LibraryIdentity()));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static string ReadOrEmpty(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>Size and modification time of the libseccomp the dynamic loader would find, so an upgrade compiles anew.</summary>
+    private static string LibraryIdentity()
+    {
+        foreach (var dir in (string[])["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib", "/usr/local/lib"])
+        {
+            var file = new FileInfo(Path.Combine(dir, SeccompContext.LibraryName));
+            if (file.Exists)
+                return $"{file.FullName} {file.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)} {file.LastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
+        return "";
+    }
+
+    /// <summary>The checks that need no libseccomp: actions, operators, architecture and flag names, argument indexes.</summary>
+    public static void CheckNames(LinuxSeccomp? seccomp)
+    {
+        if (seccomp is null)
+            return;
         _ = ParseAction(seccomp.DefaultAction, seccomp.DefaultErrnoRet, $"{Field}.defaultAction", $"{Field}.defaultErrnoRet");
         foreach (var arch in seccomp.Architectures ?? [])
         {

@@ -127,7 +127,8 @@ public sealed class ContainerPlan
             throw new RuntimeException("unable to set domainname without a private UTS namespace");
         CheckSysctls(linux.Sysctl, newNs, join);
         CheckCapabilities(spec.Process.Capabilities);
-        Init.SeccompFilter.Validate(linux.Seccomp);
+        // The names only: the compile that checks the rest is create's, once per profile (SeccompFilter.CompileCached).
+        Init.SeccompFilter.CheckNames(linux.Seccomp);
 
         foreach (var mount in BindMounts.ResolveSources(spec, bundle))
         {

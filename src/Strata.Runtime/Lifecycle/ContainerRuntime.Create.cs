@@ -48,6 +48,8 @@ public sealed partial class ContainerRuntime
         var configBytes = SpecLoader.ReadConfig(bundle);
         var spec = SpecLoader.ParseAndValidate(configBytes, Path.Combine(bundle, SpecLoader.ConfigFileName));
         var plan = ContainerPlan.From(spec, bundle, id);
+        // Validated here, before anything exists, and compiled once per profile (the init only loads it).
+        var seccompProgram = Init.SeccompFilter.CompileCached(spec.Linux?.Seccomp, Path.Combine(Store.Root, Init.SeccompFilter.CacheDirectoryName));
         var (consoleForInit, terminal) = OpenConsole(spec.Process!.Terminal, detach: !foreground, options.ConsoleSocket);
 
         ICgroupManager? cgroup = null;
@@ -82,7 +84,7 @@ public sealed partial class ContainerRuntime
             // The request and config.json go at once: the init parses them, and makes or joins the namespaces it
             // does itself, while the cgroups are made.
             var hooksBefore = spec.Hooks?.Prestart is { Count: > 0 } || spec.Hooks?.CreateRuntime is { Count: > 0 };
-            SendRequest(channel, id, initPid, plan, options, configBytes, console: consoleForInit is not null, launcher.Preforked, hooksBefore);
+            SendRequest(channel, id, initPid, plan, options, configBytes, seccompProgram, console: consoleForInit is not null, launcher.Preforked, hooksBefore);
 
             cgroup = CreateCgroup(plan, manager);
             cgroup?.AddProcess(initPid);
@@ -190,7 +192,7 @@ public sealed partial class ContainerRuntime
     /// itself: it needs the whole document, and re-serializing the parsed one would cost the parent as much as
     /// the parse.
     /// </summary>
-    private static void SendRequest(Channel channel, string id, int initPid, ContainerPlan plan, CreateOptions options, byte[] configBytes, bool console, bool preforked, bool awaitHooks)
+    private static void SendRequest(Channel channel, string id, int initPid, ContainerPlan plan, CreateOptions options, byte[] configBytes, byte[]? seccompProgram, bool console, bool preforked, bool awaitHooks)
     {
         var (createNs, joinNs) = plan.InitNamespaces(preforked);
         var joinNames = new List<string>(joinNs.Count);
@@ -210,8 +212,11 @@ public sealed partial class ContainerRuntime
             CreateNamespaces = NamespaceNames.NamesOf(createNs),
             JoinNamespaces = joinNames,
             AwaitHooks = awaitHooks,
+            SeccompProgram = seccompProgram,
         });
         channel.SendBytes(configBytes);
+        if (seccompProgram is not null)
+            channel.SendBytes(seccompProgram);
         for (var i = 0; i < joinNs.Count; i++)
         {
             // Opened here, in the runtime's mount namespace, where config.json's paths mean what they say.

@@ -66,6 +66,30 @@ public class SeccompTests
         Assert.Contains("Operation not permitted", result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// strata-runtime compiles a profile once per runtime root: the second container with the same profile
+    /// loads the stored program, and the filter acts the same, with and without noNewPrivileges.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Errno_SecondContainerSameProfile_StoredProgramActsTheSame(bool noNewPrivileges)
+    {
+        using var sb = new Sandbox(Runtimes.Strata);
+        var profile = Seccomp(AllowAllBut("SCMP_ACT_ERRNO", 1, ["mkdir", "mkdirat"]), noNewPrivileges);
+
+        var first = sb.RunContainer(profile, "sh", "-c", "mkdir /tmp/x");
+        var stored = Directory.GetFiles(Path.Combine(sb.Root, "@seccomp"), "*.bpf");
+        var second = sb.RunContainer(profile, "sh", "-c", "grep Seccomp: /proc/self/status; mkdir /tmp/x");
+
+        Assert.True(first.ExitCode == 1, first.ToString());
+        Assert.Single(stored);
+        Assert.True(second.ExitCode == 1, second.ToString());
+        Assert.Contains("Seccomp:\t2", second.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Operation not permitted", second.Stderr, StringComparison.Ordinal);
+        Assert.Equal(stored, Directory.GetFiles(Path.Combine(sb.Root, "@seccomp"), "*.bpf"));
+    }
+
     [SkippableTheory]
     [MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
     public void Errno_ErrnoRet38_FailsWithEnosys(string runtime)

@@ -228,4 +228,68 @@ public sealed class SeccompFilterTests
 
         Assert.Contains("SCMP_ACT_SOMETIMES", e.Message, StringComparison.Ordinal);
     }
+    [Fact]
+    public void CompileCached_Miss_StoresTheProgramLibseccompCompiles()
+    {
+        using var dir = new TempDir();
+        var cache = dir.P("cache");
+
+        var program = SeccompFilter.CompileCached(Profile(), cache);
+
+        var files = Directory.GetFiles(cache);
+        Assert.Single(files);
+        Assert.EndsWith(".bpf", files[0], StringComparison.Ordinal);
+        Assert.Equal(program, File.ReadAllBytes(files[0]));
+        Assert.Equal(Bpf(Profile()), Pairs(program!));
+    }
+
+    [Fact]
+    public void CompileCached_Hit_ReadsTheStoredProgram()
+    {
+        using var dir = new TempDir();
+        var cache = dir.P("cache");
+        SeccompFilter.CompileCached(Profile(), cache);
+        var file = Directory.GetFiles(cache).Single();
+        // Another profile's program in its place: what comes back is the file's, not a new compile.
+        using (var other = SeccompFilter.Compile(Profile(names: "rmdir")))
+        using (var handle = File.OpenHandle(file, FileMode.Create, FileAccess.Write))
+            other.ExportBpf(handle);
+
+        var program = SeccompFilter.CompileCached(Profile(), cache);
+
+        Assert.Equal(Bpf(Profile(names: "rmdir")), Pairs(program!));
+    }
+
+    [Fact]
+    public void CompileCached_DifferentProfilesAndTornFile_CompiledAnew()
+    {
+        using var dir = new TempDir();
+        var cache = dir.P("cache");
+        SeccompFilter.CompileCached(Profile(), cache);
+        var file = Directory.GetFiles(cache).Single();
+        File.WriteAllBytes(file, [1, 2, 3]);
+
+        var again = SeccompFilter.CompileCached(Profile(), cache);
+        SeccompFilter.CompileCached(Profile(names: "rmdir"), cache);
+
+        Assert.Equal(Bpf(Profile()), Pairs(again!));
+        Assert.Equal(2, Directory.GetFiles(cache).Length);
+    }
+
+    [Fact]
+    public void CompileCached_BadProfile_FailsAndStoresNothing()
+    {
+        using var dir = new TempDir();
+        var cache = dir.P("cache");
+        var seccomp = Profile();
+        seccomp.Architectures = ["SCMP_ARCH_NOSUCH"];
+
+        Assert.Throws<RuntimeException>(() => SeccompFilter.CompileCached(seccomp, cache));
+        Assert.Null(SeccompFilter.CompileCached(null, cache));
+
+        Assert.True(!Directory.Exists(cache) || Directory.GetFiles(cache).Length == 0);
+    }
+
+    private static List<(ushort Code, uint K)> Pairs(byte[] bytes) =>
+        [.. Enumerable.Range(0, bytes.Length / 8).Select(i => (BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(i * 8)), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i * 8 + 4))))];
 }
