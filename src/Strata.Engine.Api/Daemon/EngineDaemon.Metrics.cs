@@ -27,7 +27,13 @@ public sealed partial class EngineDaemon : IMetricsBackend, IContainerMetricsBac
     /// <summary>Samples every running container each <paramref name="interval"/> into its history; a second call changes nothing.</summary>
     public void StartMetricsSampler(TimeSpan interval, ILoggerFactory? loggers = null)
     {
-        _sampler ??= new MetricsSampler(Metrics, interval, _time, loggers?.CreateLogger("Strata.Engine.Stats"));
+        if (_sampler is not null)
+        {
+            return;
+        }
+        // A sample at most one interval old is served to scrapes: they cost formatting, not a read of every container.
+        Metrics.ScrapeReuse = interval;
+        _sampler = new MetricsSampler(Metrics, interval, _time, loggers?.CreateLogger("Strata.Engine.Stats"));
     }
 
     private void StopMetricsSampler() => _sampler?.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -78,16 +78,25 @@ public sealed class EngineMetrics
         }
     }
 
-    /// <summary>The text exposition of the running containers (sampled now) and the host.</summary>
+    /// <summary>
+    /// How old a sample a scrape may serve instead of reading the container again: the sampler's interval
+    /// while it runs (a scrape is then formatting only, as cAdvisor serves its housekeeping's last figures;
+    /// container_last_seen says when each was taken), zero otherwise.
+    /// </summary>
+    public TimeSpan ScrapeReuse { get; set; }
+
+    /// <summary>The text exposition of the running containers and the host.</summary>
     public string Scrape()
     {
         var samples = new List<ContainerMetrics>();
         lock (_lock)
         {
+            DateTimeOffset now = _time.GetUtcNow();
             foreach (var (container, collector) in CollectorsOfRunning())
             {
                 Entry entry = _running[container.Id];
-                entry.Latest = collector.Collect();
+                if (entry.Latest is not { } latest || now - latest.Timestamp > ScrapeReuse)
+                    entry.Latest = collector.Collect();
                 samples.Add(new ContainerMetrics(collector.Target, entry.Latest, entry.Disks));
             }
         }
