@@ -383,4 +383,27 @@ public sealed class NetworkCliTests : IAsyncLifetime
         Assert.Contains("in use", bind.Output, StringComparison.OrdinalIgnoreCase);
         await cli.OkAsync("rm", "-f", "first-" + suffix, "second-" + suffix);
     }
+
+    [SkippableFact]
+    public async Task MacAddress_FromRunAndFromA154ConnectBeforeStart_IsTheInterfaces()
+    {
+        var docker = Cli(DockerCli.Current);
+        await docker.OkAsync("network", "create", "--subnet", Daemon.AddressPool, "macs");
+        const string runMac = "02:42:ac:1f:00:77";
+        const string connectMac = "02:42:ac:1f:00:78";
+
+        // docker 28.2 sends --mac-address in the endpoint's settings (API 1.44 and up), applied at start.
+        await docker.OkAsync("run", "-d", "--name", "ran", "--network", "macs", "--mac-address", runMac, LifecycleDaemon.Image, "sleep", "300");
+        // A stopped container connected at 1.54 keeps the address with its endpoint config, and its start applies it.
+        await docker.OkAsync("create", "--name", "connected", LifecycleDaemon.Image, "sleep", "300");
+        using var http = Daemon.CreateClient();
+        using var connect = await http.PostAsync("/v1.54/networks/macs/connect",
+            new StringContent($$$"""{"Container":"connected","EndpointConfig":{"MacAddress":"{{{connectMac}}}"}}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, connect.StatusCode);
+        await docker.OkAsync("start", "connected");
+
+        Assert.Equal(runMac + "\n", await docker.OkAsync("exec", "ran", "cat", "/sys/class/net/eth0/address"));
+        Assert.Equal(connectMac + "\n", await docker.OkAsync("exec", "connected", "cat", "/sys/class/net/eth1/address"));
+        Assert.Equal(runMac, (await docker.OkAsync("inspect", "-f", "{{.NetworkSettings.Networks.macs.MacAddress}}", "ran")).Trim());
+    }
 }
