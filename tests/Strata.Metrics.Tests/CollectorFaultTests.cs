@@ -31,7 +31,9 @@ public class CollectorFaultTests
         Assert.Null(gone.Memory);
         Assert.Empty(gone.Networks);
         Assert.Equal(0, gone.Tasks.Processes);
-        Assert.Equal(fdsBefore, fdsAfter);
+        // A descriptor leaked per collect would add 201. The count is the whole process's, and pipes of processes
+        // earlier tests started can still be closing (it went down by 14 once): a small slack, not an exact count.
+        Assert.True(fdsAfter <= fdsBefore + 5, $"descriptors {fdsBefore} before 201 collects, {fdsAfter} after");
     }
 
 }
